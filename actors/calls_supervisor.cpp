@@ -1,0 +1,211 @@
+#include "actors/calls_supervisor.hpp"
+
+#include "actors/call_actor.hpp"
+#include "actors/call_machine.hpp"
+#include "protocol/call_internal.hpp"
+#include "protocol/carrier.hpp"
+#include "protocol/lead.hpp"
+#include "protocol/node.hpp"
+
+#include <caf/all.hpp>
+
+#include <charconv>
+
+namespace ringbid {
+
+namespace {
+
+struct calls_state {
+  std::shared_ptr<call_registry> registry;
+  std::shared_ptr<const node_context> ctx;
+  std::shared_ptr<const peer_set> peers;
+  uuid7_generator ids{1};
+  std::vector<caf::response_promise> drained;
+  static inline const char* name = "calls";
+};
+
+using calls_self = caf::stateful_actor<calls_state>*;
+
+calls_status status_of(const call_registry& r) {
+  return calls_status{r.by_carrier_id.size(), r.started, r.finished, r.restarted, r.interrupted};
+}
+
+void check_drained(calls_self self) {
+  auto& st = self->state;
+  if (!st.registry->by_carrier_id.empty()) return;
+  for (auto& p : st.drained) p.deliver(status_of(*st.registry));
+  st.drained.clear();
+}
+
+void launch(calls_self self, call_registry::entry& e, bool resumed) {
+  auto& st = self->state;
+  if (e.actor) st.registry->carrier_id_by_actor.erase(e.actor.id());
+  e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed});
+  st.registry->carrier_id_by_actor[e.actor.id()] = e.snapshot.carrier_call_id;
+  if (e.interrupting || st.registry->draining) self->send(e.actor, end_call{});
+}
+
+void forget(calls_self self, const std::string& carrier_call_id) {
+  auto& reg = *self->state.registry;
+  auto i = reg.by_carrier_id.find(carrier_call_id);
+  if (i == reg.by_carrier_id.end()) return;
+  if (i->second.actor) reg.carrier_id_by_actor.erase(i->second.actor.id());
+  reg.by_carrier_id.erase(i);
+  ++reg.finished;
+  self->state.ctx->counters->calls_finished++;
+  check_drained(self);
+}
+
+/// Last resort for a call whose actor keeps crashing: book it as interrupted
+/// from its checkpoint without an actor.
+void book_interrupted(calls_self self, call_registry::entry& e) {
+  auto& st = self->state;
+  auto snap = e.snapshot;
+  if (snap.outcome == disposition::in_progress) snap.outcome = disposition::interrupted;
+  if (snap.state != call_state::done) snap.ended_in = snap.state;
+  snap.state = call_state::done;
+  snap.ended_at = st.ctx->clock->now();
+  snap.journal.push_back(journal_entry{snap.ended_at, call_state::done, "interrupted by the supervisor"});
+  auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
+  auto lead = make_lead(snap, *settings);
+  auto carrier_id = snap.carrier_call_id;
+  // The caller must not be left hanging at the carrier.
+  carrier_command hangup;
+  hangup.call = snap.id;
+  hangup.carrier_call_id = carrier_id;
+  hangup.kind = command_kind::hangup;
+  hangup.command_id = st.ids.next(snap.ended_at / us_per_ms);
+  self->send(st.peers->carrier, std::move(hangup));
+  ++st.registry->interrupted;
+  st.ctx->counters->calls_interrupted++;
+  self->request(st.peers->recorder, std::chrono::seconds{5}, record_lead{std::move(lead)})
+    .then([](const lead_accepted&) {},
+          [=](caf::error&) {
+            // The recorder was down: hand the lead to whichever recorder is live now.
+            self->send(self->state.peers->recorder, record_lead{make_lead(snap, *settings)});
+          });
+  forget(self, carrier_id);
+}
+
+void on_initiated(calls_self self, const carrier_event& ev) {
+  auto& st = self->state;
+  auto& reg = *st.registry;
+  if (reg.by_carrier_id.count(ev.carrier_call_id)) return; // duplicate delivery
+  auto now = st.ctx->clock->now();
+  auto& e = reg.by_carrier_id[ev.carrier_call_id];
+  e.snapshot = make_call(st.ids.next(now / us_per_ms), ev.carrier_call_id, ev.from, ev.to, now);
+  ++reg.started;
+  st.ctx->counters->calls_started++;
+  launch(self, e, false);
+}
+
+caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> registry,
+                               std::shared_ptr<const node_context> ctx) {
+  auto& st = self->state;
+  st.registry = std::move(registry);
+  st.ctx = std::move(ctx);
+  st.peers = std::make_shared<peer_set>();
+  st.ids = uuid7_generator{st.ctx->seed * 0x9E3779B97F4A7C15ull + 7};
+  self->set_down_handler([=](const caf::down_msg& dm) {
+    auto& s = self->state;
+    auto& reg = *s.registry;
+    auto a = reg.carrier_id_by_actor.find(dm.source.id());
+    if (a == reg.carrier_id_by_actor.end()) return; // finished normally
+    auto carrier_id = a->second;
+    reg.carrier_id_by_actor.erase(a);
+    auto i = reg.by_carrier_id.find(carrier_id);
+    if (i == reg.by_carrier_id.end()) return;
+    auto& e = i->second;
+    e.actor = nullptr;
+    ++e.restarts;
+    auto max = static_cast<uint32_t>(s.ctx->config->supervision.call_max_restarts);
+    if (e.restarts > max + 2) {
+      book_interrupted(self, e);
+      return;
+    }
+    if (e.restarts > max) e.interrupting = true;
+    ++reg.restarted;
+    s.ctx->counters->calls_restarted++;
+    launch(self, e, true);
+  });
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    // The node is going down without draining (drain_calls is the graceful
+    // way): the calls go down with it.
+    for (auto& [carrier_id, e] : self->state.registry->by_carrier_id)
+      if (e.actor) self->send_exit(e.actor, caf::exit_reason::kill);
+    self->quit(msg.reason);
+  });
+  // Restarted supervisor: watch the calls the previous instance watched.
+  for (auto& [carrier_id, e] : st.registry->by_carrier_id)
+    if (e.actor) self->monitor(e.actor);
+  return {
+    [=](const carrier_event& ev) {
+      auto& s = self->state;
+      if (ev.kind == carrier_event_kind::initiated) {
+        on_initiated(self, ev);
+        return;
+      }
+      auto i = s.registry->by_carrier_id.find(ev.carrier_call_id);
+      if (i == s.registry->by_carrier_id.end() || !i->second.actor) {
+        s.ctx->counters->events_ignored++; // unknown or finished call
+        return;
+      }
+      self->send(i->second.actor, ev);
+    },
+    [=](call_checkpoint& cp) {
+      auto& reg = *self->state.registry;
+      auto i = reg.by_carrier_id.find(cp.snapshot.carrier_call_id);
+      if (i != reg.by_carrier_id.end()) i->second.snapshot = std::move(cp.snapshot);
+    },
+    [=](const call_finished& f) { forget(self, f.carrier_call_id); },
+    [=](const peer_restarted& msg) {
+      auto& s = self->state;
+      auto next = std::make_shared<peer_set>(*s.peers);
+      const auto& p = msg.peer;
+      switch (p.kind) {
+        case peer_kind::directory: next->directory = p.handle; break;
+        case peer_kind::ledger: next->ledger = p.handle; break;
+        case peer_kind::recorder: next->recorder = p.handle; break;
+        case peer_kind::carrier: next->carrier = p.handle; break;
+        case peer_kind::calls:
+        case peer_kind::tool: break;
+        case peer_kind::bidder:
+          if (!p.key.empty()) next->bidders[p.key] = p.handle;
+          break;
+      }
+      next->calls = self;
+      if (!next->root) next->root = caf::actor_cast<caf::actor>(self->current_sender());
+      s.peers = std::move(next);
+    },
+    [=](const peer_lookup& q) -> peer_handle {
+      // Lookup of a live call by position (fault injection picks its victims so).
+      auto& reg = *self->state.registry;
+      size_t index = 0;
+      std::from_chars(q.key.data(), q.key.data() + q.key.size(), index);
+      if (reg.by_carrier_id.empty()) return peer_handle{q.kind, q.key, nullptr};
+      auto i = reg.by_carrier_id.begin();
+      std::advance(i, static_cast<std::ptrdiff_t>(index % reg.by_carrier_id.size()));
+      return peer_handle{q.kind, q.key, i->second.actor};
+    },
+    [=](const drain_calls&) -> caf::result<calls_status> {
+      auto& s = self->state;
+      s.registry->draining = true;
+      auto promise = self->make_response_promise<calls_status>();
+      s.drained.push_back(promise);
+      for (auto& [carrier_id, e] : s.registry->by_carrier_id)
+        if (e.actor) self->send(e.actor, end_call{});
+      check_drained(self);
+      return promise;
+    },
+    [=](const calls_status_request&) -> calls_status { return status_of(*self->state.registry); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_calls_supervisor(caf::local_actor* parent, std::shared_ptr<call_registry> registry,
+                                  std::shared_ptr<const node_context> ctx) {
+  return parent->spawn(calls_supervisor, std::move(registry), std::move(ctx));
+}
+
+} // namespace ringbid

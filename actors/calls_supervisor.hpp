@@ -1,0 +1,39 @@
+#pragma once
+// The calls supervisor: creates a call actor per inbound call, routes carrier
+// events to it, keeps its latest checkpoint, and when it crashes restarts it
+// from that checkpoint, or after too many crashes books it as interrupted.
+// Its table lives in a registry the node owns, so the supervisor itself can be
+// restarted without losing a call.
+
+#include "actors/node_context.hpp"
+#include "protocol/call_snapshot.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace ringbid {
+
+struct call_registry {
+  struct entry {
+    caf::actor actor;
+    call_snapshot snapshot;
+    uint32_t restarts = 0;
+    bool interrupting = false; ///< finalizing as interrupted
+  };
+  std::unordered_map<std::string, entry> by_carrier_id;
+  std::unordered_map<uint64_t, std::string> carrier_id_by_actor;
+  uint64_t started = 0;
+  uint64_t finished = 0;
+  uint64_t restarted = 0;
+  uint64_t interrupted = 0;
+  bool draining = false;
+};
+
+caf::actor spawn_calls_supervisor(caf::local_actor* parent, std::shared_ptr<call_registry> registry,
+                                  std::shared_ptr<const node_context> ctx);
+
+} // namespace ringbid

@@ -1,0 +1,121 @@
+#pragma once
+// The engine's configuration as plain data. Adapters load it (JSON, validated
+// against schemas/config.schema.json); actors only read it, never parse it.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringbid {
+
+/// How a simulated buyer behaves (simulated bidder transport and carrier).
+struct buyer_simulation {
+  int64_t bid_mean_micros = 20'000'000;
+  int64_t bid_stddev_micros = 5'000'000;
+  int32_t latency_mean_ms = 80;
+  int32_t latency_stddev_ms = 40;
+  double no_bid_rate = 0.1;
+  double error_rate = 0.01;
+  double answer_rate = 0.9; ///< share of transfers the buyer's agents pick up
+};
+
+struct buyer_config {
+  std::string id;
+  std::string name;
+  bool active = true;
+  std::string destination;      ///< where calls go when a bid names none
+  int64_t min_bid_micros = 0;   ///< bids below are never accepted
+  int32_t daily_cap = 0;        ///< calls per UTC day; 0 = no cap
+  int32_t concurrency_cap = 0;  ///< live calls at once; 0 = no cap
+  buyer_simulation sim;
+};
+
+struct source_config {
+  std::string id;
+  std::string name;
+  int32_t revenue_share_bp = 0; ///< payout = revenue * bp / 10000, rounded down
+};
+
+struct campaign_config {
+  std::string id;
+  std::string name;
+  std::string vertical;
+  std::vector<std::string> buyer_ids;
+  int64_t floor_micros = 0;
+  int32_t auction_deadline_ms = 500;
+  bool early_auction = true; ///< start the auction while the greeting plays
+  bool record = false;
+  std::string greeting_text;
+  std::string hold_audio_url;
+  std::string ending_text;
+  std::string voice = "female";
+  std::string language = "en-US";
+  int32_t max_rounds = 2;            ///< auctions per call, the first included
+  int32_t max_transfer_attempts = 3; ///< buyers dialed per call
+  int32_t transfer_timeout_s = 30;
+};
+
+struct did_config {
+  std::string number;
+  std::string campaign_id;
+  std::string source_id;
+};
+
+/// Watchdogs: how long the call waits for the carrier before acting on its own.
+struct timing_config {
+  int32_t answer_timeout_ms = 5'000;
+  int32_t greeting_timeout_ms = 30'000;
+  int32_t max_hold_ms = 120'000;
+  int32_t transfer_grace_ms = 5'000; ///< added to the transfer's own ring timeout
+  int32_t max_talk_ms = 4 * 3'600'000;
+  int32_t ending_timeout_ms = 20'000;
+  int32_t network_allowance_ms = 50; ///< subtracted from the deadline in each ping
+  int32_t peer_timeout_ms = 1'000;   ///< ledger / recorder / directory requests
+};
+
+struct supervision_config {
+  int32_t max_restarts = 10; ///< restarts allowed within `window_ms`...
+  int32_t window_ms = 1'000; ///< ...before the supervisor escalates to its parent
+  int32_t call_max_restarts = 3; ///< a call actor restarted more often is finalized as interrupted
+};
+
+struct storage_config {
+  std::string data_dir = "data";
+  std::string sqlite_file = "ringbid.db";
+  int32_t batch_max = 1'000;
+  int32_t batch_interval_ms = 5;
+};
+
+/// The simulated carrier's callers and network.
+struct carrier_simulation {
+  double calls_per_second = 50;
+  double unknown_did_rate = 0.01;
+  int32_t answer_delay_ms = 150;
+  int32_t speech_ms_per_char = 55;
+  int32_t ring_ms_mean = 4'000;
+  int32_t talk_s_mean = 180;
+  double abandon_rate = 0.05;       ///< callers who give up while waiting
+  int32_t patience_s_mean = 20;     ///< how long those wait before hanging up
+  double command_failure_rate = 0.0;
+  double buyer_hangup_share = 0.4;  ///< of bridged calls, the buyer ends the talk
+};
+
+struct engine_config {
+  std::string node_name = "ringbid";
+  int32_t threads = 2;
+  std::string not_in_service_text = "The number you have called is not in service.";
+  std::vector<campaign_config> campaigns;
+  std::vector<source_config> sources;
+  std::vector<buyer_config> buyers;
+  std::vector<did_config> dids;
+  timing_config timing;
+  supervision_config supervision;
+  storage_config storage;
+  carrier_simulation carrier_sim;
+
+  const campaign_config* find_campaign(const std::string& id) const;
+  const source_config* find_source(const std::string& id) const;
+  const buyer_config* find_buyer(const std::string& id) const;
+};
+
+} // namespace ringbid

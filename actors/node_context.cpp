@@ -1,0 +1,35 @@
+#include "actors/node_context.hpp"
+
+namespace ringbid {
+
+namespace {
+
+std::string settings_key(const std::string& campaign_id, const std::string& source_id) {
+  return campaign_id + '|' + source_id;
+}
+
+} // namespace
+
+std::shared_ptr<const call_settings> node_context::settings_for(const std::string& campaign_id,
+                                                                const std::string& source_id) const {
+  auto i = settings.find(settings_key(campaign_id, source_id));
+  return i == settings.end() ? unassigned_settings : i->second;
+}
+
+std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_config> config,
+                                                 std::shared_ptr<const wall_clock> clock, uint64_t seed) {
+  auto ctx = std::make_shared<node_context>();
+  ctx->config = config;
+  ctx->clock = std::move(clock);
+  ctx->seed = seed;
+  for (const auto& campaign : config->campaigns)
+    for (const auto& source : config->sources)
+      ctx->settings.emplace(settings_key(campaign.id, source.id),
+                            std::make_shared<const call_settings>(
+                              call_settings::make(*config, &campaign, &source)));
+  ctx->unassigned_settings =
+    std::make_shared<const call_settings>(call_settings::make(*config, nullptr, nullptr));
+  return ctx;
+}
+
+} // namespace ringbid

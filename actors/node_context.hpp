@@ -1,0 +1,62 @@
+#pragma once
+// What every actor of a node shares, read-only: configuration, clock, counters,
+// and the handles of the peers a call talks to.
+
+#include "actors/call_machine.hpp"
+#include "actors/config.hpp"
+#include "actors/ports.hpp"
+
+#include <caf/actor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace ringbid {
+
+/// Progress figures, readable from any thread (progress bar, tests, /metrics).
+struct node_counters {
+  std::atomic<uint64_t> calls_started{0};
+  std::atomic<uint64_t> calls_finished{0};
+  std::atomic<uint64_t> calls_restarted{0};
+  std::atomic<uint64_t> calls_interrupted{0};
+  std::atomic<uint64_t> events_ignored{0};
+  std::atomic<uint64_t> peer_restarts{0};
+  std::atomic<uint64_t> leads_accepted{0};
+  std::atomic<uint64_t> pings_sent{0};
+  std::atomic<uint64_t> bids_received{0};
+};
+
+struct node_context {
+  std::shared_ptr<const engine_config> config;
+  std::shared_ptr<const wall_clock> clock;
+  std::shared_ptr<node_counters> counters = std::make_shared<node_counters>();
+  uint64_t seed = 1;
+
+  /// Call settings per "campaign|source", built once; the fallback serves
+  /// unassigned numbers.
+  std::map<std::string, std::shared_ptr<const call_settings>> settings;
+  std::shared_ptr<const call_settings> unassigned_settings;
+
+  std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id,
+                                                    const std::string& source_id) const;
+  static std::shared_ptr<node_context> make(std::shared_ptr<const engine_config> config,
+                                            std::shared_ptr<const wall_clock> clock, uint64_t seed);
+};
+
+/// The current handles of a call's peers. Restarted peers get new addresses:
+/// the calls supervisor hands new calls the latest set, and a call whose
+/// request fails asks the root supervisor for the live instance.
+struct peer_set {
+  caf::actor root;
+  caf::actor directory;
+  caf::actor ledger;
+  caf::actor recorder;
+  caf::actor carrier;
+  caf::actor calls;
+  std::map<std::string, caf::actor> bidders;
+};
+
+} // namespace ringbid

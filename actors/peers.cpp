@@ -1,0 +1,171 @@
+#include "actors/peers.hpp"
+
+#include "protocol/bidding.hpp"
+#include "protocol/ledger.hpp"
+#include "protocol/lead.hpp"
+
+#include <caf/all.hpp>
+
+namespace ringbid {
+
+std::shared_ptr<did_table> did_table::from_config(const engine_config& cfg) {
+  auto t = std::make_shared<did_table>();
+  for (const auto& d : cfg.dids) t->routes[d.number] = did_route{d.number, true, d.campaign_id, d.source_id};
+  return t;
+}
+
+std::shared_ptr<ledger_memory> ledger_memory::from_config(const engine_config& cfg) {
+  auto m = std::make_shared<ledger_memory>();
+  for (const auto& b : cfg.buyers) m->core.set_caps(b.id, buyer_caps{b.daily_cap, b.concurrency_cap});
+  return m;
+}
+
+namespace {
+
+// -- directory ------------------------------------------------------------------
+
+struct directory_state {
+  std::shared_ptr<did_table> table;
+  static inline const char* name = "directory";
+};
+
+caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, std::shared_ptr<did_table> table) {
+  self->state.table = std::move(table);
+  return {
+    [=](const did_lookup& q) -> did_route {
+      auto& t = *self->state.table;
+      std::lock_guard<std::mutex> guard{t.mutex};
+      auto i = t.routes.find(q.did);
+      if (i == t.routes.end()) return did_route{q.did, false, {}, {}};
+      return i->second;
+    },
+  };
+}
+
+// -- ledger ---------------------------------------------------------------------
+
+struct ledger_state {
+  std::shared_ptr<ledger_memory> memory;
+  std::shared_ptr<const node_context> ctx;
+  static inline const char* name = "ledger";
+};
+
+using ledger_self = caf::stateful_actor<ledger_state>*;
+
+caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memory,
+                           std::shared_ptr<const node_context> ctx) {
+  self->state.memory = std::move(memory);
+  self->state.ctx = std::move(ctx);
+  // A holder's death releases its reservations. After a restart, watch again
+  // every holder the previous instance watched: a holder that died meanwhile
+  // is reported at once.
+  self->set_down_handler([=](const caf::down_msg& dm) {
+    auto& m = *self->state.memory;
+    auto id = dm.source.id();
+    m.core.release_holder(id);
+    m.holders.erase(id);
+  });
+  for (auto& [id, addr] : self->state.memory->holders) self->monitor(addr);
+  return {
+    [=](reserve_request& req) -> reserve_reply {
+      auto& m = *self->state.memory;
+      auto holder = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      auto id = holder.id();
+      auto reply = m.core.reserve(req, id, self->state.ctx->clock->now());
+      if (!reply.granted.empty() && m.holders.emplace(id, holder).second) self->monitor(holder);
+      return reply;
+    },
+    [=](const commit_request& req) -> ledger_ack {
+      return ledger_ack{req.token, self->state.memory->core.commit(req.token)};
+    },
+    [=](const release_request& req) -> ledger_ack {
+      return ledger_ack{req.token, self->state.memory->core.release(req.token)};
+    },
+    [=](const ledger_status_request&) -> ledger_status {
+      auto& core = self->state.memory->core;
+      return ledger_status{core.open_reservations(), core.committed_total(), core.denied_total()};
+    },
+  };
+}
+
+// -- recorder -------------------------------------------------------------------
+
+struct recorder_state {
+  std::shared_ptr<lead_store> store;
+  static inline const char* name = "recorder";
+};
+
+caf::behavior recorder_actor(caf::stateful_actor<recorder_state>* self, std::shared_ptr<lead_store> store) {
+  self->state.store = std::move(store);
+  return {
+    // The store queues the lead for its writer thread and never blocks here.
+    [=](record_lead& msg) -> lead_accepted {
+      auto id = msg.lead.id;
+      self->state.store->submit(std::move(msg.lead));
+      return lead_accepted{id};
+    },
+  };
+}
+
+// -- bidder ---------------------------------------------------------------------
+
+struct bidder_state {
+  std::string buyer_id;
+  std::shared_ptr<bidder_transport> transport;
+  std::shared_ptr<const node_context> ctx;
+  uint64_t pinged = 0;
+  uint64_t answered = 0;
+  uint64_t failed = 0;
+  static inline const char* name = "bidder";
+};
+
+caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string buyer_id,
+                           std::shared_ptr<bidder_transport> transport,
+                           std::shared_ptr<const node_context> ctx) {
+  self->state.buyer_id = std::move(buyer_id);
+  self->state.transport = std::move(transport);
+  self->state.ctx = std::move(ctx);
+  return {
+    [=](ping_request& ping) {
+      auto& st = self->state;
+      ++st.pinged;
+      auto reply_to = caf::actor_cast<caf::actor>(self->current_sender());
+      caf::actor me = self;
+      // The transport may answer on another thread: hand the answer back to
+      // this actor as a message rather than touching its state.
+      st.transport->ping(ping, [me, reply_to](bid_response answer, caf::timespan after) {
+        if (after.count() > 0) caf::delayed_anon_send(me, after, bid_delivery{reply_to, std::move(answer)});
+        else caf::anon_send(me, bid_delivery{reply_to, std::move(answer)});
+      });
+    },
+    [=](bid_delivery& d) {
+      auto& st = self->state;
+      if (d.response.kind == bid_kind::error) ++st.failed;
+      else ++st.answered;
+      self->send(d.reply_to, std::move(d.response));
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_table> table) {
+  return parent->spawn(directory_actor, std::move(table));
+}
+
+caf::actor spawn_ledger(caf::local_actor* parent, std::shared_ptr<ledger_memory> memory,
+                        std::shared_ptr<const node_context> ctx) {
+  return parent->spawn(ledger_actor, std::move(memory), std::move(ctx));
+}
+
+caf::actor spawn_recorder(caf::local_actor* parent, std::shared_ptr<lead_store> store) {
+  return parent->spawn(recorder_actor, std::move(store));
+}
+
+caf::actor spawn_bidder(caf::local_actor* parent, std::string buyer_id,
+                        std::shared_ptr<bidder_transport> transport,
+                        std::shared_ptr<const node_context> ctx) {
+  return parent->spawn(bidder_actor, std::move(buyer_id), std::move(transport), std::move(ctx));
+}
+
+} // namespace ringbid

@@ -1,0 +1,45 @@
+#pragma once
+// Spawn functions of the node's long-lived peers: directory, ledger, recorder,
+// bidders. Their durable state lives in objects the node owns, so a restarted
+// actor picks up where the crashed one stopped.
+
+#include "actors/ledger_core.hpp"
+#include "actors/node_context.hpp"
+#include "actors/ports.hpp"
+#include "protocol/directory.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/fwd.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace ringbid {
+
+/// DID -> campaign + source, seeded from the config.
+struct did_table {
+  std::mutex mutex; ///< the directory actor and admin commands may both touch it
+  std::unordered_map<std::string, did_route> routes;
+  static std::shared_ptr<did_table> from_config(const engine_config& cfg);
+};
+
+/// The ledger's counters and reservations, plus the holders to watch.
+struct ledger_memory {
+  ledger_core core;
+  std::unordered_map<uint64_t, caf::actor_addr> holders;
+  static std::shared_ptr<ledger_memory> from_config(const engine_config& cfg);
+};
+
+caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_table> table);
+caf::actor spawn_ledger(caf::local_actor* parent, std::shared_ptr<ledger_memory> memory,
+                        std::shared_ptr<const node_context> ctx);
+caf::actor spawn_recorder(caf::local_actor* parent, std::shared_ptr<lead_store> store);
+caf::actor spawn_bidder(caf::local_actor* parent, std::string buyer_id,
+                        std::shared_ptr<bidder_transport> transport,
+                        std::shared_ptr<const node_context> ctx);
+
+} // namespace ringbid

@@ -1,0 +1,46 @@
+#pragma once
+// Ports: what actors need from the outside world. Adapters implement them; the
+// executables in tools/ wire one implementation of each into the node.
+
+#include "protocol/bidding.hpp"
+#include "protocol/lead.hpp"
+#include "protocol/time.hpp"
+
+#include <caf/timespan.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace ringbid {
+
+/// Wall-clock time. The simulation derives it from CAF's virtual clock, so a
+/// simulated day passes in seconds and every run with one seed is identical.
+class wall_clock {
+public:
+  virtual ~wall_clock() = default;
+  virtual timestamp_us now() const = 0;
+};
+
+/// Where leads go to be stored durably. Owned by the node, outliving any recorder
+/// actor, so a crashed recorder loses nothing already handed over.
+class lead_store {
+public:
+  virtual ~lead_store() = default;
+  /// Queues a lead for writing; never blocks on I/O. Thread-safe. Writing a lead
+  /// whose id is already stored is a no-op (idempotent by call id).
+  virtual void submit(lead_record lead) = 0;
+  /// Blocks until every lead submitted so far is committed. Not for actor threads.
+  virtual void flush() = 0;
+};
+
+/// How a bidder actor reaches its buyer. `done` is called exactly once, possibly
+/// on another thread; `deliver_after` is how long the answer takes to arrive
+/// (the simulated latency; zero for a transport that already waited for real).
+class bidder_transport {
+public:
+  using completion = std::function<void(bid_response answer, caf::timespan deliver_after)>;
+  virtual ~bidder_transport() = default;
+  virtual void ping(const ping_request& request, completion done) = 0;
+};
+
+} // namespace ringbid

@@ -1,0 +1,649 @@
+#include "adapters/config_json.hpp"
+
+#include "generated/config_schema.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/pointer.h>
+#include <rapidjson/schema.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace ringbid {
+
+namespace {
+
+using json = rapidjson::Value;
+using error_list = std::vector<config_error>;
+
+constexpr unsigned parse_flags =
+    rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
+
+// ---------------------------------------------------------------------------
+// Small helpers: JSON pointers and describing values in messages.
+
+std::string_view text_of(const json& v) { return {v.GetString(), v.GetStringLength()}; }
+
+std::string child_pointer(const std::string& parent, std::string_view key) {
+  std::string out = parent + '/';
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string child_pointer(const std::string& parent, std::size_t index) {
+  return parent + '/' + std::to_string(index);
+}
+
+std::string in_quotes(std::string_view s) {
+  constexpr std::size_t max_shown = 60;
+  if (s.size() > max_shown) return '"' + std::string(s.substr(0, max_shown)) + "...\"";
+  return '"' + std::string(s) + '"';
+}
+
+std::string number_text(const json& v) {
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.GetDouble());
+  if (ec != std::errc()) return "?";
+  std::string out(buf, end);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0"; // 3.0 is not the integer 3
+  return out;
+}
+
+std::string kind_of(const json& v) {
+  if (v.IsNull()) return "null";
+  if (v.IsBool()) return "boolean";
+  if (v.IsString()) return "string";
+  if (v.IsObject()) return "object";
+  if (v.IsArray()) return "array";
+  if (v.IsInt64() || v.IsUint64()) return "integer";
+  return "number";
+}
+
+std::string describe(const json& v) {
+  if (v.IsString()) return in_quotes(text_of(v));
+  if (v.IsNumber()) return number_text(v);
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return kind_of(v);
+}
+
+const json* member(const json& object, std::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(json(rapidjson::StringRef(key.data(), key.size())));
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The allowed key closest to `key` ("floor" for "floor_micros" or "flor"), or "".
+std::string closest_key(const json& schema, std::string_view key) {
+  const json* properties = member(schema, "properties");
+  if (!properties || !properties->IsObject()) return {};
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto& p : properties->GetObject()) {
+    std::string_view name = text_of(p.name);
+    std::size_t d = edit_distance(key, name);
+    if (key.starts_with(name) && key.substr(name.size()) == "_micros") d = 0;
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------
+// Parsing.
+
+std::optional<config_error> parse_json(std::string_view text, rapidjson::Document& doc) {
+  const char* data = text.data() ? text.data() : "";
+  doc.Parse<parse_flags>(data, text.size());
+  if (!doc.HasParseError()) return std::nullopt;
+  std::size_t offset = doc.GetErrorOffset();
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return config_error{"", "malformed JSON at byte " + std::to_string(offset) + " (line " +
+                              std::to_string(line) + ", column " + std::to_string(column) +
+                              "): " + rapidjson::GetParseError_En(doc.GetParseError())};
+}
+
+// ---------------------------------------------------------------------------
+// Schema validation that reports every invalid value.
+//
+// RapidJSON 1.1.0 (Debian bookworm) stops at the first error and has no
+// kValidateContinueOnErrorFlag. So when the document is invalid we walk it
+// together with the schema and validate each value on its own against a
+// "shallow" copy of its schema, whose properties and items accept anything;
+// the children are then checked the same way. Each schema node is compiled
+// into a rapidjson::SchemaDocument once per walk.
+
+/// A schema node with its children's constraints removed, compiled.
+class shallow_schema {
+public:
+  explicit shallow_schema(const json& node) : source_(make_source(node)), compiled_(source_) {}
+
+  const rapidjson::SchemaDocument& compiled() const { return compiled_; }
+
+private:
+  static rapidjson::Document make_source(const json& node) {
+    rapidjson::Document out;
+    out.SetObject();
+    auto& alloc = out.GetAllocator();
+    for (const auto& m : node.GetObject()) {
+      std::string_view key = text_of(m.name);
+      if (key == "definitions" || key == "$schema") continue;
+      json value;
+      if (key == "properties" && m.value.IsObject()) {
+        value.SetObject();
+        for (const auto& p : m.value.GetObject())
+          value.AddMember(json(p.name, alloc), json(rapidjson::kObjectType), alloc);
+      } else if (key == "items") {
+        value.SetObject();
+      } else {
+        value.CopyFrom(m.value, alloc);
+      }
+      out.AddMember(json(m.name, alloc), value, alloc);
+    }
+    return out;
+  }
+
+  rapidjson::Document source_;
+  rapidjson::SchemaDocument compiled_;
+};
+
+/// What a single-node validation reported, with the pointer relative to the node.
+struct node_failure {
+  std::string keyword;
+  std::vector<std::string> relative_tokens;
+};
+
+node_failure failure_of(const rapidjson::SchemaValidator& validator) {
+  node_failure f;
+  const char* keyword = validator.GetInvalidSchemaKeyword();
+  f.keyword = keyword ? keyword : "";
+  auto pointer = validator.GetInvalidDocumentPointer();
+  for (std::size_t i = 0; i < pointer.GetTokenCount(); ++i) {
+    const auto& token = pointer.GetTokens()[i];
+    f.relative_tokens.emplace_back(token.name, token.length);
+  }
+  return f;
+}
+
+class schema_walker {
+public:
+  schema_walker(const json& schema_root, error_list& errors)
+      : root_(schema_root), errors_(errors) {}
+
+  void check(const json& schema, const json& instance, const std::string& pointer) {
+    const json& node = resolve(schema);
+    if (!node.IsObject()) return;
+    if (!check_node(node, instance, pointer)) return;
+    if (instance.IsObject()) {
+      const json* properties = member(node, "properties");
+      if (!properties || !properties->IsObject()) return;
+      for (const auto& m : instance.GetObject()) {
+        if (const json* child = member(*properties, text_of(m.name)))
+          check(*child, m.value, child_pointer(pointer, text_of(m.name)));
+      }
+    } else if (instance.IsArray()) {
+      const json* items = member(node, "items");
+      if (!items || !items->IsObject()) return;
+      for (rapidjson::SizeType i = 0; i < instance.Size(); ++i)
+        check(*items, instance[i], child_pointer(pointer, i));
+    }
+  }
+
+private:
+  const json& resolve(const json& schema) const {
+    const json* node = &schema;
+    for (int hops = 0; hops < 16; ++hops) {
+      const json* ref = member(*node, "$ref");
+      if (!ref || !ref->IsString()) break;
+      const json* target = rapidjson::Pointer(ref->GetString(), ref->GetStringLength()).Get(root_);
+      if (!target) break;
+      node = target;
+    }
+    return *node;
+  }
+
+  const rapidjson::SchemaDocument& compiled(const json& node) {
+    auto& slot = cache_[&node];
+    if (!slot) slot = std::make_unique<shallow_schema>(node);
+    return slot->compiled();
+  }
+
+  /// Validates `instance` alone; false when its type is wrong (children not worth checking).
+  bool check_node(const json& node, const json& instance, const std::string& pointer) {
+    const auto& schema = compiled(node);
+    if (!instance.IsObject()) {
+      rapidjson::SchemaValidator validator(schema);
+      if (instance.Accept(validator)) return true;
+      node_failure f = failure_of(validator);
+      report(node, instance, pointer, f);
+      return f.keyword != "type";
+    }
+    // Objects: validate the keys only, dropping each unknown key once reported so
+    // every unknown key and every missing required key comes out.
+    rapidjson::Document keys;
+    keys.SetObject();
+    for (const auto& m : instance.GetObject())
+      keys.AddMember(json(m.name, keys.GetAllocator()), json(), keys.GetAllocator());
+    for (rapidjson::SizeType round = 0; round <= instance.MemberCount(); ++round) {
+      rapidjson::SchemaValidator validator(schema);
+      if (keys.Accept(validator)) return true;
+      node_failure f = failure_of(validator);
+      report(node, instance, pointer, f);
+      if (f.keyword == "type") return false;
+      if (f.keyword != "additionalProperties" || f.relative_tokens.size() != 1) break;
+      keys.RemoveMember(json(rapidjson::StringRef(f.relative_tokens[0].data(),
+                                                  f.relative_tokens[0].size())));
+    }
+    return true;
+  }
+
+  void add(std::string pointer, std::string message) {
+    errors_.push_back({std::move(pointer), std::move(message)});
+  }
+
+  void report(const json& node, const json& instance, const std::string& pointer,
+              const node_failure& f) {
+    std::string at = pointer;
+    for (const auto& t : f.relative_tokens) at = child_pointer(at, t);
+    const std::string& k = f.keyword;
+    const json* limit = member(node, k);
+
+    if (k == "type") {
+      const json* type = member(node, "type");
+      std::string expected = type && type->IsString() ? std::string(text_of(*type)) : "another type";
+      bool scalar = instance.IsString() || instance.IsNumber() || instance.IsBool();
+      add(at, "expected " + expected + ", got " + kind_of(instance) +
+                  (scalar ? " " + describe(instance) : ""));
+    } else if (k == "required") {
+      const json* required = member(node, "required");
+      bool any = false;
+      if (required && required->IsArray()) {
+        for (const auto& name : required->GetArray()) {
+          if (name.IsString() && !member(instance, text_of(name))) {
+            add(at, "missing required property " + in_quotes(text_of(name)));
+            any = true;
+          }
+        }
+      }
+      if (!any) add(at, "missing a required property");
+    } else if (k == "additionalProperties") {
+      std::string key = f.relative_tokens.empty() ? "" : f.relative_tokens.back();
+      std::string hint = closest_key(node, key);
+      add(at, "unknown property " + in_quotes(key) + (hint.empty() ? "" : "; did you mean " + in_quotes(hint) + "?"));
+    } else if ((k == "minimum" || k == "maximum") && limit && limit->IsNumber()) {
+      bool exclusive_min = member(node, "exclusiveMinimum") && member(node, "exclusiveMinimum")->IsTrue();
+      bool exclusive_max = member(node, "exclusiveMaximum") && member(node, "exclusiveMaximum")->IsTrue();
+      std::string bound = k == "minimum" ? (exclusive_min ? "greater than " : "at least ")
+                                         : (exclusive_max ? "less than " : "at most ");
+      add(at, "must be " + bound + number_text(*limit) + ", got " + describe(instance));
+    } else if ((k == "minLength" || k == "maxLength") && limit && limit->IsUint()) {
+      add(at, std::string("must be ") + (k == "minLength" ? "at least " : "at most ") +
+                  std::to_string(limit->GetUint()) + (limit->GetUint() == 1 ? " character" : " characters") +
+                  " long, got " + describe(instance));
+    } else if ((k == "minItems" || k == "maxItems") && limit && limit->IsUint()) {
+      add(at, std::string("must have ") + (k == "minItems" ? "at least " : "at most ") +
+                  std::to_string(limit->GetUint()) + " items, got " + std::to_string(instance.Size()));
+    } else if (k == "pattern" && limit && limit->IsString()) {
+      const json* description = member(node, "description");
+      std::string why = description && description->IsString()
+                            ? std::string(text_of(*description))
+                            : "must match " + std::string(text_of(*limit));
+      add(at, describe(instance) + " is not valid: " + why);
+    } else if (k == "enum" && limit && limit->IsArray()) {
+      std::string allowed;
+      for (const auto& v : limit->GetArray()) allowed += (allowed.empty() ? "" : ", ") + describe(v);
+      add(at, "must be one of " + allowed + ", got " + describe(instance));
+    } else if (k == "uniqueItems" && instance.IsArray()) {
+      report_duplicate_item(instance, pointer); // RapidJSON may point at the array or the item
+    } else {
+      add(at, "fails the schema's \"" + k + "\" rule");
+    }
+  }
+
+  void report_duplicate_item(const json& array, const std::string& at) {
+    for (rapidjson::SizeType j = 1; j < array.Size(); ++j) {
+      for (rapidjson::SizeType i = 0; i < j; ++i) {
+        if (array[i] == array[j]) {
+          add(child_pointer(at, j), "duplicate of item " + std::to_string(i) + " (" + describe(array[j]) + ")");
+          return;
+        }
+      }
+    }
+    add(at, "items must be unique");
+  }
+
+  const json& root_;
+  error_list& errors_;
+  std::unordered_map<const json*, std::unique_ptr<shallow_schema>> cache_;
+};
+
+error_list validate_against_schema(const json& instance) {
+  rapidjson::Document schema;
+  schema.Parse<parse_flags>(embedded::config_schema.data(), embedded::config_schema.size());
+  if (schema.HasParseError())
+    throw std::logic_error("the embedded config schema is not valid JSON");
+
+  rapidjson::SchemaDocument whole(schema);
+  rapidjson::SchemaValidator validator(whole);
+  if (instance.Accept(validator)) return {};
+
+  error_list errors;
+  schema_walker(schema, errors).check(schema, instance, "");
+  if (errors.empty()) { // the walk should always find it; never lose the failure
+    node_failure f = failure_of(validator);
+    std::string at;
+    for (const auto& t : f.relative_tokens) at = child_pointer(at, t);
+    errors.push_back({at, "fails the schema's \"" + f.keyword + "\" rule"});
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------
+// Building engine_config from a schema-valid document. Absent keys keep the
+// struct's defaults.
+
+/// Dollars to micros, or nothing when the amount has more than 6 decimals.
+/// The schema caps money at $1,000,000 = 1e12 micros; there a double's spacing
+/// is about 1.2e-4, so scaling and rounding to nearest is exact for every
+/// amount written with up to 6 decimals (0.1 -> 100000, 19.99 -> 19990000).
+std::optional<int64_t> dollars_to_micros(double dollars) {
+  double scaled = dollars * 1'000'000.0;
+  double rounded = std::nearbyint(scaled);
+  if (std::fabs(scaled - rounded) > 1e-3) return std::nullopt;
+  return static_cast<int64_t>(rounded);
+}
+
+class config_reader {
+public:
+  explicit config_reader(error_list& errors) : errors_(errors) {}
+
+  engine_config read(const json& root) {
+    engine_config c;
+    field(root, "node_name", c.node_name);
+    field(root, "threads", c.threads);
+    field(root, "not_in_service_text", c.not_in_service_text);
+    list(root, "campaigns", c.campaigns, &config_reader::campaign);
+    list(root, "sources", c.sources, &config_reader::source);
+    list(root, "buyers", c.buyers, &config_reader::buyer);
+    list(root, "dids", c.dids, &config_reader::did);
+    if (const json* t = member(root, "timing")) c.timing = timing(*t);
+    if (const json* s = member(root, "supervision")) c.supervision = supervision(*s);
+    if (const json* s = member(root, "storage")) c.storage = storage(*s);
+    if (const json* s = member(root, "carrier_sim")) c.carrier_sim = carrier_sim(*s);
+    return c;
+  }
+
+private:
+  static void field(const json& o, const char* key, std::string& out) {
+    if (const json* v = member(o, key)) out.assign(v->GetString(), v->GetStringLength());
+  }
+  static void field(const json& o, const char* key, int32_t& out) {
+    if (const json* v = member(o, key)) out = v->GetInt();
+  }
+  static void field(const json& o, const char* key, bool& out) {
+    if (const json* v = member(o, key)) out = v->GetBool();
+  }
+  static void field(const json& o, const char* key, double& out) {
+    if (const json* v = member(o, key)) out = v->GetDouble();
+  }
+  static void field(const json& o, const char* key, std::vector<std::string>& out) {
+    if (const json* v = member(o, key))
+      for (const auto& s : v->GetArray()) out.emplace_back(s.GetString(), s.GetStringLength());
+  }
+  void money(const json& o, const char* key, int64_t& out, const std::string& pointer) {
+    const json* v = member(o, key);
+    if (!v) return;
+    if (auto micros = dollars_to_micros(v->GetDouble())) {
+      out = *micros;
+    } else {
+      errors_.push_back({child_pointer(pointer, key),
+                         "money takes at most 6 decimal places, got " + describe(*v)});
+    }
+  }
+
+  template <class T>
+  void list(const json& root, const char* key, std::vector<T>& out,
+            T (config_reader::*read_one)(const json&, const std::string&)) {
+    const json* items = member(root, key);
+    if (!items) return;
+    std::string pointer = child_pointer("", key);
+    for (rapidjson::SizeType i = 0; i < items->Size(); ++i)
+      out.push_back((this->*read_one)((*items)[i], child_pointer(pointer, i)));
+  }
+
+  campaign_config campaign(const json& o, const std::string& pointer) {
+    campaign_config c;
+    field(o, "id", c.id);
+    field(o, "name", c.name);
+    field(o, "vertical", c.vertical);
+    field(o, "buyer_ids", c.buyer_ids);
+    money(o, "floor", c.floor_micros, pointer);
+    field(o, "auction_deadline_ms", c.auction_deadline_ms);
+    field(o, "early_auction", c.early_auction);
+    field(o, "record", c.record);
+    field(o, "greeting_text", c.greeting_text);
+    field(o, "hold_audio_url", c.hold_audio_url);
+    field(o, "ending_text", c.ending_text);
+    field(o, "voice", c.voice);
+    field(o, "language", c.language);
+    field(o, "max_rounds", c.max_rounds);
+    field(o, "max_transfer_attempts", c.max_transfer_attempts);
+    field(o, "transfer_timeout_s", c.transfer_timeout_s);
+    return c;
+  }
+
+  source_config source(const json& o, const std::string&) {
+    source_config s;
+    field(o, "id", s.id);
+    field(o, "name", s.name);
+    field(o, "revenue_share_bp", s.revenue_share_bp);
+    return s;
+  }
+
+  buyer_config buyer(const json& o, const std::string& pointer) {
+    buyer_config b;
+    field(o, "id", b.id);
+    field(o, "name", b.name);
+    field(o, "active", b.active);
+    field(o, "destination", b.destination);
+    money(o, "min_bid", b.min_bid_micros, pointer);
+    field(o, "daily_cap", b.daily_cap);
+    field(o, "concurrency_cap", b.concurrency_cap);
+    if (const json* sim = member(o, "sim")) {
+      std::string at = child_pointer(pointer, "sim");
+      money(*sim, "bid_mean", b.sim.bid_mean_micros, at);
+      money(*sim, "bid_stddev", b.sim.bid_stddev_micros, at);
+      field(*sim, "latency_mean_ms", b.sim.latency_mean_ms);
+      field(*sim, "latency_stddev_ms", b.sim.latency_stddev_ms);
+      field(*sim, "no_bid_rate", b.sim.no_bid_rate);
+      field(*sim, "error_rate", b.sim.error_rate);
+      field(*sim, "answer_rate", b.sim.answer_rate);
+    }
+    return b;
+  }
+
+  did_config did(const json& o, const std::string&) {
+    did_config d;
+    field(o, "number", d.number);
+    field(o, "campaign_id", d.campaign_id);
+    field(o, "source_id", d.source_id);
+    return d;
+  }
+
+  static timing_config timing(const json& o) {
+    timing_config t;
+    field(o, "answer_timeout_ms", t.answer_timeout_ms);
+    field(o, "greeting_timeout_ms", t.greeting_timeout_ms);
+    field(o, "max_hold_ms", t.max_hold_ms);
+    field(o, "transfer_grace_ms", t.transfer_grace_ms);
+    field(o, "max_talk_ms", t.max_talk_ms);
+    field(o, "ending_timeout_ms", t.ending_timeout_ms);
+    field(o, "network_allowance_ms", t.network_allowance_ms);
+    field(o, "peer_timeout_ms", t.peer_timeout_ms);
+    return t;
+  }
+
+  static supervision_config supervision(const json& o) {
+    supervision_config s;
+    field(o, "max_restarts", s.max_restarts);
+    field(o, "window_ms", s.window_ms);
+    field(o, "call_max_restarts", s.call_max_restarts);
+    return s;
+  }
+
+  static storage_config storage(const json& o) {
+    storage_config s;
+    field(o, "data_dir", s.data_dir);
+    field(o, "sqlite_file", s.sqlite_file);
+    field(o, "batch_max", s.batch_max);
+    field(o, "batch_interval_ms", s.batch_interval_ms);
+    return s;
+  }
+
+  static carrier_simulation carrier_sim(const json& o) {
+    carrier_simulation s;
+    field(o, "calls_per_second", s.calls_per_second);
+    field(o, "unknown_did_rate", s.unknown_did_rate);
+    field(o, "answer_delay_ms", s.answer_delay_ms);
+    field(o, "speech_ms_per_char", s.speech_ms_per_char);
+    field(o, "ring_ms_mean", s.ring_ms_mean);
+    field(o, "talk_s_mean", s.talk_s_mean);
+    field(o, "abandon_rate", s.abandon_rate);
+    field(o, "patience_s_mean", s.patience_s_mean);
+    field(o, "command_failure_rate", s.command_failure_rate);
+    field(o, "buyer_hangup_share", s.buyer_hangup_share);
+    return s;
+  }
+
+  error_list& errors_;
+};
+
+// ---------------------------------------------------------------------------
+// Cross references, checked on the plain config (vector index = JSON index).
+
+template <class T, class Key>
+void check_unique(const std::vector<T>& items, const char* list, const char* key_name, Key key,
+                  const char* what, error_list& errors) {
+  std::map<std::string, std::size_t> first_seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string& k = key(items[i]);
+    auto [it, inserted] = first_seen.emplace(k, i);
+    if (!inserted) {
+      std::string first = child_pointer(child_pointer("", list), it->second);
+      errors.push_back({child_pointer(child_pointer(child_pointer("", list), i), key_name),
+                        std::string("duplicate ") + what + " " + in_quotes(k) + " (first at " + first + ")"});
+    }
+  }
+}
+
+void check_references(const engine_config& c, error_list& errors) {
+  auto by_id = [](const auto& x) -> const std::string& { return x.id; };
+  check_unique(c.campaigns, "campaigns", "id", by_id, "campaign id", errors);
+  check_unique(c.sources, "sources", "id", by_id, "source id", errors);
+  check_unique(c.buyers, "buyers", "id", by_id, "buyer id", errors);
+  check_unique(c.dids, "dids", "number", [](const did_config& d) -> const std::string& { return d.number; },
+               "DID number", errors);
+
+  for (std::size_t i = 0; i < c.campaigns.size(); ++i) {
+    const auto& ids = c.campaigns[i].buyer_ids;
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (!c.find_buyer(ids[j]))
+        errors.push_back({child_pointer("/campaigns/" + std::to_string(i) + "/buyer_ids", j),
+                          "unknown buyer " + in_quotes(ids[j])});
+    }
+  }
+  for (std::size_t i = 0; i < c.dids.size(); ++i) {
+    const auto& d = c.dids[i];
+    std::string at = child_pointer("/dids", i);
+    if (!c.find_campaign(d.campaign_id))
+      errors.push_back({at + "/campaign_id", "unknown campaign " + in_quotes(d.campaign_id)});
+    if (!c.find_source(d.source_id))
+      errors.push_back({at + "/source_id", "unknown source " + in_quotes(d.source_id)});
+  }
+}
+
+} // namespace
+
+config_result parse_config(std::string_view json_text) {
+  config_result result;
+  rapidjson::Document doc;
+  if (auto error = parse_json(json_text, doc)) {
+    result.errors.push_back(std::move(*error));
+    return result;
+  }
+  result.errors = validate_against_schema(doc);
+  if (!result.errors.empty()) return result;
+
+  engine_config config = config_reader(result.errors).read(doc);
+  check_references(config, result.errors);
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+config_result load_config_file(const std::string& path) {
+  auto fail = [&](const std::string& why) {
+    config_result r;
+    r.errors.push_back({"", "cannot read config file " + in_quotes(path) + ": " + why});
+    return r;
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return fail("it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(std::strerror(errno));
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return fail("read error");
+  return parse_config(text);
+}
+
+std::string format_config_errors(const std::vector<config_error>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!e.pointer.empty()) out += e.pointer + ": ";
+    out += e.message;
+    out += '\n';
+  }
+  return out;
+}
+
+} // namespace ringbid

@@ -1,0 +1,53 @@
+#pragma once
+// The simulated carrier: places inbound calls at a Poisson rate, answers our
+// commands with the normalized events a real carrier would send, after
+// realistic delays (speech length, ring time, talk time, caller patience),
+// and keeps its own record of every call to compare with the leads.
+
+#include "actors/config.hpp"
+#include "actors/node_context.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+namespace ringbid {
+
+struct sim_call_record {
+  std::string caller;
+  std::string did;
+  bool answered = false;
+  bool bridged = false;
+  std::string bridged_to;
+  int64_t talk_ms = 0;
+  bool ended = false;
+  uint32_t commands = 0;
+};
+
+/// What the carrier saw. Written by the carrier actor; read once the run is over.
+struct sim_carrier_report {
+  std::map<std::string, sim_call_record> calls;
+  uint64_t placed = 0;
+  uint64_t commands = 0;
+  uint64_t duplicate_commands = 0; ///< commands seen twice with one command_id
+  uint64_t commands_for_ended_calls = 0;
+  uint64_t injected_failures = 0;
+};
+
+struct sim_carrier_options {
+  uint64_t calls = 1000;          ///< how many calls to place; 0 = until stopped
+  double calls_per_second = 50;
+  uint64_t seed = 1;
+  carrier_simulation behavior;
+  std::shared_ptr<const engine_config> config;
+  std::shared_ptr<sim_carrier_report> report;
+};
+
+caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,
+                             std::shared_ptr<const node_context> ctx);
+
+} // namespace ringbid

@@ -1,0 +1,244 @@
+#include "adapters/sqlite_lead_reader.hpp"
+
+#include "adapters/sqlite_common.hpp"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+
+namespace ringbid {
+
+namespace {
+
+constexpr const char* select_lead_sql =
+  "SELECT id, carrier_call_id, did, caller, campaign_id, source_id, buyer_id, destination, outcome, "
+  "ended_in, started_at, answered_at, bridged_at, ended_at, hold_ms, talk_ms, bid_micros, "
+  "revenue_micros, payout_micros, auction_rounds, transfer_attempts, auction_latency_us, hangup_cause, "
+  "hangup_source, recording_url FROM leads WHERE id = ?1";
+
+constexpr const char* select_journal_sql =
+  "SELECT at, state, note FROM call_events WHERE call_id = ?1 ORDER BY seq";
+
+// ?1 is always the name of disposition::bridged.
+constexpr const char* totals_sql =
+  "SELECT count(*), coalesce(sum(revenue_micros), 0), coalesce(sum(payout_micros), 0), "
+  "coalesce(sum(CASE WHEN outcome = ?1 THEN bid_micros END), 0), "
+  "avg(CASE WHEN outcome = ?1 THEN talk_ms END), "
+  "avg(CASE WHEN hold_ms > 0 OR outcome = ?1 THEN hold_ms END), "
+  "count(CASE WHEN auction_latency_us >= 0 THEN 1 END) FROM leads";
+
+constexpr const char* outcomes_sql = "SELECT outcome, count(*) FROM leads GROUP BY outcome";
+
+constexpr const char* wins_sql =
+  "SELECT buyer_id, count(*), coalesce(sum(revenue_micros), 0) FROM leads WHERE outcome = ?1 "
+  "GROUP BY buyer_id ORDER BY buyer_id";
+
+constexpr const char* latency_rank_sql =
+  "SELECT auction_latency_us FROM leads WHERE auction_latency_us >= 0 "
+  "ORDER BY auction_latency_us LIMIT 1 OFFSET ?1";
+
+/// The enumerator whose to_string() is `text`, or `fallback` (a name written by
+/// a newer build).
+template <class Enum>
+Enum parse_enum(std::string_view text, Enum last, Enum fallback) {
+  for (int i = 0; i <= static_cast<int>(last); ++i) {
+    auto value = static_cast<Enum>(i);
+    if (to_string(value) == text) return value;
+  }
+  return fallback;
+}
+
+[[noreturn]] void fail(sqlite3* db, int rc, const char* what) {
+  throw std::runtime_error(std::string("sqlite_lead_reader: ") + what + ": " + sqlite::error_text(db, rc));
+}
+
+uint64_t* outcome_counter(lead_summary& s, disposition d) {
+  switch (d) {
+    case disposition::in_progress: return &s.in_progress;
+    case disposition::bridged: return &s.bridged;
+    case disposition::no_buyer: return &s.no_buyer;
+    case disposition::buyer_no_answer: return &s.buyer_no_answer;
+    case disposition::abandoned: return &s.abandoned;
+    case disposition::unknown_number: return &s.unknown_number;
+    case disposition::failed: return &s.failed;
+    case disposition::interrupted: return &s.interrupted;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+struct sqlite_lead_reader::impl {
+  sqlite::db_ptr db;
+  mutable std::mutex mutex; ///< one snapshot at a time on the connection
+
+  sqlite::statement prepare(const char* sql) const {
+    sqlite::statement s;
+    std::string error;
+    if (!s.prepare(db.get(), sql, &error)) throw std::runtime_error("sqlite_lead_reader: " + error);
+    return s;
+  }
+
+  /// Steps a statement expected to yield exactly one row.
+  void one_row(sqlite::statement& s, const char* what) const {
+    if (int rc = s.step(); rc != SQLITE_ROW) fail(db.get(), rc, what);
+  }
+
+  int64_t latency_at_rank(uint64_t n, uint64_t percent) const;
+  void read_outcomes(lead_summary& out) const;
+};
+
+namespace {
+
+/// A read transaction: the queries inside it see one snapshot.
+class snapshot {
+public:
+  explicit snapshot(sqlite3* db) : db_(db) {
+    if (int rc = sqlite::exec(db_, "BEGIN", nullptr); rc != SQLITE_OK) fail(db_, rc, "begin");
+  }
+  ~snapshot() { sqlite::exec(db_, "COMMIT", nullptr); }
+  snapshot(const snapshot&) = delete;
+  snapshot& operator=(const snapshot&) = delete;
+
+private:
+  sqlite3* db_;
+};
+
+} // namespace
+
+/// Nearest rank: the value at position ceil(percent/100 * n), counting from 1.
+int64_t sqlite_lead_reader::impl::latency_at_rank(uint64_t n, uint64_t percent) const {
+  if (n == 0) return -1;
+  uint64_t rank = (n * percent + 99) / 100;
+  if (rank == 0) rank = 1;
+  auto s = prepare(latency_rank_sql);
+  s.bind_int(1, static_cast<int64_t>(rank - 1));
+  one_row(s, "latency percentile");
+  return s.column_int(0);
+}
+
+void sqlite_lead_reader::impl::read_outcomes(lead_summary& out) const {
+  auto s = prepare(outcomes_sql);
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto d = parse_enum(s.column_text(0), disposition::interrupted, disposition::in_progress);
+    if (to_string(d) != s.column_text(0)) continue; // unknown name: in `leads` only
+    *outcome_counter(out, d) += static_cast<uint64_t>(s.column_int(1));
+  }
+  if (rc != SQLITE_DONE) fail(db.get(), rc, "outcomes");
+}
+
+std::unique_ptr<sqlite_lead_reader> sqlite_lead_reader::open(const std::string& path, std::string* error) {
+  std::string scratch;
+  std::string* err = error ? error : &scratch;
+  auto state = std::make_unique<impl>();
+  state->db = sqlite::open_db(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, err);
+  if (!state->db) return nullptr;
+  sqlite3_busy_timeout(state->db.get(), 5000);
+  // Proves the file is a lead store (and readable) before anyone relies on it.
+  sqlite::statement probe;
+  if (!probe.prepare(state->db.get(), "SELECT max(version) FROM schema_migrations", err)) {
+    *err = path + ": not a lead store: " + *err;
+    return nullptr;
+  }
+  if (int rc = probe.step(); rc != SQLITE_ROW || probe.column_is_null(0)) {
+    *err = path + ": not a lead store: " +
+           (rc == SQLITE_ROW ? std::string("no migration applied") : sqlite::error_text(state->db.get(), rc));
+    return nullptr;
+  }
+  return std::unique_ptr<sqlite_lead_reader>(new sqlite_lead_reader(std::move(state)));
+}
+
+sqlite_lead_reader::sqlite_lead_reader(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+
+sqlite_lead_reader::~sqlite_lead_reader() = default;
+
+lead_summary sqlite_lead_reader::summarize() const {
+  std::lock_guard lock(impl_->mutex);
+  snapshot snap(impl_->db.get());
+  const auto bridged = to_string(disposition::bridged);
+  lead_summary out;
+  auto totals = impl_->prepare(totals_sql);
+  totals.bind_text(1, bridged);
+  impl_->one_row(totals, "totals");
+  out.leads = static_cast<uint64_t>(totals.column_int(0));
+  out.revenue_micros = totals.column_int(1);
+  out.payout_micros = totals.column_int(2);
+  out.bid_sum_bridged_micros = totals.column_int(3);
+  out.mean_talk_ms = totals.column_double(4); // NULL (no such call) reads as 0
+  out.mean_hold_ms = totals.column_double(5);
+  auto with_latency = static_cast<uint64_t>(totals.column_int(6));
+  out.auction_latency_p50_us = impl_->latency_at_rank(with_latency, 50);
+  out.auction_latency_p99_us = impl_->latency_at_rank(with_latency, 99);
+  impl_->read_outcomes(out);
+  auto wins = impl_->prepare(wins_sql);
+  wins.bind_text(1, bridged);
+  int rc;
+  while ((rc = wins.step()) == SQLITE_ROW)
+    out.wins.push_back({wins.column_text(0), static_cast<uint64_t>(wins.column_int(1)), wins.column_int(2)});
+  if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "wins");
+  return out;
+}
+
+uint64_t sqlite_lead_reader::count() const {
+  std::lock_guard lock(impl_->mutex);
+  auto s = impl_->prepare("SELECT count(*) FROM leads");
+  impl_->one_row(s, "count");
+  return static_cast<uint64_t>(s.column_int(0));
+}
+
+uint64_t sqlite_lead_reader::count_duplicate_ids() const {
+  std::lock_guard lock(impl_->mutex);
+  auto s = impl_->prepare(
+    "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM leads GROUP BY id HAVING n > 1)");
+  impl_->one_row(s, "duplicates");
+  return static_cast<uint64_t>(s.column_int(0));
+}
+
+std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
+  std::lock_guard lock(impl_->mutex);
+  snapshot snap(impl_->db.get());
+  auto key = sqlite::to_bytes(id);
+  auto s = impl_->prepare(select_lead_sql);
+  s.bind_blob(1, key);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) fail(impl_->db.get(), rc, "find");
+  lead_record x;
+  x.id = s.column_uuid(0);
+  x.carrier_call_id = s.column_text(1);
+  x.did = s.column_text(2);
+  x.caller = s.column_text(3);
+  x.campaign_id = s.column_text(4);
+  x.source_id = s.column_text(5);
+  x.buyer_id = s.column_text(6);
+  x.destination = s.column_text(7);
+  x.outcome = parse_enum(s.column_text(8), disposition::interrupted, disposition::in_progress);
+  x.ended_in = parse_enum(s.column_text(9), call_state::done, call_state::greeting);
+  x.started_at = s.column_int(10);
+  x.answered_at = s.column_int(11);
+  x.bridged_at = s.column_int(12);
+  x.ended_at = s.column_int(13);
+  x.hold_ms = s.column_int(14);
+  x.talk_ms = s.column_int(15);
+  x.bid_micros = s.column_int(16);
+  x.revenue_micros = s.column_int(17);
+  x.payout_micros = s.column_int(18);
+  x.auction_rounds = static_cast<uint32_t>(s.column_int(19));
+  x.transfer_attempts = static_cast<uint32_t>(s.column_int(20));
+  x.auction_latency_us = s.column_int(21);
+  x.cause = parse_enum(s.column_text(22), hangup_cause::unspecified, hangup_cause::unspecified);
+  x.source = parse_enum(s.column_text(23), hangup_source::unknown, hangup_source::unknown);
+  x.recording_url = s.column_text(24);
+  auto j = impl_->prepare(select_journal_sql);
+  j.bind_blob(1, key);
+  while ((rc = j.step()) == SQLITE_ROW)
+    x.journal.push_back({j.column_int(0), parse_enum(j.column_text(1), call_state::done, call_state::greeting),
+                         j.column_text(2)});
+  if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "find journal");
+  return x;
+}
+
+} // namespace ringbid

@@ -1,0 +1,42 @@
+#pragma once
+// Messages a call actor sends itself or receives from the calls supervisor.
+
+#include "protocol/call_snapshot.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+
+namespace ringbid {
+
+/// A watchdog a call armed; stale generations are ignored (CAF 0.17 cannot
+/// cancel a delayed message).
+struct call_timer {
+  timer_kind kind = timer_kind::answer;
+  uint32_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_timer& x) {
+  return f(caf::meta::type_name("call_timer"), x.kind, x.generation);
+}
+
+/// The auction round's deadline passed.
+struct round_deadline {
+  uint32_t round = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, round_deadline& x) {
+  return f(caf::meta::type_name("round_deadline"), x.round);
+}
+
+/// Calls supervisor -> call: the node is draining, end the call now.
+struct end_call {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, end_call&) {
+  return f(caf::meta::type_name("end_call"));
+}
+
+} // namespace ringbid

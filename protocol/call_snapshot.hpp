@@ -1,0 +1,122 @@
+#pragma once
+// Everything a call actor knows, as one value: the pure call machine's state.
+// The calls supervisor keeps the latest one per call, so a crashed call actor
+// is restarted from it rather than lost.
+
+#include "protocol/call_state.hpp"
+#include "protocol/carrier.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/lead.hpp"
+#include "protocol/time.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringbid {
+
+/// A valid, ranked bid the call may be transferred to.
+struct offer {
+  std::string buyer_id;
+  int64_t amount_micros = 0;
+  std::string destination;
+  timestamp_us expires_at = 0;
+  uint64_t token = 0; ///< the ledger reservation held for this buyer
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, offer& x) {
+  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.destination, x.expires_at, x.token);
+}
+
+/// What the ending phase is waiting for.
+enum class ending_step : uint8_t {
+  none,          ///< not ending
+  await_answer,  ///< answer sent (unknown number): speak once answered
+  speaking,      ///< ending message playing
+  hanging_up,    ///< hangup sent, waiting for the carrier's confirmation
+  wrapping_up,   ///< caller gone; waiting for the recording to be saved
+};
+
+enum class timer_kind : uint8_t { answer, greeting, max_hold, transfer, talk, ending };
+constexpr int timer_kind_count = 6;
+
+struct call_snapshot {
+  call_id id;
+  std::string carrier_call_id;
+  std::string caller;
+  std::string did;
+  std::string campaign_id;
+  std::string source_id;
+
+  call_state state = call_state::greeting;
+  call_state ended_in = call_state::greeting; ///< the state the call left for ending
+  disposition outcome = disposition::in_progress;
+  ending_step ending = ending_step::none;
+
+  bool answered = false;
+  bool greeting_done = false;
+  bool hold_audio = false;
+  bool recording = false;
+  bool caller_gone = false;
+  bool hangup_sent = false;
+  bool hangup_retried = false;
+  bool committed = false; ///< the current buyer's reservation counted the call
+
+  uint32_t round = 0;          ///< auction rounds started
+  bool round_running = false;  ///< a round is at the ledger or out with bidders
+  bool round_pinged = false;   ///< the running round's pings are out
+  std::vector<offer> offers;   ///< remaining ranked offers, best first
+  bool transferring = false;   ///< dialing `current`
+  offer current;               ///< the buyer being dialed or talked to
+  uint32_t transfer_attempts = 0;
+  int64_t first_round_latency_us = -1;
+
+  timestamp_us started_at = 0;
+  timestamp_us answered_at = 0;
+  timestamp_us hold_started_at = 0;
+  timestamp_us bridged_at = 0;
+  timestamp_us ended_at = 0;
+  hangup_cause cause = hangup_cause::unspecified;
+  hangup_source source = hangup_source::unknown;
+  std::string recording_url;
+
+  std::vector<uint32_t> timer_generation = std::vector<uint32_t>(timer_kind_count, 0);
+  std::vector<journal_entry> journal;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
+  return f(caf::meta::type_name("call_snapshot"), x.id, x.carrier_call_id, x.caller, x.did, x.campaign_id,
+           x.source_id, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
+           x.recording, x.caller_gone, x.hangup_sent, x.hangup_retried, x.committed, x.round,
+           x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
+           x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at,
+           x.ended_at, x.cause, x.source, x.recording_url, x.timer_generation, x.journal);
+}
+
+/// Call actor -> calls supervisor after every state change.
+struct call_checkpoint {
+  call_snapshot snapshot;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_checkpoint& x) {
+  return f(caf::meta::type_name("call_checkpoint"), x.snapshot);
+}
+
+/// Call actor -> calls supervisor: the lead is booked, the call is over.
+struct call_finished {
+  call_id id;
+  std::string carrier_call_id;
+  disposition outcome = disposition::in_progress;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_finished& x) {
+  return f(caf::meta::type_name("call_finished"), x.id, x.carrier_call_id, x.outcome);
+}
+
+} // namespace ringbid

@@ -1,0 +1,101 @@
+#pragma once
+// Normalized carrier events and commands. Every carrier adapter (simulated,
+// Telnyx, later Twilio) maps its wire protocol onto exactly these values.
+
+#include "protocol/ids.hpp"
+#include "protocol/time.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ringbid {
+
+enum class carrier_event_kind : uint8_t {
+  initiated,       ///< a new inbound call (from, to = the dialed DID)
+  answered,        ///< our answer took effect
+  speak_ended,     ///< text-to-speech finished (detail = status)
+  playback_ended,  ///< audio playback finished or was stopped
+  bridged,         ///< the caller is connected to the transfer target
+  hangup,          ///< a leg ended (cause, source, leg)
+  recording_saved, ///< detail = the recording's URL
+  dtmf,            ///< detail = the digit
+  gather_ended,    ///< detail = the digits gathered
+  command_failed,  ///< a command we sent was refused (failed_command, detail)
+};
+
+enum class call_leg : uint8_t { caller, buyer };
+
+enum class hangup_cause : uint8_t {
+  normal_clearing,
+  originator_cancel,
+  call_rejected,
+  timeout,
+  time_limit,
+  user_busy,
+  not_found,
+  no_answer,
+  unspecified,
+};
+
+/// Who hung up, in the carrier's words: the caller, the callee (for us, whoever
+/// the carrier ended the leg for: our own hangup or the buyer), or unknown.
+enum class hangup_source : uint8_t { caller, callee, unknown };
+
+enum class command_kind : uint8_t {
+  answer,
+  speak,
+  play,
+  stop_play,
+  transfer,
+  record_start,
+  record_stop,
+  hangup,
+};
+
+std::string_view to_string(carrier_event_kind k) noexcept;
+std::string_view to_string(hangup_cause c) noexcept;
+std::string_view to_string(hangup_source s) noexcept;
+std::string_view to_string(command_kind k) noexcept;
+
+struct carrier_event {
+  std::string carrier_call_id; ///< the caller leg's id at the carrier
+  carrier_event_kind kind = carrier_event_kind::initiated;
+  call_leg leg = call_leg::caller;
+  timestamp_us occurred_at = 0;
+  std::string from; ///< initiated: the caller's number
+  std::string to;   ///< initiated: the dialed DID
+  hangup_cause cause = hangup_cause::unspecified;
+  hangup_source source = hangup_source::unknown;
+  command_kind failed_command = command_kind::answer;
+  std::string detail; ///< status, digits, recording URL or failure reason
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, carrier_event& x) {
+  return f(caf::meta::type_name("carrier_event"), x.carrier_call_id, x.kind, x.leg, x.occurred_at,
+           x.from, x.to, x.cause, x.source, x.failed_command, x.detail);
+}
+
+struct carrier_command {
+  call_id call;
+  std::string carrier_call_id;
+  command_kind kind = command_kind::answer;
+  uuid command_id;          ///< idempotency key: a retry reuses it
+  std::string payload;      ///< speak: text; play: audio URL; transfer: destination
+  std::string voice;        ///< speak
+  std::string language;     ///< speak
+  std::string from;         ///< transfer: caller id shown to the buyer
+  int32_t timeout_secs = 0; ///< transfer: ring timeout
+  bool loop = false;        ///< play: loop until stopped
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, carrier_command& x) {
+  return f(caf::meta::type_name("carrier_command"), x.call, x.carrier_call_id, x.kind, x.command_id,
+           x.payload, x.voice, x.language, x.from, x.timeout_secs, x.loop);
+}
+
+} // namespace ringbid

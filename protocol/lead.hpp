@@ -1,0 +1,86 @@
+#pragma once
+// The lead: what a call is booked as for reporting and billing, with its journal.
+
+#include "protocol/call_state.hpp"
+#include "protocol/carrier.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/time.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ringbid {
+
+struct journal_entry {
+  timestamp_us at = 0;
+  call_state state = call_state::greeting; ///< the state after this entry
+  std::string note;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_entry& x) {
+  return f(caf::meta::type_name("journal_entry"), x.at, x.state, x.note);
+}
+
+struct lead_record {
+  call_id id;
+  std::string carrier_call_id;
+  std::string did;
+  std::string caller; ///< stored for the network's own records; never sent to buyers
+  std::string campaign_id;
+  std::string source_id;
+  std::string buyer_id; ///< the buyer the call was bridged to, if any
+  std::string destination;
+  disposition outcome = disposition::in_progress;
+  call_state ended_in = call_state::greeting; ///< the state the call was in when it ended
+  timestamp_us started_at = 0;
+  timestamp_us answered_at = 0;
+  timestamp_us bridged_at = 0;
+  timestamp_us ended_at = 0;
+  int64_t hold_ms = 0;
+  int64_t talk_ms = 0;
+  int64_t bid_micros = 0;     ///< the winning bid
+  int64_t revenue_micros = 0; ///< what the buyer is charged
+  int64_t payout_micros = 0;  ///< what the source (publisher) is paid
+  uint32_t auction_rounds = 0;
+  uint32_t transfer_attempts = 0;
+  int64_t auction_latency_us = -1; ///< first round: reservation to close
+  hangup_cause cause = hangup_cause::unspecified;
+  hangup_source source = hangup_source::unknown;
+  std::string recording_url;
+  std::vector<journal_entry> journal;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
+  return f(caf::meta::type_name("lead_record"), x.id, x.carrier_call_id, x.did, x.caller, x.campaign_id,
+           x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
+           x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.revenue_micros,
+           x.payout_micros, x.auction_rounds, x.transfer_attempts, x.auction_latency_us, x.cause,
+           x.source, x.recording_url, x.journal);
+}
+
+/// Call actor -> recorder: book this lead. Answered with `lead_accepted` once the
+/// recorder has taken it over (queued to its writer); a retry is idempotent by id.
+struct record_lead {
+  lead_record lead;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_lead& x) {
+  return f(caf::meta::type_name("record_lead"), x.lead);
+}
+
+struct lead_accepted {
+  call_id id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lead_accepted& x) {
+  return f(caf::meta::type_name("lead_accepted"), x.id);
+}
+
+} // namespace ringbid

@@ -1,0 +1,55 @@
+#include "protocol/types.hpp"
+
+#include "protocol/bidding.hpp"
+#include "protocol/call_internal.hpp"
+#include "protocol/call_snapshot.hpp"
+#include "protocol/carrier.hpp"
+#include "protocol/directory.hpp"
+#include "protocol/ledger.hpp"
+#include "protocol/lead.hpp"
+#include "protocol/node.hpp"
+#include "protocol/simulation.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+namespace ringbid {
+
+void add_protocol_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<uuid>("ringbid::uuid");
+  cfg.add_message_type<carrier_event>("ringbid::carrier_event");
+  cfg.add_message_type<carrier_command>("ringbid::carrier_command");
+  cfg.add_message_type<ping_request>("ringbid::ping_request");
+  cfg.add_message_type<bid_response>("ringbid::bid_response");
+  cfg.add_message_type<bid_delivery>("ringbid::bid_delivery");
+  cfg.add_message_type<reserve_request>("ringbid::reserve_request");
+  cfg.add_message_type<reservation_grant>("ringbid::reservation_grant");
+  cfg.add_message_type<reservation_denial>("ringbid::reservation_denial");
+  cfg.add_message_type<reserve_reply>("ringbid::reserve_reply");
+  cfg.add_message_type<commit_request>("ringbid::commit_request");
+  cfg.add_message_type<release_request>("ringbid::release_request");
+  cfg.add_message_type<ledger_ack>("ringbid::ledger_ack");
+  cfg.add_message_type<ledger_status_request>("ringbid::ledger_status_request");
+  cfg.add_message_type<ledger_status>("ringbid::ledger_status");
+  cfg.add_message_type<journal_entry>("ringbid::journal_entry");
+  cfg.add_message_type<lead_record>("ringbid::lead_record");
+  cfg.add_message_type<record_lead>("ringbid::record_lead");
+  cfg.add_message_type<lead_accepted>("ringbid::lead_accepted");
+  cfg.add_message_type<offer>("ringbid::offer");
+  cfg.add_message_type<call_snapshot>("ringbid::call_snapshot");
+  cfg.add_message_type<call_checkpoint>("ringbid::call_checkpoint");
+  cfg.add_message_type<call_finished>("ringbid::call_finished");
+  cfg.add_message_type<call_timer>("ringbid::call_timer");
+  cfg.add_message_type<round_deadline>("ringbid::round_deadline");
+  cfg.add_message_type<end_call>("ringbid::end_call");
+  cfg.add_message_type<did_lookup>("ringbid::did_lookup");
+  cfg.add_message_type<did_route>("ringbid::did_route");
+  cfg.add_message_type<peer_lookup>("ringbid::peer_lookup");
+  cfg.add_message_type<peer_handle>("ringbid::peer_handle");
+  cfg.add_message_type<peer_restarted>("ringbid::peer_restarted");
+  cfg.add_message_type<drain_calls>("ringbid::drain_calls");
+  cfg.add_message_type<calls_status_request>("ringbid::calls_status_request");
+  cfg.add_message_type<calls_status>("ringbid::calls_status");
+  cfg.add_message_type<sim_tick>("ringbid::sim_tick");
+}
+
+} // namespace ringbid

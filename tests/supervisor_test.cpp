@@ -1,0 +1,117 @@
+// The supervisor on CAF's deterministic scheduler: one_for_one restarts, the
+// restart intensity limit and escalation, and lookups of restarted children.
+
+#include "actors/supervisor.hpp"
+#include "protocol/types.hpp"
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <gtest/gtest.h>
+
+namespace ringbid {
+namespace {
+
+caf::behavior idle_child(caf::event_based_actor*) {
+  return {[](int32_t x) { return x; }};
+}
+
+struct SupervisorTest : ::testing::Test {
+  SupervisorTest() : sys(make_config()), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
+
+  static caf::actor_system_config& make_config() {
+    static caf::actor_system_config cfg;
+    static bool once = [] {
+      add_protocol_types(cfg);
+      cfg.set("scheduler.policy", caf::atom("testing"));
+      return true;
+    }();
+    (void) once;
+    return cfg;
+  }
+
+  caf::actor lookup(const caf::actor& sup, peer_kind kind) {
+    caf::actor found;
+    auto asker = sys.spawn([&, sup, kind](caf::event_based_actor* self) {
+      self->request(sup, std::chrono::seconds{1}, peer_lookup{kind, {}})
+        .then([&](const peer_handle& h) { found = h.handle; }, [](caf::error&) {});
+    });
+    sched.run();
+    return found;
+  }
+
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+};
+
+TEST_F(SupervisorTest, RestartsACrashedChildUnderANewAddressAndEscalatesPastTheLimit) {
+  int starts = 0;
+  std::vector<child_spec> children;
+  children.push_back({peer_kind::ledger, {}, [&](caf::local_actor* self) {
+                        ++starts;
+                        return self->spawn(idle_child);
+                      }});
+  supervisor_options opt;
+  opt.max_restarts = 3;
+  opt.window = std::chrono::seconds{1};
+  auto root = spawn_root_supervisor(sys, std::move(children), opt);
+  sched.run();
+  ASSERT_EQ(starts, 1);
+  auto first = lookup(root, peer_kind::ledger);
+  ASSERT_TRUE(first);
+
+  // Three crashes within the window: each is restarted.
+  caf::actor previous = first;
+  for (int i = 0; i < 3; ++i) {
+    caf::anon_send_exit(previous, caf::exit_reason::kill);
+    sched.run();
+    auto now = lookup(root, peer_kind::ledger);
+    ASSERT_TRUE(now);
+    EXPECT_NE(now, previous);
+    previous = now;
+  }
+  EXPECT_EQ(starts, 4);
+
+  // The fourth crash within the window exceeds the intensity: the root quits.
+  bool root_down = false;
+  auto watcher = sys.spawn([&, root](caf::event_based_actor* self) -> caf::behavior {
+    self->monitor(root);
+    self->set_down_handler([&](const caf::down_msg&) { root_down = true; });
+    return {[](int32_t) {}}; // stay alive to receive the down message
+  });
+  sched.run();
+  caf::anon_send_exit(previous, caf::exit_reason::kill);
+  sched.run();
+  EXPECT_TRUE(root_down);
+  EXPECT_EQ(starts, 4);
+  caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+TEST_F(SupervisorTest, RestartsSpreadOverTimeStayWithinTheLimit) {
+  int starts = 0;
+  std::vector<child_spec> children;
+  children.push_back({peer_kind::recorder, {}, [&](caf::local_actor* self) {
+                        ++starts;
+                        return self->spawn(idle_child);
+                      }});
+  supervisor_options opt;
+  opt.max_restarts = 2;
+  opt.window = std::chrono::seconds{1};
+  auto root = spawn_root_supervisor(sys, std::move(children), opt);
+  sched.run();
+  for (int i = 0; i < 10; ++i) {
+    auto child = lookup(root, peer_kind::recorder);
+    ASSERT_TRUE(child) << "crash " << i;
+    caf::anon_send_exit(child, caf::exit_reason::kill);
+    sched.run();
+    sched.advance_time(std::chrono::milliseconds{600}); // virtual time: 2 per 1.2 s
+    sched.run();
+  }
+  EXPECT_EQ(starts, 11);
+  EXPECT_TRUE(lookup(root, peer_kind::recorder));
+  caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+} // namespace
+} // namespace ringbid

@@ -1,0 +1,109 @@
+#include "tools/node_runtime.hpp"
+
+#include "adapters/sim_clock.hpp"
+#include "adapters/sqlite_lead_store.hpp"
+#include "protocol/node.hpp"
+#include "protocol/types.hpp"
+#include "tools/wiring.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <pthread.h>
+
+namespace ringbid {
+
+namespace {
+
+/// Waits for SIGINT/SIGTERM (blocked in every thread) or the run time to pass.
+int wait_for_stop(sigset_t& signals, double run_for_s) {
+  if (run_for_s <= 0) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    return sig;
+  }
+  timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
+  int sig = sigtimedwait(&signals, nullptr, &limit);
+  return sig < 0 ? 0 : sig;
+}
+
+} // namespace
+
+int run_node(const engine_config& config, const node_options& options) {
+  // Block the signals before any thread starts, so every thread inherits the
+  // mask and only sigwait() sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
+  sqlite_options db;
+  db.path = db_path;
+  db.batch_max = config.storage.batch_max;
+  db.batch_interval_ms = config.storage.batch_interval_ms;
+  db.synchronous_full = true;
+  std::string error;
+  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
+  if (!store) {
+    spdlog::error("cannot open {}: {}", db_path, error);
+    return 1;
+  }
+
+  caf::actor_system_config cfg;
+  add_protocol_types(cfg);
+  cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
+  cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    auto shared_config = std::make_shared<const engine_config>(config);
+    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed);
+    sim_carrier_options carrier;
+    carrier.calls = 0;
+    carrier.calls_per_second =
+      options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
+    if (carrier.calls_per_second == 0) carrier.calls_per_second = 1e-9; // effectively no traffic
+    carrier.seed = options.seed;
+    carrier.behavior = config.carrier_sim;
+    carrier.config = shared_config;
+    carrier.report = std::make_shared<sim_carrier_report>();
+    auto root = start_node(sys, parts, carrier, std::nullopt);
+    spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}",
+                 config.node_name, config.campaigns.size(), config.buyers.size(), config.dids.size(),
+                 config.threads, db_path);
+
+    int sig = wait_for_stop(signals, options.run_for_s);
+    spdlog::info("{}: draining live calls", sig == 0 ? "run time over" : strsignal(sig));
+
+    caf::scoped_actor self{sys};
+    auto timeout = std::chrono::seconds{options.drain_timeout_s};
+    caf::actor calls;
+    self->request(root, timeout, peer_lookup{peer_kind::calls, {}})
+      .receive([&](const peer_handle& h) { calls = h.handle; },
+               [&](caf::error& err) { spdlog::error("calls supervisor unreachable: {}", sys.render(err)); });
+    if (calls) {
+      self->request(calls, timeout, drain_calls{})
+        .receive(
+          [&](const calls_status& s) {
+            spdlog::info("all calls finalized: {} started, {} finished, {} restarted, {} interrupted", s.started,
+                         s.finished, s.restarted, s.interrupted);
+          },
+          [&](caf::error& err) {
+            spdlog::error("drain did not complete within {} s: {}", options.drain_timeout_s, sys.render(err));
+            exit_code = 1;
+          });
+    }
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    self->wait_for(root);
+  }
+  store->flush();
+  spdlog::info("{} leads committed to {}", store->committed(), db_path);
+  return exit_code;
+}
+
+} // namespace ringbid

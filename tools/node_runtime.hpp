@@ -1,0 +1,24 @@
+#pragma once
+// `ringbid-node`: the standalone process. Real scheduler, real clock, SQLite
+// file in the data directory, simulated carrier and bidders until the real
+// carrier adapter lands. SIGINT/SIGTERM drain the live calls, flush the
+// records and exit 0.
+
+#include "actors/config.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace ringbid {
+
+struct node_options {
+  uint64_t seed = 1;
+  double calls_per_second = -1; ///< < 0: the config's carrier_sim rate; 0: no simulated traffic
+  int drain_timeout_s = 30;
+  double run_for_s = 0;         ///< > 0: stop by itself after this long (demos, tests)
+};
+
+/// Blocks until a signal (or run_for_s) ends the node; returns the exit code.
+int run_node(const engine_config& config, const node_options& options);
+
+} // namespace ringbid

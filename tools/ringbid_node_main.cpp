@@ -1,0 +1,32 @@
+// `ringbid-node`: the standalone node process.
+
+#include "adapters/config_json.hpp"
+#include "tools/node_runtime.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"ringbid-node: a ringbid engine node"};
+  std::string config_path;
+  std::string data_dir;
+  ringbid::node_options opt;
+  app.add_option("--config", config_path, "node config (JSON, schemas/config.schema.json)")->required();
+  app.add_option("--data-dir", data_dir, "where the SQLite file lives (overrides storage.data_dir)");
+  app.add_option("--seed", opt.seed, "seed of the simulated carrier and bidders");
+  app.add_option("--rate", opt.calls_per_second, "simulated calls per second (0: none)")->check(CLI::NonNegativeNumber);
+  app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
+  app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
+  CLI11_PARSE(app, argc, argv);
+
+  auto loaded = ringbid::load_config_file(config_path);
+  if (!loaded.ok()) {
+    std::cerr << "ringbid-node: invalid config " << config_path << ":\n"
+              << ringbid::format_config_errors(loaded.errors);
+    return 2;
+  }
+  auto config = *loaded.config;
+  if (!data_dir.empty()) config.storage.data_dir = data_dir;
+  return ringbid::run_node(config, opt);
+}

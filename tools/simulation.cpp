@@ -1,0 +1,111 @@
+#include "tools/simulation.hpp"
+
+#include "adapters/sim_clock.hpp"
+#include "adapters/sqlite_lead_store.hpp"
+#include "protocol/types.hpp"
+#include "tools/wiring.hpp"
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ringbid {
+
+namespace {
+
+/// A fixed epoch (Monday 2026-01-05 14:00 UTC) keeps runs reproducible.
+constexpr timestamp_us simulation_epoch = 1'767'621'600LL * us_per_s;
+
+void remove_database(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+}
+
+} // namespace
+
+simulation_report run_simulation(const engine_config& config, const simulation_options& options) {
+  auto wall_start = std::chrono::steady_clock::now();
+  remove_database(options.db_path);
+  std::string error;
+  sqlite_options db;
+  db.path = options.db_path;
+  db.batch_max = config.storage.batch_max;
+  db.batch_interval_ms = config.storage.batch_interval_ms;
+  db.synchronous_full = false; // a simulation's leads are disposable; a node's are not
+  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
+  if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+
+  simulation_report report;
+  report.seed = options.seed;
+  report.carrier = std::make_shared<sim_carrier_report>();
+  {
+    caf::actor_system_config cfg;
+    add_protocol_types(cfg);
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    caf::actor_system sys{cfg};
+    auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+    auto shared_config = std::make_shared<const engine_config>(config);
+    auto clock = make_actor_wall_clock(sys, simulation_epoch);
+    auto parts = make_node_parts(shared_config, clock, store, options.seed);
+
+    sim_carrier_options carrier;
+    carrier.calls = options.calls;
+    carrier.calls_per_second =
+      options.calls_per_second > 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
+    carrier.seed = options.seed;
+    carrier.behavior = config.carrier_sim;
+    carrier.config = shared_config;
+    carrier.report = report.carrier;
+    std::optional<chaos_options> chaos;
+    if (options.chaos) {
+      chaos.emplace();
+      chaos->mean_interval_ms = options.chaos_interval_ms;
+      chaos->seed = options.seed;
+    }
+    auto kills = chaos ? chaos->kills : nullptr;
+    auto root = start_node(sys, parts, carrier, chaos);
+
+    // Drive virtual time: run every ready job, then jump to the next timeout.
+    // The limit guards against a run that cannot finish (a bug, not a feature).
+    auto& counters = *parts.ctx->counters;
+    auto limit_us = static_cast<int64_t>(double(options.calls) / carrier.calls_per_second * 1e6) +
+                    int64_t{48} * 3600 * us_per_s;
+    uint64_t spins = 0;
+    while (counters.calls_finished.load() < options.calls) {
+      sched.run();
+      if (clock->now() - simulation_epoch > limit_us) break;
+      if (!sched.trigger_timeout()) break;
+      if (options.progress && (++spins & 0x3FFF) == 0) options.progress(counters.calls_finished.load(), options.calls);
+    }
+    sched.run();
+    report.finished = counters.calls_finished.load() >= options.calls;
+    report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
+    report.calls = report.carrier->placed;
+    report.completed = counters.calls_finished.load();
+    report.open_reservations = parts.ledger->core.open_reservations();
+    report.peer_kills = kills ? kills->load() : 0;
+    report.call_restarts = counters.calls_restarted.load();
+    report.calls_interrupted = counters.calls_interrupted.load();
+    report.events_ignored = counters.events_ignored.load();
+    report.pings = counters.pings_sent.load();
+    report.bids = counters.bids_received.load();
+    caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+    sched.run();
+    sys.await_actors_before_shutdown(false); // nothing runs jobs once this scope ends
+  }
+  if (options.progress) options.progress(report.completed, options.calls);
+  store->flush();
+  store.reset();
+  auto reader = sqlite_lead_reader::open(options.db_path, &error);
+  if (!reader) throw std::runtime_error("cannot read " + options.db_path + ": " + error);
+  report.leads = reader->summarize();
+  report.leads_written = reader->count();
+  report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return report;
+}
+
+} // namespace ringbid

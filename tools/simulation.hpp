@@ -1,0 +1,49 @@
+#pragma once
+// `ringbid simulate`: a whole node in-process on CAF's deterministic scheduler
+// and virtual clock, with the simulated carrier and bidders. One seed, one result.
+
+#include "actors/config.hpp"
+#include "adapters/sim_carrier.hpp"
+#include "adapters/sqlite_lead_reader.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace ringbid {
+
+struct simulation_options {
+  uint64_t calls = 10'000;
+  double calls_per_second = 0; ///< 0 = the config's carrier_sim rate
+  uint64_t seed = 1;
+  std::string db_path;         ///< the SQLite file; replaced at the start of the run
+  bool chaos = false;          ///< kill bidders, ledger, recorder and calls at random
+  double chaos_interval_ms = 500;
+  /// Called now and then with (finished, total); for progress bars.
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct simulation_report {
+  uint64_t seed = 0;
+  uint64_t calls = 0;        ///< calls the carrier placed
+  uint64_t completed = 0;    ///< calls that reached done
+  uint64_t leads_written = 0;
+  lead_summary leads;        ///< read back from SQLite
+  uint64_t open_reservations = 0;
+  uint64_t peer_kills = 0;
+  uint64_t call_restarts = 0;
+  uint64_t calls_interrupted = 0;
+  uint64_t events_ignored = 0;
+  uint64_t pings = 0;
+  uint64_t bids = 0;
+  double virtual_seconds = 0;
+  double wall_seconds = 0;
+  bool finished = false; ///< false when the run hit its virtual time limit
+  std::shared_ptr<sim_carrier_report> carrier;
+};
+
+/// Runs the simulation; throws std::runtime_error when the database cannot be opened.
+simulation_report run_simulation(const engine_config& config, const simulation_options& options);
+
+} // namespace ringbid

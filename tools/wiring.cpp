@@ -1,0 +1,73 @@
+#include "tools/wiring.hpp"
+
+#include "actors/supervisor.hpp"
+#include "adapters/sim_bidder_transport.hpp"
+
+#include <caf/all.hpp>
+
+namespace ringbid {
+
+node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
+                           std::shared_ptr<lead_store> store, uint64_t seed) {
+  node_parts p;
+  p.ctx = node_context::make(config, std::move(clock), seed);
+  p.dids = did_table::from_config(*config);
+  p.ledger = ledger_memory::from_config(*config);
+  p.calls = std::make_shared<call_registry>();
+  p.store = std::move(store);
+  for (const auto& b : config->buyers) p.transports[b.id] = make_sim_bidder_transport(b, seed);
+  return p;
+}
+
+caf::actor start_node(caf::actor_system& sys, node_parts& parts, sim_carrier_options carrier,
+                      std::optional<chaos_options> chaos) {
+  std::shared_ptr<const node_context> ctx = parts.ctx;
+  const auto& sup = ctx->config->supervision;
+  supervisor_options opts;
+  opts.max_restarts = sup.max_restarts;
+  opts.window = std::chrono::milliseconds{sup.window_ms};
+
+  std::vector<child_spec> bidders;
+  for (auto& [buyer_id, transport] : parts.transports) {
+    bidders.push_back(child_spec{peer_kind::bidder, buyer_id,
+                                 [=, id = buyer_id, t = transport](caf::local_actor* self) {
+                                   return spawn_bidder(self, id, t, ctx);
+                                 },
+                                 false, false});
+  }
+  auto bidders_opts = opts;
+  bidders_opts.name = "bidders";
+
+  std::vector<child_spec> children;
+  children.push_back({peer_kind::directory, {}, [dids = parts.dids](caf::local_actor* self) {
+                        return spawn_directory(self, dids);
+                      }});
+  children.push_back({peer_kind::ledger, {}, [memory = parts.ledger, ctx](caf::local_actor* self) {
+                        return spawn_ledger(self, memory, ctx);
+                      }});
+  children.push_back({peer_kind::recorder, {}, [store = parts.store](caf::local_actor* self) {
+                        return spawn_recorder(self, store);
+                      }});
+  children.push_back({peer_kind::bidder, {},
+                      [bidders, bidders_opts](caf::local_actor* self) {
+                        return spawn_supervisor(self, bidders, bidders_opts);
+                      },
+                      false, true});
+  children.push_back({peer_kind::carrier, {},
+                      [carrier, ctx](caf::local_actor* self) { return spawn_sim_carrier(self, carrier, ctx); },
+                      true, false});
+  if (chaos) {
+    // Chaos is not a peer anyone looks up; it only listens.
+    children.push_back({peer_kind::tool, "chaos",
+                        [c = *chaos](caf::local_actor* self) { return spawn_chaos(self, c); }, true, false});
+  }
+  children.push_back({peer_kind::calls, {},
+                      [registry = parts.calls, ctx](caf::local_actor* self) {
+                        return spawn_calls_supervisor(self, registry, ctx);
+                      },
+                      true, false});
+  opts.name = "root";
+  return spawn_root_supervisor(sys, std::move(children), opts);
+}
+
+} // namespace ringbid

@@ -1,0 +1,47 @@
+#pragma once
+// The one place where adapters are wired into the supervisor tree:
+//
+//   root ─┬─ directory
+//         ├─ ledger
+//         ├─ recorder
+//         ├─ bidders ─── bidder × buyers
+//         ├─ carrier          (simulated carrier today; Telnyx later)
+//         ├─ chaos            (simulations with fault injection only)
+//         └─ calls ───── call × live calls
+
+#include "actors/calls_supervisor.hpp"
+#include "actors/node_context.hpp"
+#include "actors/peers.hpp"
+#include "actors/ports.hpp"
+#include "adapters/sim_carrier.hpp"
+#include "adapters/sim_chaos.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ringbid {
+
+/// The node's durable parts: they outlive any actor restart.
+struct node_parts {
+  std::shared_ptr<node_context> ctx;
+  std::shared_ptr<did_table> dids;
+  std::shared_ptr<ledger_memory> ledger;
+  std::shared_ptr<call_registry> calls;
+  std::shared_ptr<lead_store> store;
+  std::map<std::string, std::shared_ptr<bidder_transport>> transports;
+};
+
+/// Builds the parts for `config`, with simulated bidders seeded by `seed`.
+node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
+                           std::shared_ptr<lead_store> store, uint64_t seed);
+
+/// Spawns the supervisor tree; returns the root supervisor.
+caf::actor start_node(caf::actor_system& sys, node_parts& parts, sim_carrier_options carrier,
+                      std::optional<chaos_options> chaos);
+
+} // namespace ringbid
