@@ -51,7 +51,7 @@ double uniform(carrier_self self) {
 }
 
 caf::timespan exponential_ms(carrier_self self, double mean_ms) {
-  std::exponential_distribution<double> d{1.0 / std::max(1.0, mean_ms)};
+  std::exponential_distribution<double> d{1.0 / std::max(0.001, mean_ms)};
   return microseconds{std::llround(d(self->state.rng) * 1000.0) + 1};
 }
 

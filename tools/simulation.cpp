@@ -74,6 +74,9 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     auto& counters = *parts.ctx->counters;
     auto limit_us = static_cast<int64_t>(double(options.calls) / carrier.calls_per_second * 1e6) +
                     int64_t{48} * 3600 * us_per_s;
+    if (options.stop_at_virtual_s > 0) limit_us = static_cast<int64_t>(options.stop_at_virtual_s * 1e6);
+    sched.run();
+    if (options.at_start) options.at_start();
     uint64_t spins = 0;
     while (counters.calls_finished.load() < options.calls) {
       sched.run();
@@ -82,6 +85,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       if (options.progress && (++spins & 0x3FFF) == 0) options.progress(counters.calls_finished.load(), options.calls);
     }
     sched.run();
+    if (options.at_stop) options.at_stop(parts.calls->by_carrier_id.size());
     report.finished = counters.calls_finished.load() >= options.calls;
     report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
     report.calls = report.carrier->placed;

@@ -22,6 +22,11 @@ struct simulation_options {
   double chaos_interval_ms = 500;
   /// Called now and then with (finished, total); for progress bars.
   std::function<void(uint64_t, uint64_t)> progress;
+  /// Benchmarks: stop once this much virtual time has passed (0: run to the end),
+  /// calling `at_start` when the tree is up and `at_stop` before it is torn down.
+  double stop_at_virtual_s = 0;
+  std::function<void()> at_start;
+  std::function<void(uint64_t live_calls)> at_stop;
 };
 
 struct simulation_report {
