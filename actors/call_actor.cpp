@@ -211,7 +211,8 @@ void adopt_reservation(call_self self, reserve_mode mode) {
   ask_peer(
     self, peer_kind::ledger, std::move(req),
     [=](reserve_reply& reply) {
-      if (!reply.granted.empty()) feed(self, reservation_adopted{reply.granted.front().token});
+      if (!reply.granted.empty())
+        feed(self, reservation_adopted{reply.granted.front().buyer_id, reply.granted.front().token, mode});
     },
     [] {});
 }

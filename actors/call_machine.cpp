@@ -81,6 +81,7 @@ struct machine {
   // -- phases -------------------------------------------------------------------
 
   void start(bool found) {
+    if (c.timer_generation[static_cast<size_t>(timer_kind::answer)] != 0) return; // routed already
     command(command_kind::answer);
     arm(timer_kind::answer, s.answer_timeout);
     if (found) {
@@ -211,6 +212,7 @@ struct machine {
   void transfer_failed(std::string why) {
     if (!c.transferring) return;
     c.transferring = false;
+    c.adopting = false; // a re-take still on its way is for this buyer: released on arrival
     disarm(timer_kind::transfer);
     note("transfer to " + c.current.buyer_id + " failed: " + why);
     release(c.current.token);
@@ -229,8 +231,10 @@ struct machine {
     disarm(timer_kind::max_hold);
     c.bridged_at = now;
     c.outcome = disposition::bridged;
-    if (c.current.token != 0) fx.commits.push_back(c.current.token);
-    c.committed = true;
+    // Without a token (re-take after a restart still on its way) the call is
+    // counted when the reservation comes back.
+    c.committed = c.current.token != 0;
+    if (c.committed) fx.commits.push_back(c.current.token);
     for (auto& o : c.offers) release(o.token);
     c.offers.clear();
     enter(call_state::bridged, "bridged to " + c.current.buyer_id);
@@ -315,14 +319,22 @@ struct machine {
     }
   }
 
-  /// The caller's leg is gone: done, unless a recording is still to be saved.
+  /// What a call whose caller is gone still waits for: its recording, and the
+  /// re-taken reservation its bridge must count against (after a restart).
+  bool wrap_up_pending() const {
+    return (c.recording && c.recording_url.empty()) || (c.adopting && c.bridged_at != 0 && !c.committed);
+  }
+
+  /// The caller's leg is gone: done, unless something is still to come.
   void finish_after_caller_left() {
-    if (c.recording && c.recording_url.empty()) {
-      c.ending = ending_step::wrapping_up;
-      arm(timer_kind::ending, s.ending_timeout);
+    if (!wrap_up_pending()) {
+      finish();
       return;
     }
-    finish();
+    if (c.ending != ending_step::wrapping_up) {
+      c.ending = ending_step::wrapping_up;
+      arm(timer_kind::ending, s.ending_timeout);
+    }
   }
 
   void finish() {
@@ -363,7 +375,7 @@ struct machine {
         return;
       case carrier_event_kind::recording_saved:
         c.recording_url = ev.detail;
-        if (c.ending == ending_step::wrapping_up) finish();
+        if (c.ending == ending_step::wrapping_up) finish_after_caller_left();
         return;
       case carrier_event_kind::dtmf:
         note("dtmf " + ev.detail);
@@ -416,7 +428,8 @@ struct machine {
   }
 
   void on_timer(const timer_fired& t) {
-    if (c.timer_generation[static_cast<size_t>(t.kind)] != t.generation) return; // stale
+    // Generation 0 was never armed; any other mismatch is a stale timer.
+    if (t.generation == 0 || c.timer_generation[static_cast<size_t>(t.kind)] != t.generation) return;
     switch (t.kind) {
       case timer_kind::answer:
         if (c.answered) return;
@@ -444,10 +457,39 @@ struct machine {
         }
         return;
       case timer_kind::ending:
+        if (c.ending == ending_step::speaking) {
+          note("ending message never ended");
+          send_hangup(); // the caller must not be left on an open line
+          return;
+        }
         note(c.ending == ending_step::hanging_up ? "hangup never confirmed" : "ending timed out");
         finish();
         return;
     }
+  }
+
+  /// A reservation re-taken after a restart arrives. It applies only while the
+  /// call is still with the buyer it was taken for; otherwise it goes back.
+  void on_adopted(const reservation_adopted& in) {
+    if (in.token == 0) return;
+    bool for_current = c.adopting && c.current.token == 0 && c.current.buyer_id == in.buyer_id &&
+                       (c.transferring || c.bridged_at != 0);
+    if (!for_current) {
+      release(in.token);
+      return;
+    }
+    c.adopting = false;
+    // Bridged while the reservation was on its way back: count it now.
+    if (c.bridged_at != 0 && !c.committed) {
+      if (in.mode == reserve_mode::adopt_pending) fx.commits.push_back(in.token);
+      c.committed = true;
+    }
+    if (c.state == call_state::ending) {
+      release(in.token); // the call is over: counted (if bridged), slot freed
+      if (c.ending == ending_step::wrapping_up) finish_after_caller_left();
+      return;
+    }
+    c.current.token = in.token;
   }
 
   void on_shutdown() {
@@ -468,6 +510,7 @@ struct machine {
       --c.round; // the lost round is run again
     }
     c.current.token = 0;
+    c.adopting = false; // a request of the dead actor will not be answered to this one
     if (!c.answered && c.state != call_state::done) arm(timer_kind::answer, s.answer_timeout);
     switch (c.state) {
       case call_state::greeting:
@@ -479,13 +522,16 @@ struct machine {
         arm(timer_kind::max_hold, s.max_hold);
         if (c.transferring) {
           fx.adopt = reserve_mode::adopt_pending;
+          c.adopting = true;
           arm(timer_kind::transfer, seconds{s.transfer_timeout_s} + s.transfer_grace);
         } else {
           begin_round();
         }
         return;
       case call_state::bridged:
-        fx.adopt = reserve_mode::adopt_committed;
+        // Counted already: take the slot back only. Not yet: count it now.
+        fx.adopt = c.committed ? reserve_mode::adopt_committed : reserve_mode::adopt_pending;
+        c.adopting = true;
         arm(timer_kind::talk, s.max_talk);
         return;
       case call_state::ending:
@@ -543,7 +589,7 @@ call_effects step(call_snapshot& call, const call_input& input, timestamp_us now
       else if constexpr (std::is_same_v<input_type, timer_fired>) m.on_timer(in);
       else if constexpr (std::is_same_v<input_type, shutdown_requested>) m.on_shutdown();
       else if constexpr (std::is_same_v<input_type, call_resumed>) m.on_resumed();
-      else if constexpr (std::is_same_v<input_type, reservation_adopted>) m.c.current.token = in.token;
+      else if constexpr (std::is_same_v<input_type, reservation_adopted>) m.on_adopted(in);
     },
     input);
   return fx;

@@ -77,7 +77,9 @@ struct call_resumed {};
 
 /// A reservation re-taken after a restart (see call_effects::adopt).
 struct reservation_adopted {
+  std::string buyer_id;
   uint64_t token = 0;
+  reserve_mode mode = reserve_mode::adopt_pending; ///< as call_effects::adopt asked
 };
 
 using call_input = std::variant<call_routed, carrier_event, round_pinged, round_closed, timer_fired,

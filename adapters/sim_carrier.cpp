@@ -82,7 +82,7 @@ void end_call(carrier_self self, const std::string& id, live_call& c, hangup_sou
   auto now = self->state.ctx->clock->now();
   if (c.bridged) rec.talk_ms = (now - c.bridged_at) / us_per_ms;
   auto ev = event(id, carrier_event_kind::hangup);
-  ev.cause = source == hangup_source::caller ? hangup_cause::normal_clearing : hangup_cause::normal_clearing;
+  ev.cause = hangup_cause::normal_clearing;
   ev.source = source;
   emit(self, std::move(ev));
   if (c.recording) {

@@ -64,6 +64,7 @@ struct call_snapshot {
   bool hangup_sent = false;
   bool hangup_retried = false;
   bool committed = false; ///< the current buyer's reservation counted the call
+  bool adopting = false;  ///< after a restart: the current buyer's reservation is being re-taken
 
   uint32_t round = 0;          ///< auction rounds started
   bool round_running = false;  ///< a round is at the ledger or out with bidders
@@ -91,7 +92,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
   return f(caf::meta::type_name("call_snapshot"), x.id, x.carrier_call_id, x.caller, x.did, x.campaign_id,
            x.source_id, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
-           x.recording, x.caller_gone, x.hangup_sent, x.hangup_retried, x.committed, x.round,
+           x.recording, x.caller_gone, x.hangup_sent, x.hangup_retried, x.committed, x.adopting, x.round,
            x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
            x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at,
            x.ended_at, x.cause, x.source, x.recording_url, x.timer_generation, x.journal);

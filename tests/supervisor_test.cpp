@@ -2,10 +2,9 @@
 // restart intensity limit and escalation, and lookups of restarted children.
 
 #include "actors/supervisor.hpp"
-#include "protocol/types.hpp"
+#include "tests/deterministic_system.hpp"
 
 #include <caf/all.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
 namespace ringbid {
@@ -15,20 +14,7 @@ caf::behavior idle_child(caf::event_based_actor*) {
   return {[](int32_t x) { return x; }};
 }
 
-struct SupervisorTest : ::testing::Test {
-  SupervisorTest() : sys(make_config()), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
-
-  static caf::actor_system_config& make_config() {
-    static caf::actor_system_config cfg;
-    static bool once = [] {
-      add_protocol_types(cfg);
-      cfg.set("scheduler.policy", caf::atom("testing"));
-      return true;
-    }();
-    (void) once;
-    return cfg;
-  }
-
+struct SupervisorTest : ::testing::Test, testing::deterministic_system {
   caf::actor lookup(const caf::actor& sup, peer_kind kind) {
     caf::actor found;
     auto asker = sys.spawn([&, sup, kind](caf::event_based_actor* self) {
@@ -39,8 +25,6 @@ struct SupervisorTest : ::testing::Test {
     return found;
   }
 
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
 };
 
 TEST_F(SupervisorTest, RestartsACrashedChildUnderANewAddressAndEscalatesPastTheLimit) {
