@@ -286,7 +286,12 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
   if (args.resumed) feed(self, call_resumed{});
   else route(self);
   return {
-    [=](const carrier_event& ev) { feed(self, ev); },
+    [=](const carrier_event& ev) {
+      auto& s = self->state;
+      if (ev.sequence != 0 && ev.sequence <= s.call.last_event_sequence) return; // replayed, seen already
+      if (ev.sequence != 0) s.call.last_event_sequence = ev.sequence;
+      feed(self, ev);
+    },
     [=](const call_timer& t) { feed(self, timer_fired{t.kind, t.generation}); },
     [=](const bid_response& bid) {
       auto& s = self->state;

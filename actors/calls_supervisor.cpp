@@ -42,6 +42,8 @@ void launch(calls_self self, call_registry::entry& e, bool resumed) {
   if (e.actor) st.registry->carrier_id_by_actor.erase(e.actor.id());
   e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed});
   st.registry->carrier_id_by_actor[e.actor.id()] = e.snapshot.carrier_call_id;
+  if (resumed)
+    for (const auto& ev : e.since_checkpoint) self->send(e.actor, ev);
   if (e.interrupting || st.registry->draining) self->send(e.actor, end_call{});
 }
 
@@ -150,12 +152,21 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
         s.ctx->counters->events_ignored++; // unknown or finished call
         return;
       }
-      self->send(i->second.actor, ev);
+      auto& e = i->second;
+      auto numbered = ev;
+      numbered.sequence = ++e.events_forwarded;
+      e.since_checkpoint.push_back(numbered);
+      self->send(e.actor, std::move(numbered));
     },
     [=](call_checkpoint& cp) {
       auto& reg = *self->state.registry;
       auto i = reg.by_carrier_id.find(cp.snapshot.carrier_call_id);
-      if (i != reg.by_carrier_id.end()) i->second.snapshot = std::move(cp.snapshot);
+      if (i == reg.by_carrier_id.end()) return;
+      auto& e = i->second;
+      e.snapshot = std::move(cp.snapshot);
+      // Keep only what the checkpoint has not seen yet.
+      auto seen = e.snapshot.last_event_sequence;
+      std::erase_if(e.since_checkpoint, [seen](const carrier_event& ev) { return ev.sequence <= seen; });
     },
     [=](const call_finished& f) { forget(self, f.carrier_call_id); },
     [=](const peer_restarted& msg) {

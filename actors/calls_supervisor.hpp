@@ -7,6 +7,7 @@
 
 #include "actors/node_context.hpp"
 #include "protocol/call_snapshot.hpp"
+#include "protocol/carrier.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace ringbid {
 
@@ -21,6 +23,10 @@ struct call_registry {
   struct entry {
     caf::actor actor;
     call_snapshot snapshot;
+    /// Carrier events forwarded since the last checkpoint: replayed to a
+    /// restarted actor, so an event the crashed one never handled is not lost.
+    std::vector<carrier_event> since_checkpoint;
+    uint64_t events_forwarded = 0;
     uint32_t restarts = 0;
     bool interrupting = false; ///< finalizing as interrupted
   };

@@ -84,6 +84,8 @@ struct call_snapshot {
   hangup_source source = hangup_source::unknown;
   std::string recording_url;
 
+  uint64_t last_event_sequence = 0; ///< the last carrier event this call handled
+
   std::vector<uint32_t> timer_generation = std::vector<uint32_t>(timer_kind_count, 0);
   std::vector<journal_entry> journal;
 };
@@ -95,7 +97,7 @@ typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
            x.recording, x.caller_gone, x.hangup_sent, x.hangup_retried, x.committed, x.adopting, x.round,
            x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
            x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at,
-           x.ended_at, x.cause, x.source, x.recording_url, x.timer_generation, x.journal);
+           x.ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence, x.timer_generation, x.journal);
 }
 
 /// Call actor -> calls supervisor after every state change.

@@ -71,12 +71,13 @@ struct carrier_event {
   hangup_source source = hangup_source::unknown;
   command_kind failed_command = command_kind::answer;
   std::string detail; ///< status, digits, recording URL or failure reason
+  uint64_t sequence = 0; ///< per call, set by the calls supervisor when it forwards
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_event& x) {
   return f(caf::meta::type_name("carrier_event"), x.carrier_call_id, x.kind, x.leg, x.occurred_at,
-           x.from, x.to, x.cause, x.source, x.failed_command, x.detail);
+           x.from, x.to, x.cause, x.source, x.failed_command, x.detail, x.sequence);
 }
 
 struct carrier_command {
