@@ -1,6 +1,6 @@
 -- Migration 0001: leads, their call journals, and the migration log.
 -- Forward-only: never edit this file once released; add 0002_*.sql instead.
--- adapters/sqlite_migrations.cpp embeds this text verbatim (a test keeps them equal).
+-- The build compiles this file into the binary (adapters/CMakeLists.txt).
 --
 -- Conventions: ids are 16-byte BLOBs (UUIDv7, hi word then lo word, big-endian),
 -- so they sort by creation time; enums are TEXT holding their to_string() names;
