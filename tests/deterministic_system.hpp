@@ -1,6 +1,7 @@
 #pragma once
 // An actor system on CAF's deterministic test coordinator, for tests that drive
-// actors step by step on virtual time.
+// actors step by step on virtual time. Each system gets its own config: CAF
+// takes parts of a config over when it builds a system, so none is reused.
 
 #include "protocol/types.hpp"
 
@@ -9,23 +10,16 @@
 
 namespace ringbid::testing {
 
-inline caf::actor_system_config& deterministic_config() {
-  static caf::actor_system_config cfg;
-  static bool once = [] {
+struct deterministic_system {
+  static caf::actor_system_config& prepare(caf::actor_system_config& cfg) {
     add_protocol_types(cfg);
     cfg.set("scheduler.policy", caf::atom("testing"));
-    return true;
-  }();
-  (void) once;
-  return cfg;
-}
+    return cfg;
+  }
 
-struct deterministic_system {
-  deterministic_system()
-    : sys(deterministic_config()), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
-
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{prepare(cfg)};
+  caf::scheduler::test_coordinator& sched{dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())};
 };
 
 } // namespace ringbid::testing

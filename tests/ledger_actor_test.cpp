@@ -14,32 +14,32 @@ namespace {
 
 struct LedgerActorTest : ::testing::Test, testing::deterministic_system {
   LedgerActorTest() {
-    auto cfg = std::make_shared<engine_config>();
+    auto engine = std::make_shared<engine_config>();
     buyer_config b;
     b.id = "acme";
     b.daily_cap = 10;
     b.concurrency_cap = 2;
-    cfg->buyers.push_back(b);
-    ctx = node_context::make(cfg, make_actor_wall_clock(sys, 0), 1);
-    memory = ledger_memory::from_config(*cfg);
+    engine->buyers.push_back(b);
+    ctx = node_context::make(engine, make_actor_wall_clock(sys, 0), 1);
+    memory = ledger_memory::from_config(*engine);
   }
 
   caf::actor spawn_ledger_actor() {
     caf::actor result;
-    sys.spawn([&](caf::event_based_actor* self) { result = spawn_ledger(self, memory, ctx); });
+    sys.spawn([&](caf::event_based_actor* self, int) { result = spawn_ledger(self, memory, ctx); }, 0);
     sched.run();
     return result;
   }
 
   /// A stand-in call actor that reserves one slot and then idles.
   caf::actor spawn_holder(const caf::actor& ledger, size_t* granted) {
-    auto holder = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    auto holder = sys.spawn([=](caf::event_based_actor* self, int) -> caf::behavior {
       reserve_request req;
       req.buyer_ids = {"acme"};
       self->request(ledger, std::chrono::seconds{1}, req)
         .then([=](const reserve_reply& r) { *granted += r.granted.size(); }, [](caf::error&) {});
       return {[](int32_t) {}};
-    });
+    }, 0);
     sched.run();
     return holder;
   }

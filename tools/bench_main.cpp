@@ -81,7 +81,9 @@ engine_config bench_config(int buyers, int32_t deadline_ms, int32_t latency_ms) 
 
 // -- baseline: bare CAF fan-out --------------------------------------------------
 
-caf::behavior echo_bidder(caf::event_based_actor*) {
+// Every spawned function takes a dummy int: CAF 0.17 dereferences a null
+// shared_ptr<tuple<>> for functions spawned without arguments (UBSan).
+caf::behavior echo_bidder(caf::event_based_actor*, int) {
   return {[](int32_t x) { return x; }};
 }
 
@@ -93,29 +95,32 @@ double caf_fanout_rounds_per_second(uint64_t rounds) {
   caf::actor_system sys{cfg};
   auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   std::vector<caf::actor> bidders;
-  for (int i = 0; i < 10; ++i) bidders.push_back(sys.spawn(echo_bidder));
+  for (int i = 0; i < 10; ++i) bidders.push_back(sys.spawn(echo_bidder, 0));
   uint64_t done = 0;
   auto start = std::chrono::steady_clock::now();
-  auto driver = sys.spawn([&](caf::event_based_actor* self) -> caf::behavior {
-    auto pending = std::make_shared<int>(0);
-    auto next = std::make_shared<std::function<void()>>();
-    *next = [=, &done, &bidders] {
-      if (done >= rounds) return;
-      *pending = 10;
-      for (auto& b : bidders)
-        self->request(b, std::chrono::seconds{1}, int32_t{1})
-          .then(
-            [=, &done](int32_t) {
-              if (--*pending == 0) {
-                ++done;
-                (*next)();
-              }
-            },
-            [](caf::error&) {});
-    };
-    (*next)();
-    return {[](int32_t) {}};
-  });
+  // The deterministic run finishes inside this function, so the round loop can
+  // live here and be captured by reference (a self-owning closure would leak).
+  int pending = 0;
+  std::function<void(caf::event_based_actor*)> next_round = [&](caf::event_based_actor* self) {
+    if (done >= rounds) return;
+    pending = 10;
+    for (auto& b : bidders)
+      self->request(b, std::chrono::seconds{1}, int32_t{1})
+        .then(
+          [&, self](int32_t) {
+            if (--pending == 0) {
+              ++done;
+              next_round(self);
+            }
+          },
+          [](caf::error&) {});
+  };
+  auto driver = sys.spawn(
+    [&](caf::event_based_actor* self, int) -> caf::behavior {
+      next_round(self);
+      return {[](int32_t) {}};
+    },
+    0);
   sched.run();
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   caf::anon_send_exit(driver, caf::exit_reason::kill);
@@ -139,9 +144,9 @@ double idle_actor_bytes(uint64_t n) {
   sched.run();
   auto before = rss_bytes();
   for (uint64_t i = 0; i < n; ++i)
-    actors.push_back(sys.spawn([](caf::stateful_actor<idle_state>*) -> caf::behavior {
+    actors.push_back(sys.spawn([](caf::stateful_actor<idle_state>*, int) -> caf::behavior {
       return {[](int32_t) {}};
-    }));
+    }, 0));
   sched.run();
   auto after = rss_bytes();
   for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::kill);
