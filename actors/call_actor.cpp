@@ -34,6 +34,7 @@ struct call_actor_state {
   std::shared_ptr<const node_context> ctx;
   std::shared_ptr<const peer_set> peers;
   std::shared_ptr<const call_settings> settings;
+  const campaign_roster* roster = nullptr; ///< null until routed to a campaign
   caf::actor ledger;
   caf::actor recorder;
   caf::actor directory;
@@ -123,8 +124,8 @@ void close_round(call_self self) {
   }
   auto pinged = round->grants.size();
   auto answered = round->bids.size();
-  const auto* campaign = st.ctx->config->find_campaign(st.call.campaign_id);
-  auto ranked = rank_bids(std::move(round->bids), campaign ? campaign->floor_micros : 0, now);
+  auto floor = st.roster ? st.roster->campaign->floor_micros : 0;
+  auto ranked = rank_bids(std::move(round->bids), floor, now);
   for (auto& r : ranked.rejected) ledger_end(self, r.token, false);
   round_closed closed;
   closed.round = round->id;
@@ -146,15 +147,12 @@ void start_round(call_self self) {
   auto* round = st.round.get();
   round->id = st.call.round;
   round->opened_at = now_of(self);
-  const auto* campaign = st.ctx->config->find_campaign(st.call.campaign_id);
   reserve_request req;
   req.call = st.call.id;
   req.campaign_id = st.call.campaign_id;
-  if (campaign) {
-    for (const auto& buyer_id : campaign->buyer_ids) {
-      const auto* buyer = st.ctx->config->find_buyer(buyer_id);
-      if (buyer && buyer->active && st.peers->bidders.count(buyer_id)) req.buyer_ids.push_back(buyer_id);
-    }
+  if (st.roster) {
+    for (const auto* buyer : st.roster->buyers)
+      if (st.peers->bidders.count(buyer->id)) req.buyer_ids.push_back(buyer->id);
   }
   auto round_id = round->id;
   auto on_reserved = [=](reserve_reply& reply) {
@@ -171,7 +169,7 @@ void start_round(call_self self) {
       close_round(self);
       return;
     }
-    const auto* camp = s.ctx->config->find_campaign(s.call.campaign_id);
+    const auto* camp = s.roster ? s.roster->campaign : nullptr;
     auto deadline = std::chrono::milliseconds{camp ? camp->auction_deadline_ms : 500};
     auto allowance = std::chrono::milliseconds{s.ctx->config->timing.network_allowance_ms};
     for (const auto& g : r.grants) {
@@ -265,6 +263,7 @@ void route(call_self self) {
         s.call.campaign_id = r.campaign_id;
         s.call.source_id = r.source_id;
         s.settings = s.ctx->settings_for(r.campaign_id, r.source_id);
+        s.roster = s.ctx->roster_for(r.campaign_id);
       }
       feed(self, call_routed{r.found});
     },
@@ -283,6 +282,7 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
   st.settings = st.call.campaign_id.empty()
                   ? st.ctx->unassigned_settings
                   : st.ctx->settings_for(st.call.campaign_id, st.call.source_id);
+  st.roster = st.ctx->roster_for(st.call.campaign_id);
   if (args.resumed) feed(self, call_resumed{});
   else route(self);
   return {
@@ -307,7 +307,7 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
       c.response = bid;
       c.token = g != r.grants.end() ? g->token : 0;
       c.received_at = now_of(self);
-      if (const auto* buyer = s.ctx->config->find_buyer(bid.buyer_id)) {
+      if (const auto* buyer = s.roster ? s.roster->find(bid.buyer_id) : nullptr) {
         c.buyer_min_bid_micros = buyer->min_bid_micros;
         c.buyer_destination = buyer->destination;
       }

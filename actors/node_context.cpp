@@ -16,6 +16,17 @@ std::shared_ptr<const call_settings> node_context::settings_for(const std::strin
   return i == settings.end() ? unassigned_settings : i->second;
 }
 
+const buyer_config* campaign_roster::find(const std::string& buyer_id) const {
+  for (const auto* b : buyers)
+    if (b->id == buyer_id) return b;
+  return nullptr;
+}
+
+const campaign_roster* node_context::roster_for(const std::string& campaign_id) const {
+  auto i = rosters.find(campaign_id);
+  return i == rosters.end() ? nullptr : &i->second;
+}
+
 std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_config> config,
                                                  std::shared_ptr<const wall_clock> clock, uint64_t seed) {
   auto ctx = std::make_shared<node_context>();
@@ -27,6 +38,13 @@ std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_co
       ctx->settings.emplace(settings_key(campaign.id, source.id),
                             std::make_shared<const call_settings>(
                               call_settings::make(*config, &campaign, &source)));
+  for (const auto& campaign : config->campaigns) {
+    auto& roster = ctx->rosters[campaign.id];
+    roster.campaign = &campaign;
+    for (const auto& buyer_id : campaign.buyer_ids)
+      if (const auto* buyer = config->find_buyer(buyer_id); buyer != nullptr && buyer->active)
+        roster.buyers.push_back(buyer);
+  }
   ctx->unassigned_settings =
     std::make_shared<const call_settings>(call_settings::make(*config, nullptr, nullptr));
   return ctx;

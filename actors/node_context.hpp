@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ringbid {
 
@@ -29,6 +30,15 @@ struct node_counters {
   std::atomic<uint64_t> bids_received{0};
 };
 
+/// A campaign and its active buyers, resolved once so a call's auction does no
+/// config searches per round or per bid.
+struct campaign_roster {
+  const campaign_config* campaign = nullptr;
+  std::vector<const buyer_config*> buyers; ///< active, in the campaign's order
+
+  const buyer_config* find(const std::string& buyer_id) const;
+};
+
 struct node_context {
   std::shared_ptr<const engine_config> config;
   std::shared_ptr<const wall_clock> clock;
@@ -39,6 +49,10 @@ struct node_context {
   /// unassigned numbers.
   std::map<std::string, std::shared_ptr<const call_settings>> settings;
   std::shared_ptr<const call_settings> unassigned_settings;
+  std::map<std::string, campaign_roster> rosters; ///< by campaign id
+
+  /// The roster of a campaign, or null for an unknown one.
+  const campaign_roster* roster_for(const std::string& campaign_id) const;
 
   std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id,
                                                     const std::string& source_id) const;
