@@ -102,13 +102,64 @@ void feed(call_self self, const call_input& input) {
 void ledger_end(call_self self, uint64_t token, bool commit) {
   auto ignore = [](const ledger_ack&) {};
   auto lost = [] {}; // the ledger also releases everything when this actor dies
-  if (commit) ask_peer(self, peer_kind::ledger, commit_request{token}, ignore, lost);
-  else ask_peer(self, peer_kind::ledger, release_request{token}, ignore, lost);
+  if (commit) {
+    auto amount = self->state.call.current.amount_micros;
+    ask_peer(self, peer_kind::ledger, commit_request{token, count_stage::bridged, amount}, ignore, lost);
+  } else {
+    ask_peer(self, peer_kind::ledger, release_request{token}, ignore, lost);
+  }
+}
+
+void ledger_commit(call_self self, const commit_request& req) {
+  ask_peer(self, peer_kind::ledger, req, [](const ledger_ack&) {}, [] {});
 }
 
 void release_round(call_self self, open_round& round) {
   for (auto& g : round.grants) ledger_end(self, g.token, false);
   round.grants.clear();
+}
+
+/// Hands the ranked offers to the machine. Offers of budgeted buyers first
+/// hold their bid against the budgets; those that do not fit lose here.
+void deliver_offers(call_self self, round_closed closed, std::vector<int64_t> headroom) {
+  std::vector<offer> ready;
+  hold_request holds;
+  holds.call = self->state.call.id;
+  size_t over_budget = 0;
+  for (size_t i = 0; i < closed.offers.size(); ++i) {
+    auto& o = closed.offers[i];
+    if (headroom[i] < 0) continue;
+    if (o.amount_micros > headroom[i]) {
+      ledger_end(self, o.token, false);
+      o.token = 0;
+      ++over_budget;
+      continue;
+    }
+    holds.holds.push_back(amount_hold{o.token, o.amount_micros});
+  }
+  if (over_budget > 0) closed.summary += ", " + std::to_string(over_budget) + " over budget";
+  std::erase_if(closed.offers, [](const offer& o) { return o.token == 0; });
+  if (holds.holds.empty()) {
+    feed(self, closed);
+    return;
+  }
+  auto held_or_free = [=](const std::vector<uint64_t>& held) {
+    auto result = closed;
+    size_t refused = 0;
+    std::erase_if(result.offers, [&](const offer& o) {
+      bool needed_hold = std::any_of(holds.holds.begin(), holds.holds.end(),
+                                     [&](const amount_hold& h) { return h.token == o.token; });
+      if (!needed_hold || std::find(held.begin(), held.end(), o.token) != held.end()) return false;
+      ledger_end(self, o.token, false);
+      ++refused;
+      return true;
+    });
+    if (refused > 0) result.summary += ", " + std::to_string(refused) + " refused by a budget";
+    feed(self, result);
+  };
+  ask_peer(
+    self, peer_kind::ledger, holds, [=](const hold_reply& reply) { held_or_free(reply.held); },
+    [=] { held_or_free({}); });
 }
 
 void close_round(call_self self) {
@@ -133,8 +184,16 @@ void close_round(call_self self) {
   closed.summary = std::to_string(pinged) + " pinged, " + std::to_string(answered) + " answered, " +
                    std::to_string(ranked.offers.size()) + " valid, " + std::to_string(round->denied) +
                    " capped";
+  std::vector<int64_t> headroom;
+  for (auto& o : ranked.offers) {
+    const auto* buyer = st.roster ? st.roster->find(o.buyer_id) : nullptr;
+    o.conversion_buffer_s = buyer ? buyer->conversion_buffer_s : 0;
+    auto g = std::find_if(round->grants.begin(), round->grants.end(),
+                          [&](const reservation_grant& x) { return x.token == o.token; });
+    headroom.push_back(g != round->grants.end() ? g->budget_headroom_micros : -1);
+  }
   closed.offers = std::move(ranked.offers);
-  feed(self, closed);
+  deliver_offers(self, std::move(closed), std::move(headroom));
 }
 
 void start_round(call_self self) {
@@ -150,6 +209,7 @@ void start_round(call_self self) {
   reserve_request req;
   req.call = st.call.id;
   req.campaign_id = st.call.campaign_id;
+  req.source_id = st.call.source_id;
   if (st.roster) {
     for (const auto* buyer : st.roster->buyers)
       if (st.peers->bidders.count(buyer->id)) req.buyer_ids.push_back(buyer->id);
@@ -199,13 +259,19 @@ void start_round(call_self self) {
   ask_peer(self, peer_kind::ledger, std::move(req), on_reserved, no_ledger);
 }
 
-void adopt_reservation(call_self self, reserve_mode mode) {
+void adopt_reservation(call_self self, adopt_kind mode) {
   auto& st = self->state;
   reserve_request req;
   req.call = st.call.id;
   req.campaign_id = st.call.campaign_id;
+  req.source_id = st.call.source_id;
   req.buyer_ids.push_back(st.call.current.buyer_id);
-  req.mode = mode;
+  req.mode = reserve_mode::adopt;
+  // What the dead actor had counted: the transfer started (routed), or the
+  // call was bridged (and converted at once when the buyer has no buffer).
+  req.counted = count_stage::routed;
+  if (mode == adopt_kind::committed)
+    req.counted = st.call.current.conversion_buffer_s <= 0 ? count_stage::converted : count_stage::bridged;
   ask_peer(
     self, peer_kind::ledger, std::move(req),
     [=](reserve_reply& reply) {
@@ -241,13 +307,14 @@ void apply(call_self self, call_effects fx) {
   }
   for (const auto& t : fx.timers) self->delayed_send(self, t.delay, call_timer{t.kind, t.generation});
   for (auto token : fx.commits) ledger_end(self, token, true);
+  for (const auto& req : fx.stage_commits) ledger_commit(self, req);
   for (auto token : fx.releases) ledger_end(self, token, false);
   if (fx.abandon_round && st.round) {
     st.round->abandoned = true;
     release_round(self, *st.round);
     st.round.reset();
   }
-  if (fx.adopt != reserve_mode::normal) adopt_reservation(self, fx.adopt);
+  if (fx.adopt != adopt_kind::none) adopt_reservation(self, fx.adopt);
   if (fx.start_round) start_round(self);
   if (fx.state_changed || fx.finished) self->send(st.peers->calls, call_checkpoint{st.call});
   if (fx.finished) book_lead(self);

@@ -66,6 +66,10 @@ struct machine {
     for (auto& o : c.offers) release(o.token);
     c.offers.clear();
     if (c.current.token != 0) {
+      // Ending a bridged call: it converted if the talk reached the buyer's buffer.
+      auto buffer = c.current.conversion_buffer_s;
+      if (c.committed && buffer > 0 && now - c.bridged_at >= int64_t{buffer} * us_per_s)
+        fx.stage_commits.push_back(commit_request{c.current.token, count_stage::converted, c.current.amount_micros});
       // A committed reservation is released too: that frees its concurrency slot
       // and leaves the committed count alone.
       release(c.current.token);
@@ -200,6 +204,8 @@ struct machine {
     c.current = std::move(target);
     c.transferring = true;
     ++c.transfer_attempts;
+    if (c.current.token != 0)
+      fx.stage_commits.push_back(commit_request{c.current.token, count_stage::routed, c.current.amount_micros});
     auto& cmd = command(command_kind::transfer);
     cmd.payload = c.current.destination;
     cmd.from = c.did;
@@ -235,6 +241,8 @@ struct machine {
     // counted when the reservation comes back.
     c.committed = c.current.token != 0;
     if (c.committed) fx.commits.push_back(c.current.token);
+    if (c.committed && c.current.conversion_buffer_s <= 0)
+      fx.stage_commits.push_back(commit_request{c.current.token, count_stage::converted, c.current.amount_micros});
     for (auto& o : c.offers) release(o.token);
     c.offers.clear();
     enter(call_state::bridged, "bridged to " + c.current.buyer_id);
@@ -481,7 +489,7 @@ struct machine {
     c.adopting = false;
     // Bridged while the reservation was on its way back: count it now.
     if (c.bridged_at != 0 && !c.committed) {
-      if (in.mode == reserve_mode::adopt_pending) fx.commits.push_back(in.token);
+      if (in.mode == adopt_kind::pending) fx.commits.push_back(in.token);
       c.committed = true;
     }
     if (c.state == call_state::ending) {
@@ -521,7 +529,7 @@ struct machine {
       case call_state::auction:
         arm(timer_kind::max_hold, s.max_hold);
         if (c.transferring) {
-          fx.adopt = reserve_mode::adopt_pending;
+          fx.adopt = adopt_kind::pending;
           c.adopting = true;
           arm(timer_kind::transfer, seconds{s.transfer_timeout_s} + s.transfer_grace);
         } else {
@@ -530,7 +538,7 @@ struct machine {
         return;
       case call_state::bridged:
         // Counted already: take the slot back only. Not yet: count it now.
-        fx.adopt = c.committed ? reserve_mode::adopt_committed : reserve_mode::adopt_pending;
+        fx.adopt = c.committed ? adopt_kind::committed : adopt_kind::pending;
         c.adopting = true;
         arm(timer_kind::talk, s.max_talk);
         return;

@@ -75,11 +75,16 @@ struct shutdown_requested {};
 /// The call actor was restarted from this snapshot after a crash.
 struct call_resumed {};
 
+/// How a restarted call re-takes its buyer's reservation: `pending` when the
+/// transfer had started (routed counted), `committed` when the call was
+/// bridged and counted.
+enum class adopt_kind : uint8_t { none, pending, committed };
+
 /// A reservation re-taken after a restart (see call_effects::adopt).
 struct reservation_adopted {
   std::string buyer_id;
   uint64_t token = 0;
-  reserve_mode mode = reserve_mode::adopt_pending; ///< as call_effects::adopt asked
+  adopt_kind mode = adopt_kind::pending; ///< as call_effects::adopt asked
 };
 
 using call_input = std::variant<call_routed, carrier_event, round_pinged, round_closed, timer_fired,
@@ -98,9 +103,10 @@ struct call_effects {
   std::vector<timer_request> timers;
   bool start_round = false;   ///< reserve capacity and ping buyers for snapshot.round
   bool abandon_round = false; ///< the running round is no longer wanted: release what it holds
-  std::vector<uint64_t> commits;
+  std::vector<uint64_t> commits; ///< the call was bridged: count it (stage bridged)
+  std::vector<commit_request> stage_commits; ///< stages routed and converted
   std::vector<uint64_t> releases;
-  reserve_mode adopt = reserve_mode::normal; ///< re-take a reservation for snapshot.current
+  adopt_kind adopt = adopt_kind::none; ///< re-take a reservation for snapshot.current
   bool state_changed = false; ///< checkpoint the snapshot with the supervisor
   bool finished = false;      ///< the call reached done: book the lead
 };

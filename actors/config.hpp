@@ -2,6 +2,8 @@
 // The engine's configuration as plain data. Adapters load it (JSON, validated
 // against schemas/config.schema.json); actors only read it, never parse it.
 
+#include "protocol/ledger.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,8 +27,10 @@ struct buyer_config {
   bool active = true;
   std::string destination;      ///< where calls go when a bid names none
   int64_t min_bid_micros = 0;   ///< bids below are never accepted
-  int32_t daily_cap = 0;        ///< calls per UTC day; 0 = no cap
+  int32_t daily_cap = 0;        ///< calls per day in the buyer's zone, counted when bridged; 0 = none
   int32_t concurrency_cap = 0;  ///< live calls at once; 0 = no cap
+  std::string time_zone = "UTC"; ///< IANA name: the buyer's caps' calendar windows
+  int32_t conversion_buffer_s = 0; ///< talk time that makes a call convert; 0 = on connect
   buyer_simulation sim;
 };
 
@@ -34,6 +38,7 @@ struct source_config {
   std::string id;
   std::string name;
   int32_t revenue_share_bp = 0; ///< payout = revenue * bp / 10000, rounded down
+  std::string time_zone = "UTC";
 };
 
 struct campaign_config {
@@ -53,6 +58,28 @@ struct campaign_config {
   int32_t max_rounds = 2;            ///< auctions per call, the first included
   int32_t max_transfer_attempts = 3; ///< buyers dialed per call
   int32_t transfer_timeout_s = 30;
+  std::string time_zone = "UTC";
+};
+
+enum class cap_owner : uint8_t { buyer, campaign, source, campaign_buyer };
+enum class cap_measure : uint8_t {
+  calls,       ///< calls counted per window
+  revenue,     ///< bid amounts counted per window (a budget, in micros)
+  concurrency, ///< live calls at once
+  spacing,     ///< minimum seconds between two counted calls
+};
+
+/// One cap. Buyers' `daily_cap` and `concurrency_cap` are shorthands for two of these.
+struct cap_config {
+  cap_owner owner = cap_owner::buyer;
+  std::string owner_id;              ///< campaign_buyer: the campaign
+  std::string buyer_id;              ///< campaign_buyer only
+  cap_measure measure = cap_measure::calls;
+  std::string window = "day";        ///< hour, day, week, month, lifetime or rolling
+  int32_t rolling_minutes = 0;       ///< window "rolling": its length
+  int64_t limit = 0;                 ///< calls, micros (revenue) or seconds (spacing)
+  count_stage counts_on = count_stage::bridged;
+  std::string time_zone;             ///< empty: the owner's (a pair's: its buyer's)
 };
 
 struct did_config {
@@ -71,6 +98,7 @@ struct timing_config {
   int32_t ending_timeout_ms = 20'000;
   int32_t network_allowance_ms = 50; ///< subtracted from the deadline in each ping
   int32_t peer_timeout_ms = 1'000;   ///< ledger / recorder / directory requests
+  int32_t ledger_lease_s = 0;        ///< reservations expire after this; 0 = the longest a call can live
 };
 
 struct supervision_config {
@@ -108,6 +136,7 @@ struct engine_config {
   std::vector<source_config> sources;
   std::vector<buyer_config> buyers;
   std::vector<did_config> dids;
+  std::vector<cap_config> caps;
   timing_config timing;
   supervision_config supervision;
   storage_config storage;

@@ -6,6 +6,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+
 namespace ringbid {
 
 std::shared_ptr<did_table> did_table::from_config(const engine_config& cfg) {
@@ -14,10 +16,28 @@ std::shared_ptr<did_table> did_table::from_config(const engine_config& cfg) {
   return t;
 }
 
-std::shared_ptr<ledger_memory> ledger_memory::from_config(const engine_config& cfg) {
+int64_t ledger_lease_us(const engine_config& cfg) {
+  const auto& t = cfg.timing;
+  if (t.ledger_lease_s > 0) return int64_t{t.ledger_lease_s} * us_per_s;
+  int64_t transfers = 0;
+  for (const auto& c : cfg.campaigns)
+    transfers = std::max<int64_t>(transfers, int64_t{c.max_transfer_attempts} * (c.transfer_timeout_s * 1000 + t.transfer_grace_ms));
+  int64_t ms = int64_t{t.answer_timeout_ms} + t.greeting_timeout_ms + t.max_hold_ms + transfers + t.max_talk_ms +
+               t.ending_timeout_ms + 60'000;
+  return ms * us_per_ms;
+}
+
+std::shared_ptr<ledger_memory> ledger_memory::from_config(const engine_config& cfg,
+                                                          std::shared_ptr<cap_journal> journal) {
   auto m = std::make_shared<ledger_memory>();
-  for (const auto& b : cfg.buyers) m->core.set_caps(b.id, buyer_caps{b.daily_cap, b.concurrency_cap});
+  m->core = ledger_core{resolve_cap_rules(cfg).rules, ledger_lease_us(cfg)};
+  m->journal = std::move(journal);
   return m;
+}
+
+void ledger_memory::ship_journal() {
+  auto entries = core.take_journal();
+  if (journal && !entries.empty()) journal->append(std::move(entries));
 }
 
 namespace {
@@ -56,14 +76,16 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
                            std::shared_ptr<const node_context> ctx) {
   self->state.memory = std::move(memory);
   self->state.ctx = std::move(ctx);
+  auto now = [=] { return self->state.ctx->clock->now(); };
   // A holder's death releases its reservations. After a restart, watch again
   // every holder the previous instance watched: a holder that died meanwhile
   // is reported at once.
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& m = *self->state.memory;
     auto id = dm.source.id();
-    m.core.release_holder(id);
+    m.core.release_holder(id, now());
     m.holders.erase(id);
+    m.ship_journal();
   });
   for (auto& [id, addr] : self->state.memory->holders) self->monitor(addr);
   return {
@@ -71,19 +93,42 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
       auto& m = *self->state.memory;
       auto holder = caf::actor_cast<caf::actor_addr>(self->current_sender());
       auto id = holder.id();
-      auto reply = m.core.reserve(req, id, self->state.ctx->clock->now());
+      auto reply = m.core.reserve(req, id, now());
       if (!reply.granted.empty() && m.holders.emplace(id, holder).second) self->monitor(holder);
+      m.ship_journal();
+      return reply;
+    },
+    [=](const hold_request& req) -> hold_reply {
+      auto& m = *self->state.memory;
+      auto reply = m.core.hold(req, now());
+      m.ship_journal();
       return reply;
     },
     [=](const commit_request& req) -> ledger_ack {
-      return ledger_ack{req.token, self->state.memory->core.commit(req.token)};
+      auto& m = *self->state.memory;
+      ledger_ack ack{req.token, m.core.commit(req, now())};
+      m.ship_journal();
+      return ack;
     },
     [=](const release_request& req) -> ledger_ack {
-      return ledger_ack{req.token, self->state.memory->core.release(req.token)};
+      auto& m = *self->state.memory;
+      ledger_ack ack{req.token, m.core.release(req.token, now())};
+      m.ship_journal();
+      return ack;
     },
     [=](const ledger_status_request&) -> ledger_status {
-      auto& core = self->state.memory->core;
-      return ledger_status{core.open_reservations(), core.committed_total(), core.denied_total()};
+      auto& m = *self->state.memory;
+      m.core.expire_due(now());
+      m.ship_journal();
+      const auto& core = m.core;
+      return ledger_status{core.open_reservations(), core.committed_total(), core.denied_total(),
+                           core.expired_total()};
+    },
+    [=](const caps_query&) -> caps_report {
+      auto& m = *self->state.memory;
+      m.core.expire_due(now());
+      m.ship_journal();
+      return m.core.report(now());
     },
   };
 }

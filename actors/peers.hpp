@@ -31,8 +31,17 @@ struct did_table {
 struct ledger_memory {
   ledger_core core;
   std::unordered_map<uint64_t, caf::actor_addr> holders;
-  static std::shared_ptr<ledger_memory> from_config(const engine_config& cfg);
+  std::shared_ptr<cap_journal> journal; ///< null: counters live in memory only
+  /// The rules of `cfg` (validated already: rules with errors are left out).
+  static std::shared_ptr<ledger_memory> from_config(const engine_config& cfg,
+                                                    std::shared_ptr<cap_journal> journal = nullptr);
+  /// Hands what the core journaled since the last call to the journal port.
+  void ship_journal();
 };
+
+/// How long a reservation lives unless released: the configured lease, or the
+/// longest a call can last.
+int64_t ledger_lease_us(const engine_config& cfg);
 
 caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_table> table);
 caf::actor spawn_ledger(caf::local_actor* parent, std::shared_ptr<ledger_memory> memory,

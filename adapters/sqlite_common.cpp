@@ -2,7 +2,47 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <filesystem>
+
 namespace ringbid::sqlite {
+
+bool create_parent_directory(const std::string& path, std::string* error) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return true;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    *error = "cannot create directory " + parent.string() + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+bool configure_writer(sqlite3* db, const std::string& path, bool synchronous_full, int busy_timeout_ms,
+                      std::string* error) {
+  sqlite3_busy_timeout(db, std::max(0, busy_timeout_ms));
+  statement mode;
+  if (!mode.prepare(db, "PRAGMA journal_mode=WAL", error)) return false;
+  int rc = mode.step();
+  if (rc != SQLITE_ROW) {
+    *error = error_text(db, rc);
+    return false;
+  }
+  auto journal = mode.column_text(0);
+  if (journal != "wal" && !(path == ":memory:" && journal == "memory")) {
+    *error = "cannot switch to WAL (journal_mode is " + journal + ")";
+    return false;
+  }
+  const char* sync = synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  if (exec(db, sync, error) != SQLITE_OK) return false;
+  if (exec(db, "PRAGMA cache_size=-65536", error) != SQLITE_OK) return false; // KiB
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    *error = "database is read-only";
+    return false;
+  }
+  return true;
+}
 
 void db_closer::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
 

@@ -30,6 +30,14 @@ db_ptr open_db(const std::string& path, int flags, std::string* error);
 /// "message (code N)" for `rc`, using the connection's last message if it has one.
 std::string error_text(sqlite3* db, int rc);
 
+/// Creates the parent directory of a database file. False + `*error` on failure.
+bool create_parent_directory(const std::string& path, std::string* error);
+
+/// Sets up a writing connection: WAL, synchronous FULL or NORMAL, a 64 MiB page
+/// cache, a busy timeout; refuses a read-only database. False + `*error` on failure.
+bool configure_writer(sqlite3* db, const std::string& path, bool synchronous_full, int busy_timeout_ms,
+                      std::string* error);
+
 /// Runs SQL that returns no rows. Returns the result code; on failure fills `*error`.
 int exec(sqlite3* db, const char* sql, std::string* error);
 

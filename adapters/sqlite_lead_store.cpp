@@ -43,43 +43,6 @@ void log_line(const std::string& text) {
   std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str());
 }
 
-bool create_parent_directory(const std::string& path, std::string* error) {
-  auto parent = std::filesystem::path(path).parent_path();
-  if (parent.empty()) return true;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    *error = "cannot create directory " + parent.string() + ": " + ec.message();
-    return false;
-  }
-  return true;
-}
-
-/// PRAGMAs: WAL, the chosen durability, a 64 MiB page cache, a busy timeout.
-bool configure(sqlite3* db, const sqlite_options& options, std::string* error) {
-  sqlite3_busy_timeout(db, std::max(0, options.busy_timeout_ms));
-  sqlite::statement mode;
-  if (!mode.prepare(db, "PRAGMA journal_mode=WAL", error)) return false;
-  int rc = mode.step();
-  if (rc != SQLITE_ROW) {
-    *error = sqlite::error_text(db, rc);
-    return false;
-  }
-  auto journal = mode.column_text(0);
-  if (journal != "wal" && !(options.path == ":memory:" && journal == "memory")) {
-    *error = "cannot switch to WAL (journal_mode is " + journal + ")";
-    return false;
-  }
-  const char* sync = options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
-  if (sqlite::exec(db, sync, error) != SQLITE_OK) return false;
-  if (sqlite::exec(db, "PRAGMA cache_size=-65536", error) != SQLITE_OK) return false; // KiB
-  if (sqlite3_db_readonly(db, "main") == 1) {
-    *error = "database is read-only";
-    return false;
-  }
-  return true;
-}
-
 } // namespace
 
 // -- writer state --------------------------------------------------------------
@@ -290,7 +253,7 @@ std::unique_ptr<sqlite_lead_store> sqlite_lead_store::open(const sqlite_options&
     *err = "no database path given";
     return nullptr;
   }
-  if (!create_parent_directory(options.path, err)) return nullptr;
+  if (!sqlite::create_parent_directory(options.path, err)) return nullptr;
   auto state = std::make_unique<impl>();
   state->options = options;
   state->batch_max = static_cast<size_t>(std::max(1, options.batch_max));
@@ -298,7 +261,7 @@ std::unique_ptr<sqlite_lead_store> sqlite_lead_store::open(const sqlite_options&
                               err);
   if (!state->db) return nullptr;
   auto* db = state->db.get();
-  if (!configure(db, options, err) || !apply_lead_store_migrations(db, err) || !state->prepare(err)) {
+  if (!sqlite::configure_writer(db, options.path, options.synchronous_full, options.busy_timeout_ms, err) || !apply_lead_store_migrations(db, err) || !state->prepare(err)) {
     *err = options.path + ": " + *err;
     return nullptr;
   }

@@ -2,6 +2,7 @@
 
 #include "adapters/sqlite_common.hpp"
 #include "generated/migration_0001.hpp"
+#include "generated/migration_0002.hpp"
 
 #include <sqlite3.h>
 
@@ -15,9 +16,11 @@ namespace {
 
 // The SQL files in schemas/sql/ are compiled in at build time (cmake/EmbedText.cmake).
 constexpr std::string_view migration_0001 = embedded::migration_0001;
+constexpr std::string_view migration_0002 = embedded::migration_0002;
 
-constexpr std::array<migration, 1> migrations{{
+constexpr std::array<migration, 2> migrations{{
     {1, migration_0001},
+    {2, migration_0002},
 }};
 
 int64_t unix_now_us() {

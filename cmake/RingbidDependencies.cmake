@@ -25,6 +25,7 @@ set_target_properties(caf::openssl PROPERTIES
 find_package(SQLite3 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
+find_package(date REQUIRED) # howardhinnant-date: IANA time zones (date::date-tz)
 find_package(CLI11 REQUIRED)
 find_package(RapidJSON REQUIRED)
 if(NOT TARGET RapidJSON::RapidJSON)

@@ -24,11 +24,13 @@ struct offer {
   std::string destination;
   timestamp_us expires_at = 0;
   uint64_t token = 0; ///< the ledger reservation held for this buyer
+  int32_t conversion_buffer_s = 0; ///< talk time after which the call converts
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, offer& x) {
-  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.destination, x.expires_at, x.token);
+  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.destination, x.expires_at, x.token,
+           x.conversion_buffer_s);
 }
 
 /// What the ending phase is waiting for.

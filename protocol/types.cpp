@@ -25,11 +25,17 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<reservation_grant>("ringbid::reservation_grant");
   cfg.add_message_type<reservation_denial>("ringbid::reservation_denial");
   cfg.add_message_type<reserve_reply>("ringbid::reserve_reply");
+  cfg.add_message_type<amount_hold>("ringbid::amount_hold");
+  cfg.add_message_type<hold_request>("ringbid::hold_request");
+  cfg.add_message_type<hold_reply>("ringbid::hold_reply");
   cfg.add_message_type<commit_request>("ringbid::commit_request");
   cfg.add_message_type<release_request>("ringbid::release_request");
   cfg.add_message_type<ledger_ack>("ringbid::ledger_ack");
   cfg.add_message_type<ledger_status_request>("ringbid::ledger_status_request");
   cfg.add_message_type<ledger_status>("ringbid::ledger_status");
+  cfg.add_message_type<caps_query>("ringbid::caps_query");
+  cfg.add_message_type<cap_standing>("ringbid::cap_standing");
+  cfg.add_message_type<caps_report>("ringbid::caps_report");
   cfg.add_message_type<journal_entry>("ringbid::journal_entry");
   cfg.add_message_type<lead_record>("ringbid::lead_record");
   cfg.add_message_type<record_lead>("ringbid::record_lead");

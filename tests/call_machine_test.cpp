@@ -141,7 +141,7 @@ carrier_event recording_saved_event(std::string url) {
 
 bool no_effects(const call_effects& fx) {
   return fx.commands.empty() && fx.timers.empty() && !fx.start_round && !fx.abandon_round &&
-         fx.commits.empty() && fx.releases.empty() && fx.adopt == reserve_mode::normal &&
+         fx.commits.empty() && fx.releases.empty() && fx.adopt == adopt_kind::none &&
          !fx.state_changed && !fx.finished;
 }
 
@@ -220,13 +220,13 @@ public:
   int resumes = 0;
   bool routed = false;
   bool adopt_outstanding = false;
-  reserve_mode adopt_mode = reserve_mode::normal;
+  adopt_kind adopt_mode = adopt_kind::none;
   std::string adopt_buyer;
 
   /// The ledger's answer to the machine's adopt request: for the buyer it was taken for.
   reservation_adopted adopt_reply() {
     return reservation_adopted{adopt_outstanding ? adopt_buyer : c.current.buyer_id, fresh_token(),
-                               adopt_outstanding ? adopt_mode : reserve_mode::adopt_pending};
+                               adopt_outstanding ? adopt_mode : adopt_kind::pending};
   }
   bool ever_bridged = false;
   std::vector<carrier_command> commands;
@@ -353,13 +353,13 @@ public:
       else error("released unknown token " + std::to_string(t));
     }
     if (fx.start_round) ++rounds_started;
-    if (fx.adopt != reserve_mode::normal) {
+    if (fx.adopt != adopt_kind::none) {
       adopt_outstanding = true;
       adopt_mode = fx.adopt;
       adopt_buyer = c.current.buyer_id;
-      if (fx.adopt == reserve_mode::adopt_committed && c.state != call_state::bridged)
+      if (fx.adopt == adopt_kind::committed && c.state != call_state::bridged)
         error("adopt_committed outside bridged");
-      if (fx.adopt == reserve_mode::adopt_pending && !c.transferring &&
+      if (fx.adopt == adopt_kind::pending && !c.transferring &&
           !(c.state == call_state::bridged && !c.committed))
         error("adopt_pending while neither transferring nor bridged-but-uncounted");
       if (c.current.buyer_id.empty()) error("adopt requested without a current buyer");
@@ -716,7 +716,7 @@ TEST_P(CallMachineStateInput, InvariantsHoldAndTheCallStillEndsOnce) {
       EXPECT_TRUE(fx.commands.empty());
       EXPECT_TRUE(fx.timers.empty());
       EXPECT_TRUE(fx.commits.empty() && fx.releases.empty());
-      EXPECT_EQ(fx.adopt, reserve_mode::normal);
+      EXPECT_EQ(fx.adopt, adopt_kind::none);
       EXPECT_FALSE(fx.start_round);
       EXPECT_EQ(d.rebooked, 1);
     } else {
@@ -798,9 +798,9 @@ TEST_P(CallMachineStateInput, InvariantsHoldAndTheCallStillEndsOnce) {
   if (std::holds_alternative<call_resumed>(input) && !done_before) {
     EXPECT_TRUE(fx.state_changed);
     EXPECT_EQ(d.c.current.token, 0u);
-    auto want_adopt = before.state == call_state::bridged ? reserve_mode::adopt_committed
-                      : before.transferring               ? reserve_mode::adopt_pending
-                                                          : reserve_mode::normal;
+    auto want_adopt = before.state == call_state::bridged ? adopt_kind::committed
+                      : before.transferring               ? adopt_kind::pending
+                                                          : adopt_kind::none;
     EXPECT_EQ(fx.adopt, want_adopt);
     if (before.state == call_state::auction && !before.transferring) {
       EXPECT_EQ(d.c.state, call_state::hold); // the lost round runs again: pings not out yet
@@ -1999,7 +1999,7 @@ TEST(CallMachine, ResumedInHoldRestartsRoundAndMaxHold) {
   EXPECT_EQ(d.c.state, call_state::hold); // pings must go out again
   ASSERT_EQ(fx.timers.size(), 1u);
   EXPECT_EQ(fx.timers[0].kind, timer_kind::max_hold);
-  EXPECT_EQ(fx.adopt, reserve_mode::normal);
+  EXPECT_EQ(fx.adopt, adopt_kind::none);
   d.pinged();
   auto offer_a = d.make_offer("buyer-a", 5'000'000);
   d.closed({offer_a});
@@ -2011,7 +2011,7 @@ TEST(CallMachine, ResumedWhileTransferringAdoptsPendingAndRearms) {
   call_driver d;
   to_transferring(d);
   auto fx = d.feed(call_resumed{});
-  EXPECT_EQ(fx.adopt, reserve_mode::adopt_pending);
+  EXPECT_EQ(fx.adopt, adopt_kind::pending);
   EXPECT_FALSE(fx.start_round);
   EXPECT_TRUE(d.c.offers.empty());
   EXPECT_EQ(d.c.current.token, 0u);
@@ -2035,11 +2035,11 @@ TEST(CallMachine, ResumedWhileBridgedAdoptsCommittedWithoutCommittingAgain) {
   to_bridged(d);
   auto original = d.c.current.token;
   auto fx = d.feed(call_resumed{});
-  EXPECT_EQ(fx.adopt, reserve_mode::adopt_committed);
+  EXPECT_EQ(fx.adopt, adopt_kind::committed);
   ASSERT_EQ(fx.timers.size(), 1u);
   EXPECT_EQ(fx.timers[0].kind, timer_kind::talk);
   auto adopted = d.fresh_token();
-  fx = d.feed(reservation_adopted{"buyer-a", adopted, reserve_mode::adopt_committed});
+  fx = d.feed(reservation_adopted{"buyer-a", adopted, adopt_kind::committed});
   EXPECT_TRUE(fx.commits.empty());
   fx = d.caller_hangup();
   EXPECT_EQ(fx.releases, std::vector<uint64_t>{adopted});

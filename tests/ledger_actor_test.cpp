@@ -12,6 +12,15 @@
 namespace ringbid {
 namespace {
 
+/// Keeps what the ledger journals, in order.
+struct collecting_journal : cap_journal {
+  std::vector<cap_journal_entry> entries;
+  void append(std::vector<cap_journal_entry> more) override {
+    entries.insert(entries.end(), more.begin(), more.end());
+  }
+  void flush() override {}
+};
+
 struct LedgerActorTest : ::testing::Test, testing::deterministic_system {
   LedgerActorTest() {
     auto engine = std::make_shared<engine_config>();
@@ -21,7 +30,8 @@ struct LedgerActorTest : ::testing::Test, testing::deterministic_system {
     b.concurrency_cap = 2;
     engine->buyers.push_back(b);
     ctx = node_context::make(engine, make_actor_wall_clock(sys, 0), 1);
-    memory = ledger_memory::from_config(*engine);
+    journal = std::make_shared<collecting_journal>();
+    memory = ledger_memory::from_config(*engine, journal);
   }
 
   caf::actor spawn_ledger_actor() {
@@ -45,6 +55,7 @@ struct LedgerActorTest : ::testing::Test, testing::deterministic_system {
   }
 
   std::shared_ptr<node_context> ctx;
+  std::shared_ptr<collecting_journal> journal;
   std::shared_ptr<ledger_memory> memory;
 };
 
@@ -59,7 +70,7 @@ TEST_F(LedgerActorTest, HolderDeathReleasesItsReservations) {
   caf::anon_send_exit(a, caf::exit_reason::kill);
   sched.run();
   EXPECT_EQ(memory->core.open_reservations(), 1u);
-  EXPECT_EQ(memory->core.live("acme"), 1);
+  EXPECT_EQ(memory->core.report(0).caps.at(1).counted, 1) << "one live call on the concurrency cap";
   for (auto& x : {b, c, ledger}) caf::anon_send_exit(x, caf::exit_reason::kill);
   sched.run();
 }
@@ -77,6 +88,37 @@ TEST_F(LedgerActorTest, RestartedLedgerStillReleasesForHoldersThatDieLater) {
   sched.run();
   EXPECT_EQ(memory->core.open_reservations(), 0u);
   caf::anon_send_exit(restarted, caf::exit_reason::kill);
+  sched.run();
+}
+
+TEST_F(LedgerActorTest, EveryChangeIsJournaledAndTheCapsCanBeQueried) {
+  auto ledger = spawn_ledger_actor();
+  size_t granted = 0;
+  auto a = spawn_holder(ledger, &granted);
+  auto b = spawn_holder(ledger, &granted);
+  caf::anon_send_exit(a, caf::exit_reason::kill);
+  sched.run();
+  ASSERT_EQ(journal->entries.size(), 3u);
+  EXPECT_EQ(journal->entries[0].op, cap_op::reserve);
+  EXPECT_EQ(journal->entries[0].buyer_id, "acme");
+  EXPECT_EQ(journal->entries[1].op, cap_op::reserve);
+  EXPECT_EQ(journal->entries[2].op, cap_op::release) << "the dead holder's reservation";
+  EXPECT_EQ(journal->entries[2].token, journal->entries[0].token);
+  EXPECT_EQ(journal->entries[2].seq, 3u);
+
+  caps_report report;
+  sys.spawn([&](caf::event_based_actor* self, int) {
+    self->request(ledger, std::chrono::seconds{1}, caps_query{})
+      .then([&](const caps_report& r) { report = r; }, [](caf::error&) {});
+  }, 0);
+  sched.run();
+  ASSERT_EQ(report.caps.size(), 2u);
+  EXPECT_EQ(report.caps[0].measure, "calls");
+  EXPECT_EQ(report.caps[0].reserved, 1);
+  EXPECT_EQ(report.caps[0].limit, 10);
+  EXPECT_EQ(report.caps[1].measure, "concurrency");
+  EXPECT_EQ(report.caps[1].counted, 1);
+  for (auto& x : {b, ledger}) caf::anon_send_exit(x, caf::exit_reason::kill);
   sched.run();
 }
 

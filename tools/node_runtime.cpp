@@ -1,6 +1,7 @@
 #include "tools/node_runtime.hpp"
 
 #include "adapters/sim_clock.hpp"
+#include "adapters/sqlite_cap_journal.hpp"
 #include "adapters/sqlite_lead_store.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
@@ -52,6 +53,11 @@ int run_node(const engine_config& config, const node_options& options) {
     spdlog::error("cannot open {}: {}", db_path, error);
     return 1;
   }
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
+  if (!journal) {
+    spdlog::error("cannot open {}: {}", db_path, error);
+    return 1;
+  }
 
   caf::actor_system_config cfg;
   add_protocol_types(cfg);
@@ -62,7 +68,15 @@ int run_node(const engine_config& config, const node_options& options) {
   {
     caf::actor_system sys{cfg};
     auto shared_config = std::make_shared<const engine_config>(config);
-    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed);
+    auto parts =
+      make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed, journal);
+    auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
+    if (!restored.error.empty()) {
+      spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
+      return 1;
+    }
+    spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
+                 restored.entries, restored.orphaned);
     sim_carrier_options carrier;
     carrier.calls = 0;
     carrier.calls_per_second =
@@ -102,6 +116,7 @@ int run_node(const engine_config& config, const node_options& options) {
     self->wait_for(root);
   }
   store->flush();
+  journal->flush();
   spdlog::info("{} leads committed to {}", store->committed(), db_path);
   return exit_code;
 }

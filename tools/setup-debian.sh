@@ -11,7 +11,7 @@ packages=(
   rapidjson-dev libhiredis-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsodium-dev libssl-dev libhowardhinnant-date-dev libcli11-dev
+  libsodium-dev libssl-dev libhowardhinnant-date-dev tzdata libcli11-dev
   redis-server
 )
 

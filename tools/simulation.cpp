@@ -1,6 +1,7 @@
 #include "tools/simulation.hpp"
 
 #include "adapters/sim_clock.hpp"
+#include "adapters/sqlite_cap_journal.hpp"
 #include "adapters/sqlite_lead_store.hpp"
 #include "protocol/types.hpp"
 #include "tools/wiring.hpp"
@@ -37,6 +38,8 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   db.synchronous_full = false; // a simulation's leads are disposable; a node's are not
   std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
   if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
+  if (!journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
 
   simulation_report report;
   report.seed = options.seed;
@@ -50,7 +53,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
     auto shared_config = std::make_shared<const engine_config>(config);
     auto clock = make_actor_wall_clock(sys, simulation_epoch);
-    auto parts = make_node_parts(shared_config, clock, store, options.seed);
+    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal);
 
     sim_carrier_options carrier;
     carrier.calls = options.calls;
@@ -91,6 +94,8 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     report.calls = report.carrier->placed;
     report.completed = counters.calls_finished.load();
     report.open_reservations = parts.ledger->core.open_reservations();
+    report.caps = parts.ledger->core.report(clock->now());
+    report.cap_denials = parts.ledger->core.denied_total();
     report.peer_kills = kills ? kills->load() : 0;
     report.call_restarts = counters.calls_restarted.load();
     report.calls_interrupted = counters.calls_interrupted.load();
@@ -104,6 +109,9 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   if (options.progress) options.progress(report.completed, options.calls);
   store->flush();
   store.reset();
+  journal->flush();
+  report.cap_journal_entries = journal->written();
+  journal.reset();
   auto reader = sqlite_lead_reader::open(options.db_path, &error);
   if (!reader) throw std::runtime_error("cannot read " + options.db_path + ": " + error);
   report.leads = reader->summarize();

@@ -5,6 +5,7 @@
 #include "actors/config.hpp"
 #include "adapters/sim_carrier.hpp"
 #include "adapters/sqlite_lead_reader.hpp"
+#include "protocol/ledger.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,9 @@ struct simulation_report {
   uint64_t leads_written = 0;
   lead_summary leads;        ///< read back from SQLite
   uint64_t open_reservations = 0;
+  uint64_t cap_denials = 0;
+  uint64_t cap_journal_entries = 0;
+  caps_report caps; ///< every cap's standing when the run ended
   uint64_t peer_kills = 0;
   uint64_t call_restarts = 0;
   uint64_t calls_interrupted = 0;

@@ -2,21 +2,38 @@
 
 #include "actors/supervisor.hpp"
 #include "adapters/sim_bidder_transport.hpp"
+#include "adapters/sqlite_cap_journal.hpp"
 
 #include <caf/all.hpp>
 
 namespace ringbid {
 
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
-                           std::shared_ptr<lead_store> store, uint64_t seed) {
+                           std::shared_ptr<lead_store> store, uint64_t seed,
+                           std::shared_ptr<cap_journal> journal) {
   node_parts p;
   p.ctx = node_context::make(config, std::move(clock), seed);
   p.dids = did_table::from_config(*config);
-  p.ledger = ledger_memory::from_config(*config);
+  p.ledger = ledger_memory::from_config(*config, std::move(journal));
   p.calls = std::make_shared<call_registry>();
   p.store = std::move(store);
   for (const auto& b : config->buyers) p.transports[b.id] = make_sim_bidder_transport(b, seed);
   return p;
+}
+
+ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now) {
+  ledger_restore out;
+  auto ok = read_cap_journal(
+    db_path,
+    [&](const cap_journal_entry& e) {
+      ledger.core.replay(e);
+      ++out.entries;
+    },
+    &out.error);
+  if (!ok) return out;
+  out.orphaned = ledger.core.expire_all(now);
+  ledger.ship_journal();
+  return out;
 }
 
 caf::actor start_node(caf::actor_system& sys, node_parts& parts, sim_carrier_options carrier,

@@ -36,9 +36,22 @@ struct node_parts {
   std::map<std::string, std::shared_ptr<bidder_transport>> transports;
 };
 
-/// Builds the parts for `config`, with simulated bidders seeded by `seed`.
+/// Builds the parts for `config`, with simulated bidders seeded by `seed`. The
+/// ledger journals to `journal` when one is given.
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
-                           std::shared_ptr<lead_store> store, uint64_t seed);
+                           std::shared_ptr<lead_store> store, uint64_t seed,
+                           std::shared_ptr<cap_journal> journal = nullptr);
+
+struct ledger_restore {
+  uint64_t entries = 0;   ///< journal rows replayed
+  uint64_t orphaned = 0;  ///< reservations left open by the previous run, now expired
+  std::string error;      ///< empty on success
+};
+
+/// Rebuilds the ledger from the journal in the database at `db_path`, then
+/// expires the reservations the previous process left open: their holders died
+/// with it. Call before start_node.
+ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now);
 
 /// Spawns the supervisor tree; returns the root supervisor.
 caf::actor start_node(caf::actor_system& sys, node_parts& parts, sim_carrier_options carrier,
