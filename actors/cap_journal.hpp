@@ -18,6 +18,7 @@ enum class cap_op : uint8_t {
   commit,  ///< stage reached; amount counted by revenue budgets
   release, ///< the call no longer needs the reservation
   expire,  ///< the lease ran out, or its holder was gone when the node restarted
+  renew,   ///< lease_until moved: its holder died (a grace period) or a restarted call adopted it
 };
 
 std::string_view to_string(cap_op op) noexcept;
@@ -32,7 +33,7 @@ struct cap_journal_entry {
   std::string campaign_id;
   std::string source_id;
   std::string buyer_id;
-  timestamp_us lease_until = 0;
+  timestamp_us lease_until = 0; ///< reserve, renew
   // reserve (the stage already counted, adopt), commit (the stage reached):
   count_stage stage = count_stage::none;
   int64_t amount_micros = 0; ///< hold, commit

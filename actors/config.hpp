@@ -99,6 +99,7 @@ struct timing_config {
   int32_t network_allowance_ms = 50; ///< subtracted from the deadline in each ping
   int32_t peer_timeout_ms = 1'000;   ///< ledger / recorder / directory requests
   int32_t ledger_lease_s = 0;        ///< reservations expire after this; 0 = the longest a call can live
+  int32_t ledger_orphan_grace_ms = 5'000; ///< a crashed call's reservations wait this long for its restart
 };
 
 struct supervision_config {

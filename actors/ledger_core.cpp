@@ -24,6 +24,7 @@ std::string_view to_string(cap_op op) noexcept {
     case cap_op::commit: return "commit";
     case cap_op::release: return "release";
     case cap_op::expire: return "expire";
+    case cap_op::renew: return "renew";
   }
   return "?";
 }
@@ -259,6 +260,7 @@ uint64_t ledger_core::grant(const reserve_request& request, const std::string& b
   auto& call = calls_[request.call];
   if (call.tokens == 0) call.members = take(call_rules(request.campaign_id, request.source_id), now, counted);
   ++call.tokens;
+  call.token_list.push_back(token);
   auto& r = reservations_[token];
   r.call = request.call;
   r.buyer_id = buyer_id;
@@ -296,6 +298,21 @@ reserve_reply ledger_core::reserve(const reserve_request& request, uint64_t hold
     }
   }
   for (const auto& buyer_id : request.buyer_ids) {
+    if (!normal) {
+      if (auto existing = find_reservation(request.call, buyer_id); existing != 0) {
+        // A restarted call takes back the reservation its crashed actor held.
+        renew(existing, holder, lease_until, now, true);
+        if (request.counted > reservations_.at(existing).reached) {
+          commit_request up{existing, request.counted, 0};
+          commit(up, now);
+        }
+        const auto& r = reservations_.at(existing);
+        reply.granted.push_back(
+          reservation_grant{buyer_id, existing, budget_headroom(r.members, calls_[request.call].members)});
+        continue;
+      }
+      ++unchecked_adoptions_;
+    }
     if (normal) {
       bool room = true;
       for (auto rule : buyer_rules(request.campaign_id, buyer_id)) {
@@ -407,6 +424,10 @@ void ledger_core::end(std::unordered_map<uint64_t, reservation>::iterator it, ti
   auto& r = it->second;
   for (auto& m : r.members) give_back(m, now);
   auto call = calls_.find(r.call);
+  if (call != calls_.end()) {
+    auto& list = call->second.token_list;
+    list.erase(std::remove(list.begin(), list.end(), token), list.end());
+  }
   if (call != calls_.end() && --call->second.tokens == 0) {
     for (auto& m : call->second.members) give_back(m, now);
     calls_.erase(call);
@@ -436,6 +457,48 @@ size_t ledger_core::release_holder(uint64_t holder, timestamp_us now) {
   if (h == by_holder_.end()) return 0;
   auto tokens = h->second; // copy: release() edits the index
   for (auto token : tokens) release(token, now);
+  return tokens.size();
+}
+
+uint64_t ledger_core::find_reservation(const call_id& call, const std::string& buyer_id) const {
+  auto c = calls_.find(call);
+  if (c == calls_.end()) return 0;
+  for (auto token : c->second.token_list)
+    if (reservations_.at(token).buyer_id == buyer_id) return token;
+  return 0;
+}
+
+void ledger_core::renew(uint64_t token, uint64_t holder, timestamp_us lease_until, timestamp_us now,
+                        bool journaled) {
+  auto& r = reservations_.at(token);
+  if (r.holder != holder) {
+    if (auto h = by_holder_.find(r.holder); h != by_holder_.end()) {
+      auto& tokens = h->second;
+      tokens.erase(std::remove(tokens.begin(), tokens.end(), token), tokens.end());
+      if (tokens.empty()) by_holder_.erase(h);
+    }
+    r.holder = holder;
+    if (holder != 0) by_holder_[holder].push_back(token);
+  }
+  r.lease_until = lease_until;
+  leases_.push(lease{lease_until, token});
+  if (!journaled) return;
+  cap_journal_entry e;
+  e.at = now;
+  e.op = cap_op::renew;
+  e.token = token;
+  e.lease_until = lease_until;
+  journal(std::move(e));
+}
+
+size_t ledger_core::orphan_holder(uint64_t holder, timestamp_us now, int64_t grace_us) {
+  auto h = by_holder_.find(holder);
+  if (h == by_holder_.end()) return 0;
+  auto tokens = h->second; // copy: renew() edits the index
+  for (auto token : tokens) {
+    auto until = std::min(reservations_.at(token).lease_until, now + grace_us);
+    renew(token, 0, until, now, true);
+  }
   return tokens.size();
 }
 
@@ -497,6 +560,9 @@ void ledger_core::replay(const cap_journal_entry& e) {
         it->second.reached = e.stage;
         do_commit(e.token, e.stage, e.amount_micros, e.at);
       }
+      return;
+    case cap_op::renew:
+      if (reservations_.count(e.token)) renew(e.token, 0, e.lease_until, e.at, false);
       return;
     case cap_op::release:
     case cap_op::expire:

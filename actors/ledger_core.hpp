@@ -52,6 +52,13 @@ public:
   bool release(uint64_t token, timestamp_us now);
   /// Releases everything `holder` holds; returns how many reservations ended.
   size_t release_holder(uint64_t holder, timestamp_us now);
+  /// The holder died: its reservations expire `grace_us` from now unless a
+  /// restarted call adopts them first (reserve with mode adopt, same call and
+  /// buyer), so a crash-and-restart never frees a unit a live call still uses.
+  size_t orphan_holder(uint64_t holder, timestamp_us now, int64_t grace_us);
+  /// Adoptions that found no reservation to re-attach and took a new one
+  /// without checking the caps (the call was live already).
+  uint64_t unchecked_adoptions() const { return unchecked_adoptions_; }
   /// Expires reservations whose lease ran out by `now`.
   size_t expire_due(timestamp_us now);
   /// Expires every open reservation: after a restart their holders are gone.
@@ -95,6 +102,7 @@ private:
   struct call_entry {
     std::vector<member> members; ///< campaign and source caps
     uint32_t tokens = 0;
+    std::vector<uint64_t> token_list; ///< the call's open reservations
   };
   struct reservation {
     call_id call;
@@ -127,6 +135,10 @@ private:
   void do_hold(uint64_t token, int64_t amount, timestamp_us now);
   void do_commit(uint64_t token, count_stage stage, int64_t amount, timestamp_us now);
   void journal(cap_journal_entry entry);
+  /// Moves a reservation's lease (and holder); journaled as `renew`.
+  void renew(uint64_t token, uint64_t holder, timestamp_us lease_until, timestamp_us now, bool journaled);
+  /// An open reservation of `call` for `buyer_id`, or 0.
+  uint64_t find_reservation(const call_id& call, const std::string& buyer_id) const;
   int64_t budget_headroom(const std::vector<member>& a, const std::vector<member>& b) const;
 
   std::vector<cap_rule> rules_;
@@ -144,6 +156,7 @@ private:
   uint64_t committed_total_ = 0;
   uint64_t denied_total_ = 0;
   uint64_t expired_total_ = 0;
+  uint64_t unchecked_adoptions_ = 0;
 };
 
 } // namespace ringbid

@@ -77,13 +77,15 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
   self->state.memory = std::move(memory);
   self->state.ctx = std::move(ctx);
   auto now = [=] { return self->state.ctx->clock->now(); };
-  // A holder's death releases its reservations. After a restart, watch again
-  // every holder the previous instance watched: a holder that died meanwhile
-  // is reported at once.
+  // A holder's death releases its reservations, after a grace period in which
+  // the call's restarted actor may adopt them. After a ledger restart, watch
+  // again every holder the previous instance watched: a holder that died
+  // meanwhile is reported at once.
   self->set_down_handler([=](const caf::down_msg& dm) {
     auto& m = *self->state.memory;
     auto id = dm.source.id();
-    m.core.release_holder(id, now());
+    auto grace = int64_t{self->state.ctx->config->timing.ledger_orphan_grace_ms} * us_per_ms;
+    m.core.orphan_holder(id, now(), grace);
     m.holders.erase(id);
     m.ship_journal();
   });

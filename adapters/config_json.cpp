@@ -1,5 +1,6 @@
 #include "adapters/config_json.hpp"
 
+#include "actors/cap_rules.hpp"
 #include "generated/config_schema.hpp"
 
 #include <rapidjson/document.h>
@@ -407,6 +408,7 @@ public:
     list(root, "sources", c.sources, &config_reader::source);
     list(root, "buyers", c.buyers, &config_reader::buyer);
     list(root, "dids", c.dids, &config_reader::did);
+    list(root, "caps", c.caps, &config_reader::cap);
     if (const json* t = member(root, "timing")) c.timing = timing(*t);
     if (const json* s = member(root, "supervision")) c.supervision = supervision(*s);
     if (const json* s = member(root, "storage")) c.storage = storage(*s);
@@ -420,6 +422,9 @@ private:
   }
   static void field(const json& o, const char* key, int32_t& out) {
     if (const json* v = member(o, key)) out = v->GetInt();
+  }
+  static void field(const json& o, const char* key, int64_t& out) {
+    if (const json* v = member(o, key)) out = v->GetInt64();
   }
   static void field(const json& o, const char* key, bool& out) {
     if (const json* v = member(o, key)) out = v->GetBool();
@@ -470,6 +475,7 @@ private:
     field(o, "max_rounds", c.max_rounds);
     field(o, "max_transfer_attempts", c.max_transfer_attempts);
     field(o, "transfer_timeout_s", c.transfer_timeout_s);
+    field(o, "time_zone", c.time_zone);
     return c;
   }
 
@@ -478,6 +484,7 @@ private:
     field(o, "id", s.id);
     field(o, "name", s.name);
     field(o, "revenue_share_bp", s.revenue_share_bp);
+    field(o, "time_zone", s.time_zone);
     return s;
   }
 
@@ -490,6 +497,8 @@ private:
     money(o, "min_bid", b.min_bid_micros, pointer);
     field(o, "daily_cap", b.daily_cap);
     field(o, "concurrency_cap", b.concurrency_cap);
+    field(o, "time_zone", b.time_zone);
+    field(o, "conversion_buffer_s", b.conversion_buffer_s);
     if (const json* sim = member(o, "sim")) {
       std::string at = child_pointer(pointer, "sim");
       money(*sim, "bid_mean", b.sim.bid_mean_micros, at);
@@ -511,6 +520,40 @@ private:
     return d;
   }
 
+  cap_config cap(const json& o, const std::string& pointer) {
+    cap_config c;
+    std::string text;
+    field(o, "owner", text);
+    c.owner = text == "campaign"         ? cap_owner::campaign
+              : text == "source"         ? cap_owner::source
+              : text == "campaign_buyer" ? cap_owner::campaign_buyer
+                                         : cap_owner::buyer;
+    if (c.owner == cap_owner::campaign_buyer) {
+      field(o, "campaign", c.owner_id);
+      field(o, "buyer", c.buyer_id);
+    } else {
+      field(o, "id", c.owner_id);
+    }
+    text.clear();
+    field(o, "measure", text);
+    c.measure = text == "revenue"       ? cap_measure::revenue
+                : text == "concurrency" ? cap_measure::concurrency
+                : text == "spacing"     ? cap_measure::spacing
+                                        : cap_measure::calls;
+    field(o, "window", c.window);
+    field(o, "rolling_minutes", c.rolling_minutes);
+    field(o, "limit", c.limit);
+    money(o, "budget", c.limit, pointer);
+    if (c.measure == cap_measure::spacing) field(o, "seconds", c.limit);
+    text.clear();
+    field(o, "counts_on", text);
+    c.counts_on = text == "routed"      ? count_stage::routed
+                  : text == "converted" ? count_stage::converted
+                                        : count_stage::bridged;
+    field(o, "time_zone", c.time_zone);
+    return c;
+  }
+
   static timing_config timing(const json& o) {
     timing_config t;
     field(o, "answer_timeout_ms", t.answer_timeout_ms);
@@ -521,6 +564,8 @@ private:
     field(o, "ending_timeout_ms", t.ending_timeout_ms);
     field(o, "network_allowance_ms", t.network_allowance_ms);
     field(o, "peer_timeout_ms", t.peer_timeout_ms);
+    field(o, "ledger_lease_s", t.ledger_lease_s);
+    field(o, "ledger_orphan_grace_ms", t.ledger_orphan_grace_ms);
     return t;
   }
 
@@ -603,6 +648,79 @@ void check_references(const engine_config& c, error_list& errors) {
   }
 }
 
+bool known_zone(const std::string& name) {
+  return calendar_zone::find(name).has_value();
+}
+
+/// What the schema cannot say about caps: which keys each owner and measure
+/// needs, that owners exist, that time zones are real.
+void check_caps(const json& root, const engine_config& c, error_list& errors) {
+  auto zone = [&](const std::string& name, const std::string& at) {
+    if (!known_zone(name)) errors.push_back({at, "unknown time zone " + in_quotes(name)});
+  };
+  for (size_t i = 0; i < c.campaigns.size(); ++i)
+    if (member(root["campaigns"][static_cast<rapidjson::SizeType>(i)], "time_zone"))
+      zone(c.campaigns[i].time_zone, child_pointer("/campaigns", i) + "/time_zone");
+  for (size_t i = 0; i < c.sources.size(); ++i)
+    if (member(root["sources"][static_cast<rapidjson::SizeType>(i)], "time_zone"))
+      zone(c.sources[i].time_zone, child_pointer("/sources", i) + "/time_zone");
+  for (size_t i = 0; i < c.buyers.size(); ++i)
+    if (member(root["buyers"][static_cast<rapidjson::SizeType>(i)], "time_zone"))
+      zone(c.buyers[i].time_zone, child_pointer("/buyers", i) + "/time_zone");
+  const json* caps = member(root, "caps");
+  if (!caps) return;
+  for (size_t i = 0; i < c.caps.size(); ++i) {
+    const auto& cap = c.caps[i];
+    const json& o = (*caps)[static_cast<rapidjson::SizeType>(i)];
+    auto at = child_pointer("/caps", i);
+    auto need = [&](const char* key, const std::string& why) {
+      if (!member(o, key)) errors.push_back({at, why + " needs \"" + key + "\""});
+    };
+    auto refuse = [&](const char* key, const std::string& why) {
+      if (member(o, key)) errors.push_back({at + "/" + key, why + " takes no \"" + key + "\""});
+    };
+    if (cap.owner == cap_owner::campaign_buyer) {
+      need("campaign", "a campaign_buyer cap");
+      need("buyer", "a campaign_buyer cap");
+      refuse("id", "a campaign_buyer cap");
+      if (member(o, "campaign") && !c.find_campaign(cap.owner_id))
+        errors.push_back({at + "/campaign", "unknown campaign " + in_quotes(cap.owner_id)});
+      if (member(o, "buyer") && !c.find_buyer(cap.buyer_id))
+        errors.push_back({at + "/buyer", "unknown buyer " + in_quotes(cap.buyer_id)});
+    } else {
+      auto owner = std::string{to_string(cap.owner)};
+      need("id", "a " + owner + " cap");
+      refuse("campaign", "a " + owner + " cap");
+      refuse("buyer", "a " + owner + " cap");
+      bool known = cap.owner == cap_owner::buyer      ? c.find_buyer(cap.owner_id) != nullptr
+                   : cap.owner == cap_owner::campaign ? c.find_campaign(cap.owner_id) != nullptr
+                                                      : c.find_source(cap.owner_id) != nullptr;
+      if (member(o, "id") && !known) errors.push_back({at + "/id", "unknown " + owner + " " + in_quotes(cap.owner_id)});
+    }
+    auto measure = std::string{to_string(cap.measure)};
+    switch (cap.measure) {
+      case cap_measure::calls:
+      case cap_measure::concurrency: need("limit", "a " + measure + " cap"); break;
+      case cap_measure::revenue: need("budget", "a revenue cap"); break;
+      case cap_measure::spacing: need("seconds", "a spacing cap"); break;
+    }
+    if (cap.measure != cap_measure::calls && cap.measure != cap_measure::concurrency) refuse("limit", "a " + measure + " cap");
+    if (cap.measure != cap_measure::revenue) refuse("budget", "a " + measure + " cap");
+    if (cap.measure != cap_measure::spacing) refuse("seconds", "a " + measure + " cap");
+    bool windowed = cap.measure == cap_measure::calls || cap.measure == cap_measure::revenue;
+    if (!windowed) {
+      refuse("window", "a " + measure + " cap");
+      refuse("rolling_minutes", "a " + measure + " cap");
+    } else if (cap.window == "rolling") {
+      need("rolling_minutes", "a rolling window");
+    } else {
+      refuse("rolling_minutes", "a calendar window");
+    }
+    if (cap.measure == cap_measure::concurrency) refuse("counts_on", "a concurrency cap");
+    if (member(o, "time_zone")) zone(cap.time_zone, at + "/time_zone");
+  }
+}
+
 } // namespace
 
 config_result parse_config(std::string_view json_text) {
@@ -617,6 +735,7 @@ config_result parse_config(std::string_view json_text) {
 
   engine_config config = config_reader(result.errors).read(doc);
   check_references(config, result.errors);
+  check_caps(doc, config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -36,7 +36,7 @@ void log_line(const std::string& text) {
 }
 
 std::optional<cap_op> op_from(std::string_view s) {
-  for (auto op : {cap_op::reserve, cap_op::hold, cap_op::commit, cap_op::release, cap_op::expire})
+  for (auto op : {cap_op::reserve, cap_op::hold, cap_op::commit, cap_op::release, cap_op::expire, cap_op::renew})
     if (to_string(op) == s) return op;
   return std::nullopt;
 }

@@ -1,3 +1,4 @@
+#include "actors/cap_rules.hpp"
 #include "adapters/config_json.hpp"
 
 #include <gtest/gtest.h>
@@ -362,6 +363,77 @@ TEST(ConfigJson, FormatsOneLinePerError) {
             "/buyers/2/daily_cap: must be at least 0, got -1\n"
             "cannot read config file \"x\": it is a directory\n");
   EXPECT_EQ(format_config_errors({}), "");
+}
+
+
+// --- Caps ---------------------------------------------------------------------
+
+std::string with_caps(const std::string& caps, const std::string& buyer_extra = "") {
+  auto base = minimal(buyer_extra);
+  return base.substr(0, base.rfind('}')) + R"(, "caps": )" + caps + "}";
+}
+
+TEST(ConfigJson, CapsOfEveryKindLoad) {
+  config_result r = parse_config(with_caps(R"([
+    { "owner": "buyer", "id": "b1", "measure": "calls", "window": "hour", "limit": 5, "counts_on": "routed" },
+    { "owner": "campaign", "id": "c1", "measure": "revenue", "window": "month", "budget": 1500.25,
+      "time_zone": "Europe/Paris" },
+    { "owner": "source", "id": "s1", "measure": "concurrency", "limit": 3 },
+    { "owner": "campaign_buyer", "campaign": "c1", "buyer": "b1", "measure": "calls", "window": "rolling",
+      "rolling_minutes": 60, "limit": 2, "counts_on": "converted" },
+    { "owner": "buyer", "id": "b1", "measure": "spacing", "seconds": 45 }
+  ])", R"(, "time_zone": "America/Chicago", "conversion_buffer_s": 90)"));
+  ASSERT_TRUE(r.errors.empty()) << format_config_errors(r.errors);
+  const auto& c = *r.config;
+  ASSERT_EQ(c.caps.size(), 5u);
+  EXPECT_EQ(c.buyers[0].time_zone, "America/Chicago");
+  EXPECT_EQ(c.buyers[0].conversion_buffer_s, 90);
+  EXPECT_EQ(c.caps[0].window, "hour");
+  EXPECT_EQ(c.caps[0].counts_on, count_stage::routed);
+  EXPECT_EQ(c.caps[1].measure, cap_measure::revenue);
+  EXPECT_EQ(c.caps[1].limit, 1'500'250'000);
+  EXPECT_EQ(c.caps[1].counts_on, count_stage::bridged);
+  EXPECT_EQ(c.caps[2].owner, cap_owner::source);
+  EXPECT_EQ(c.caps[3].owner_id, "c1");
+  EXPECT_EQ(c.caps[3].buyer_id, "b1");
+  EXPECT_EQ(c.caps[3].rolling_minutes, 60);
+  EXPECT_EQ(c.caps[4].limit, 45);
+  auto rules = resolve_cap_rules(c);
+  EXPECT_TRUE(rules.errors.empty());
+  EXPECT_EQ(rules.rules.size(), 5u);
+}
+
+TEST(ConfigJson, CapMistakesAreEachReportedWithTheirPointer) {
+  config_result r = parse_config(with_caps(R"([
+    { "owner": "buyer", "id": "ghost", "measure": "calls", "limit": 5 },
+    { "owner": "campaign_buyer", "id": "c1", "measure": "calls", "limit": 5 },
+    { "owner": "buyer", "id": "b1", "measure": "revenue", "limit": 5 },
+    { "owner": "buyer", "id": "b1", "measure": "calls", "window": "rolling", "limit": 1 },
+    { "owner": "buyer", "id": "b1", "measure": "concurrency", "limit": 1, "window": "day" },
+    { "owner": "buyer", "id": "b1", "measure": "calls", "limit": 1, "time_zone": "Atlantis/Capital" },
+    { "owner": "buyer", "id": "b1", "measure": "calls", "window": "fortnight", "limit": 1 }
+  ])", R"(, "time_zone": "Mars/Base")"));
+  EXPECT_FALSE(r.config);
+  EXPECT_TRUE(contains(message_at(r, "/caps/6/window"), "fortnight")) << format_config_errors(r.errors);
+  r = parse_config(with_caps(R"([
+    { "owner": "buyer", "id": "ghost", "measure": "calls", "limit": 5 },
+    { "owner": "campaign_buyer", "id": "c1", "measure": "calls", "limit": 5 },
+    { "owner": "buyer", "id": "b1", "measure": "revenue", "limit": 5 },
+    { "owner": "buyer", "id": "b1", "measure": "calls", "window": "rolling", "limit": 1 },
+    { "owner": "buyer", "id": "b1", "measure": "concurrency", "limit": 1, "window": "day" },
+    { "owner": "buyer", "id": "b1", "measure": "calls", "limit": 1, "time_zone": "Atlantis/Capital" }
+  ])", R"(, "time_zone": "Mars/Base")"));
+  EXPECT_FALSE(r.config);
+  auto all = format_config_errors(r.errors);
+  EXPECT_TRUE(contains(message_at(r, "/caps/0/id"), "unknown buyer \"ghost\"")) << all;
+  EXPECT_TRUE(contains(all, "/caps/1: a campaign_buyer cap needs \"campaign\"")) << all;
+  EXPECT_TRUE(contains(message_at(r, "/caps/1/id"), "takes no \"id\"")) << all;
+  EXPECT_TRUE(contains(all, "/caps/2: a revenue cap needs \"budget\"")) << all;
+  EXPECT_TRUE(contains(message_at(r, "/caps/2/limit"), "takes no \"limit\"")) << all;
+  EXPECT_TRUE(contains(all, "/caps/3: a rolling window needs \"rolling_minutes\"")) << all;
+  EXPECT_TRUE(contains(message_at(r, "/caps/4/window"), "takes no \"window\"")) << all;
+  EXPECT_TRUE(contains(message_at(r, "/caps/5/time_zone"), "Atlantis/Capital")) << all;
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/time_zone"), "unknown time zone \"Mars/Base\"")) << all;
 }
 
 } // namespace

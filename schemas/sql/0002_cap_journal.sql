@@ -10,7 +10,7 @@
 CREATE TABLE cap_journal (
   seq           INTEGER PRIMARY KEY NOT NULL,
   at            INTEGER NOT NULL,
-  op            TEXT NOT NULL CHECK (op IN ('reserve', 'hold', 'commit', 'release', 'expire')),
+  op            TEXT NOT NULL CHECK (op IN ('reserve', 'hold', 'commit', 'release', 'expire', 'renew')),
   token         INTEGER NOT NULL,
   call_id       TEXT NOT NULL DEFAULT '',
   campaign_id   TEXT NOT NULL DEFAULT '',
