@@ -550,6 +550,8 @@ private:
     c.counts_on = text == "routed"      ? count_stage::routed
                   : text == "converted" ? count_stage::converted
                                         : count_stage::bridged;
+    // Spacing is about sending calls: by default it counts when a call is routed.
+    if (c.measure == cap_measure::spacing && text.empty()) c.counts_on = count_stage::routed;
     field(o, "time_zone", c.time_zone);
     return c;
   }

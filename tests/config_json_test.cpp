@@ -398,6 +398,7 @@ TEST(ConfigJson, CapsOfEveryKindLoad) {
   EXPECT_EQ(c.caps[3].buyer_id, "b1");
   EXPECT_EQ(c.caps[3].rolling_minutes, 60);
   EXPECT_EQ(c.caps[4].limit, 45);
+  EXPECT_EQ(c.caps[4].counts_on, count_stage::routed) << "spacing counts routed calls unless told otherwise";
   auto rules = resolve_cap_rules(c);
   EXPECT_TRUE(rules.errors.empty());
   EXPECT_EQ(rules.rules.size(), 5u);

@@ -8,6 +8,7 @@
 #include "tools/wiring.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -64,6 +65,23 @@ int run_node(const engine_config& config, const node_options& options) {
   cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
   cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  std::string admin_host;
+  uint16_t admin_port = 0;
+  if (!options.admin.empty()) {
+    auto colon = options.admin.rfind(':');
+    try {
+      if (colon == std::string::npos || colon == 0) throw std::invalid_argument("no port");
+      auto port = std::stoul(options.admin.substr(colon + 1));
+      if (port > 65535) throw std::out_of_range("port");
+      admin_host = options.admin.substr(0, colon);
+      admin_port = static_cast<uint16_t>(port);
+    } catch (const std::exception&) {
+      spdlog::error("--admin takes HOST:PORT, got \"{}\"", options.admin);
+      return 2;
+    }
+    cfg.load<caf::io::middleman>();
+    cfg.set("middleman.app-identifiers", std::vector<std::string>{"ringbid"});
+  }
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
@@ -87,6 +105,15 @@ int run_node(const engine_config& config, const node_options& options) {
     carrier.config = shared_config;
     carrier.report = std::make_shared<sim_carrier_report>();
     auto root = start_node(sys, parts, carrier, std::nullopt);
+    if (!admin_host.empty()) {
+      auto bound = caf::io::publish(root, admin_port, admin_host.c_str(), true);
+      if (!bound) {
+        spdlog::error("cannot publish the admin endpoint on {}: {}", options.admin, sys.render(bound.error()));
+        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+      spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
+    }
     spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}",
                  config.node_name, config.campaigns.size(), config.buyers.size(), config.dids.size(),
                  config.threads, db_path);

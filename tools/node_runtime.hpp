@@ -16,6 +16,9 @@ struct node_options {
   double calls_per_second = -1; ///< < 0: the config's carrier_sim rate; 0: no simulated traffic
   int drain_timeout_s = 30;
   double run_for_s = 0;         ///< > 0: stop by itself after this long (demos, tests)
+  /// "HOST:PORT" (port 0 = any free one): publish the node's root supervisor
+  /// over CAF's network layer there, for `ringbid caps --node` and other nodes.
+  std::string admin;
 };
 
 /// Blocks until a signal (or run_for_s) ends the node; returns the exit code.

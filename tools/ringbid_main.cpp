@@ -1,13 +1,15 @@
 // `ringbid`: the command line. `simulate` runs a node in-process on virtual
-// time with the simulated carrier and bidders.
+// time with the simulated carrier and bidders; `caps` shows every cap.
 
 #include "adapters/config_json.hpp"
+#include "tools/caps_command.hpp"
 #include "tools/report_output.hpp"
 #include "tools/simulation.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -20,6 +22,50 @@ void draw_progress(uint64_t done, uint64_t total) {
   std::cerr << fmt::format("\r[{}{}] {}/{}", std::string(filled, '#'), std::string(width - filled, ' '), done, total)
             << std::flush;
   if (done >= total) std::cerr << '\n';
+}
+
+/// "127.0.0.1:4242" -> host and port; false when malformed.
+bool split_host_port(const std::string& text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  try {
+    auto value = std::stoul(text.substr(colon + 1));
+    if (value == 0 || value > 65535) return false;
+    port = static_cast<uint16_t>(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+int run_caps(const ringbid::engine_config& config, const std::string& db, const std::string& node, int timeout_ms,
+             bool json) {
+  ringbid::caps_view view;
+  if (!node.empty()) {
+    std::string host;
+    uint16_t port = 0;
+    if (!split_host_port(node, host, port)) {
+      std::cerr << "ringbid caps: --node takes HOST:PORT, got \"" << node << "\"\n";
+      return 2;
+    }
+    view = ringbid::caps_from_node(host, port, timeout_ms);
+  } else {
+    auto path = db.empty()
+                  ? (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string()
+                  : db;
+    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    view = ringbid::caps_from_journal(config, path, now);
+  }
+  if (!view.error.empty()) {
+    std::cerr << "ringbid caps: " << view.error << '\n';
+    return 1;
+  }
+  if (json) ringbid::print_caps_json(std::cout, view);
+  else ringbid::print_caps_table(std::cout, view);
+  return 0;
 }
 
 } // namespace
@@ -45,6 +91,15 @@ int main(int argc, char** argv) {
   simulate->add_flag("--chaos", chaos, "kill bidders, ledger, recorder and call actors at random");
   simulate->add_flag("--json", json, "print the summary as one JSON object");
 
+  auto* caps = app.add_subcommand("caps", "show every cap: value, limit, window, reset time");
+  std::string node;
+  int timeout_ms = 3000;
+  caps->add_option("--config", config_path, "node config (JSON): the caps and their owners")->required();
+  caps->add_option("--db", db_path, "the node's SQLite file (default: <data_dir>/<sqlite_file>)");
+  caps->add_option("--node", node, "ask a running node instead: its --admin HOST:PORT");
+  caps->add_option("--timeout-ms", timeout_ms, "how long to wait for the node")->check(CLI::Range(1, 600'000));
+  caps->add_flag("--json", json, "print JSON");
+
   CLI11_PARSE(app, argc, argv);
 
   auto loaded = ringbid::load_config_file(config_path);
@@ -53,6 +108,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& config = *loaded.config;
+  if (caps->parsed()) return run_caps(config, db_path, node, timeout_ms, json);
   ringbid::simulation_options opt;
   opt.calls = calls;
   opt.calls_per_second = rate;

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--rate", opt.calls_per_second, "simulated calls per second (0: none)")->check(CLI::NonNegativeNumber);
   app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
   app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
+  app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
   CLI11_PARSE(app, argc, argv);
 
   auto loaded = ringbid::load_config_file(config_path);
