@@ -3,6 +3,7 @@
 // data. Replaying it through ledger_core rebuilds every counter, so a store
 // only has to keep the entries (the SQLite adapter) and hand them back in order.
 
+#include "protocol/ids.hpp"
 #include "protocol/ledger.hpp"
 #include "protocol/time.hpp"
 
@@ -29,7 +30,7 @@ struct cap_journal_entry {
   cap_op op = cap_op::reserve;
   uint64_t token = 0;
   // reserve only:
-  std::string call;
+  call_id call;
   std::string campaign_id;
   std::string source_id;
   std::string buyer_id;

@@ -334,7 +334,7 @@ reserve_reply ledger_core::reserve(const reserve_request& request, uint64_t hold
     e.at = now;
     e.op = cap_op::reserve;
     e.token = token;
-    e.call = request.call.to_string();
+    e.call = request.call;
     e.campaign_id = request.campaign_id;
     e.source_id = request.source_id;
     e.buyer_id = buyer_id;
@@ -543,7 +543,7 @@ void ledger_core::replay(const cap_journal_entry& e) {
   switch (e.op) {
     case cap_op::reserve: {
       reserve_request req;
-      req.call = uuid::parse(e.call).value_or(uuid{});
+      req.call = e.call;
       req.campaign_id = e.campaign_id;
       req.source_id = e.source_id;
       req.mode = e.stage == count_stage::none ? reserve_mode::normal : reserve_mode::adopt;

@@ -138,11 +138,12 @@ struct sqlite_cap_journal::impl {
     for (const auto& e : batch) {
       auto op = to_string(e.op);
       auto stage = to_string(e.stage);
+      auto call = e.call.to_string();
       insert.bind_int(1, static_cast<int64_t>(e.seq));
       insert.bind_int(2, e.at);
       insert.bind_text(3, op);
       insert.bind_int(4, static_cast<int64_t>(e.token));
-      insert.bind_text(5, e.call);
+      insert.bind_text(5, call);
       insert.bind_text(6, e.campaign_id);
       insert.bind_text(7, e.source_id);
       insert.bind_text(8, e.buyer_id);
@@ -210,14 +211,18 @@ sqlite_cap_journal::~sqlite_cap_journal() {
 
 void sqlite_cap_journal::append(std::vector<cap_journal_entry> entries) {
   if (entries.empty()) return;
+  bool was_empty;
   {
     std::lock_guard lock(impl_->mutex);
     impl_->appended += entries.size();
-    if (impl_->queue.empty()) impl_->queue = std::move(entries);
+    was_empty = impl_->queue.empty();
+    if (was_empty) impl_->queue = std::move(entries);
     else impl_->queue.insert(impl_->queue.end(), std::make_move_iterator(entries.begin()),
                              std::make_move_iterator(entries.end()));
   }
-  impl_->work_ready.notify_one();
+  // The writer waits for a non-empty queue (then lingers for the batch), so
+  // only the first entry of a batch needs to wake it: no syscall per decision.
+  if (was_empty) impl_->work_ready.notify_one();
 }
 
 void sqlite_cap_journal::flush() {
@@ -265,7 +270,13 @@ bool read_cap_journal(const std::string& path, const std::function<void(const ca
     }
     e.op = *op;
     e.token = static_cast<uint64_t>(rows.column_int(3));
-    e.call = rows.column_text(4);
+    auto call = rows.column_text(4);
+    auto id = uuid::parse(call);
+    if (!id && !call.empty()) {
+      *err = path + ": cap_journal row " + std::to_string(e.seq) + " has a malformed call id";
+      return false;
+    }
+    e.call = id.value_or(uuid{});
     e.campaign_id = rows.column_text(5);
     e.source_id = rows.column_text(6);
     e.buyer_id = rows.column_text(7);

@@ -175,8 +175,8 @@ private:
 
   void reserve(const cap_journal_entry& e) {
     if (e.stage != count_stage::none) ++adoptions_;
-    reservation x{e.call, e.campaign_id, e.source_id, e.buyer_id, e.at, e.stage, 0, e.lease_until, false};
-    auto& ep = episodes_[e.call];
+    reservation x{e.call.to_string(), e.campaign_id, e.source_id, e.buyer_id, e.at, e.stage, 0, e.lease_until, false};
+    auto& ep = episodes_[x.call];
     bool fresh = ep.live == 0;
     if (fresh) ep = episode{e.at, 0, e.stage, 0};
     ++ep.live;
@@ -307,21 +307,21 @@ TEST(CapProperty, TheCheckerCatchesAnOverCapJournalAndALeak) {
   auto rules = resolve_cap_rules(cfg);
   journal_checker checker{rules.rules, 5 * us_per_s};
   uint64_t seq = 0;
-  auto reserve = [&](uint64_t token, std::string call) {
+  auto reserve = [&](uint64_t token, uint64_t call) {
     cap_journal_entry e;
     e.seq = ++seq;
     e.at = 1000 * us_per_s;
     e.op = cap_op::reserve;
     e.token = token;
-    e.call = std::move(call);
+    e.call = uuid{0, call};
     e.buyer_id = "a";
     e.lease_until = e.at + 3600 * us_per_s;
     checker.apply(e);
   };
-  reserve(1, "x");
-  reserve(2, "y");
+  reserve(1, 1);
+  reserve(2, 2);
   EXPECT_TRUE(checker.violations().empty());
-  reserve(3, "z");
+  reserve(3, 3);
   ASSERT_EQ(checker.violations().size(), 1u);
   EXPECT_NE(checker.violations()[0].find("3 > 2"), std::string::npos) << checker.violations()[0];
   EXPECT_EQ(checker.leaked().size(), 3u);

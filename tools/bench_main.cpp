@@ -5,8 +5,12 @@
 //                against bare CAF 10-way request/gather rounds per second
 //   rss          resident memory per live call with N calls on hold, against
 //                the memory of an idle CAF stateful actor
+//   ledger       cap-ledger decisions per second (reserve, commit, release),
+//                against a trivial echo actor's request/response rate
 
 #include "actors/config.hpp"
+#include "tools/bench_ledger.hpp"
+#include "tools/bench_result.hpp"
 #include "protocol/types.hpp"
 #include "tools/simulation.hpp"
 
@@ -26,15 +30,6 @@
 
 namespace ringbid {
 namespace {
-
-struct result_row {
-  std::string name;
-  double value = 0;
-  std::string unit;
-  double baseline = 0;
-  std::string baseline_name;
-  double ratio = 0;
-};
 
 int64_t rss_bytes() {
   malloc_trim(0);
@@ -242,10 +237,12 @@ int main(int argc, char** argv) {
   uint64_t hold_calls = 100'000;
   std::string out = "build/bench.json";
   std::string only;
+  uint64_t ledger_cycles = 3'000;
   app.add_option("--lifecycle-calls", lifecycle_calls, "calls in the lifecycle benchmark");
   app.add_option("--hold-calls", hold_calls, "calls on hold in the memory benchmark");
   app.add_option("--out", out, "where to write the JSON results");
-  app.add_option("--only", only, "run one benchmark: lifecycles or rss");
+  app.add_option("--ledger-cycles", ledger_cycles, "reserve/commit/release cycles per client (100 clients)");
+  app.add_option("--only", only, "run one benchmark: lifecycles, rss or ledger");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
@@ -254,6 +251,8 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "lifecycles")
     rows.push_back(ringbid::bench_lifecycles(lifecycle_calls, (dir / "lifecycles.db").string()));
   if (only.empty() || only == "rss") rows.push_back(ringbid::bench_rss(hold_calls, (dir / "rss.db").string()));
+  if (only.empty() || only == "ledger")
+    for (auto& row : ringbid::bench_ledger(ledger_cycles, (dir / "ledger.db").string())) rows.push_back(row);
   std::filesystem::remove_all(dir);
 
   std::cout << fmt::format("{:<48}{:>14} {:<8}{:>14}  {:<40}{:>8}\n", "benchmark", "value", "unit", "baseline",

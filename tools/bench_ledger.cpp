@@ -1,0 +1,193 @@
+#include "tools/bench_ledger.hpp"
+
+#include "actors/peers.hpp"
+#include "adapters/sim_clock.hpp"
+#include "adapters/sqlite_cap_journal.hpp"
+#include "protocol/types.hpp"
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+
+namespace ringbid {
+namespace {
+
+constexpr int clients = 100;
+constexpr int buyers = 200;
+
+const std::vector<std::string>& buyer_names() {
+  static const auto names = [] {
+    std::vector<std::string> out;
+    for (int i = 0; i < buyers; ++i) out.push_back(fmt::format("buyer-{:03}", i));
+    return out;
+  }();
+  return names;
+}
+
+/// 200 buyers with daily and concurrency caps (some in New York time), so
+/// decisions both grant and deny.
+engine_config ledger_config() {
+  engine_config cfg;
+  for (int i = 0; i < buyers; ++i) {
+    buyer_config b;
+    b.id = buyer_names()[static_cast<size_t>(i)];
+    b.daily_cap = 1'000'000;
+    b.concurrency_cap = 3 + i % 5;
+    if (i % 3 == 0) b.time_zone = "America/New_York";
+    cfg.buyers.push_back(b);
+  }
+  return cfg;
+}
+
+struct discarding_journal final : cap_journal {
+  void append(std::vector<cap_journal_entry>) override {}
+  void flush() override {}
+};
+
+using clock_type = std::chrono::steady_clock;
+
+/// Runs `clients` actors, each asking `cycles` times through `cycle`, and
+/// returns requests per second over all of them.
+template <class Cycle>
+double run_clients(caf::actor_system& sys, uint64_t cycles, Cycle cycle) {
+  std::atomic<uint64_t> requests{0};
+  caf::scoped_actor self{sys};
+  auto start = clock_type::now();
+  for (int k = 0; k < clients; ++k) {
+    sys.spawn([&, k, cycles](caf::event_based_actor* client, int) -> caf::behavior {
+      // The loop lives as long as the behavior that owns it; the closure only
+      // points at it, so nothing owns itself.
+      auto next = std::make_shared<std::function<void()>>();
+      auto* loop = next.get();
+      auto done = caf::actor{self};
+      *next = [=, &requests, left = cycles]() mutable {
+        if (left-- == 0) {
+          client->send(done, int32_t{k});
+          client->quit();
+          return;
+        }
+        cycle(client, k, left, requests, loop);
+      };
+      (*next)();
+      return {[next](int32_t) {}};
+    }, 0);
+  }
+  for (int k = 0; k < clients; ++k) self->receive([](int32_t) {});
+  auto secs = std::chrono::duration<double>(clock_type::now() - start).count();
+  return double(requests.load()) / secs;
+}
+
+caf::behavior echo_actor(caf::event_based_actor*, int) {
+  return {[](uint64_t x) { return x; }};
+}
+
+double echo_rate(caf::actor_system& sys, uint64_t cycles) {
+  auto echo = sys.spawn(echo_actor, 0);
+  // Three requests per cycle, like reserve + commit + release.
+  auto rate = run_clients(sys, cycles, [echo](caf::event_based_actor* c, int, uint64_t left,
+                                               std::atomic<uint64_t>& requests, std::function<void()>* next) {
+    auto step = [c, echo, &requests](uint64_t v, auto then) {
+      c->request(echo, std::chrono::seconds{10}, v)
+        .then([&requests, then](uint64_t) {
+          requests.fetch_add(1, std::memory_order_relaxed);
+          then();
+        }, [](caf::error&) {});
+    };
+    step(left, [=] { step(left, [=] { step(left, [=] { (*next)(); }); }); });
+  });
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  return rate;
+}
+
+double ledger_rate(caf::actor_system& sys, uint64_t cycles, std::shared_ptr<cap_journal> journal,
+                   uint64_t* denials) {
+  auto cfg = std::make_shared<const engine_config>(ledger_config());
+  auto ctx = node_context::make(cfg, make_actor_wall_clock(sys, system_now()), 1);
+  auto memory = ledger_memory::from_config(*cfg, std::move(journal));
+  caf::actor ledger;
+  {
+    caf::scoped_actor self{sys};
+    ledger = spawn_ledger(caf::actor_cast<caf::local_actor*>(self.ptr()), memory, ctx);
+  }
+  auto rate = run_clients(sys, cycles, [ledger](caf::event_based_actor* c, int k, uint64_t left,
+                                                 std::atomic<uint64_t>& requests, std::function<void()>* next) {
+    reserve_request req;
+    req.call = uuid{uint64_t(k), left};
+    req.campaign_id = "c";
+    req.source_id = "s";
+    req.buyer_ids.push_back(buyer_names()[(uint64_t(k) * 7919 + left * 104729) % buyers]);
+    auto n = [next] { (*next)(); };
+    auto timeout = std::chrono::seconds{10};
+    c->request(ledger, timeout, std::move(req))
+      .then(
+        [=, &requests](const reserve_reply& reply) {
+          requests.fetch_add(1, std::memory_order_relaxed);
+          if (reply.granted.empty()) {
+            n();
+            return;
+          }
+          auto token = reply.granted.front().token;
+          c->request(ledger, timeout, commit_request{token, count_stage::bridged, 0})
+            .then(
+              [=, &requests](const ledger_ack&) {
+                requests.fetch_add(1, std::memory_order_relaxed);
+                c->request(ledger, timeout, release_request{token})
+                  .then(
+                    [=, &requests](const ledger_ack&) {
+                      requests.fetch_add(1, std::memory_order_relaxed);
+                      n();
+                    },
+                    [](caf::error&) {});
+              },
+              [](caf::error&) {});
+        },
+        [](caf::error&) {});
+  });
+  *denials = memory->core.denied_total();
+  caf::anon_send_exit(ledger, caf::exit_reason::user_shutdown);
+  return rate;
+}
+
+} // namespace
+
+std::vector<result_row> bench_ledger(uint64_t cycles_per_client, const std::string& db) {
+  caf::actor_system_config cfg;
+  add_protocol_types(cfg);
+  cfg.set("scheduler.max-threads", size_t{2});
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  auto echo = echo_rate(sys, cycles_per_client);
+  uint64_t denied_memory = 0;
+  uint64_t denied_sqlite = 0;
+  auto in_memory = ledger_rate(sys, cycles_per_client, std::make_shared<discarding_journal>(), &denied_memory);
+  sqlite_options options;
+  options.path = db;
+  options.synchronous_full = true;
+  std::string error;
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(options, &error);
+  if (!journal) throw std::runtime_error("cannot open " + db + ": " + error);
+  auto start = clock_type::now();
+  auto with_sqlite = ledger_rate(sys, cycles_per_client, journal, &denied_sqlite);
+  journal->flush();
+  auto flushed = double(journal->written()) / std::chrono::duration<double>(clock_type::now() - start).count();
+  std::cerr << fmt::format("ledger: {} denials in memory, {} with SQLite; {} journal rows written ({:.0f}/s)\n",
+                           denied_memory, denied_sqlite, journal->written(), flushed);
+  std::vector<result_row> rows;
+  for (auto [name, value] : {std::pair{"ledger decisions/s (reserve, commit, release)", in_memory},
+                             std::pair{"ledger decisions/s, journal to SQLite", with_sqlite}}) {
+    result_row row;
+    row.name = name;
+    row.value = value;
+    row.unit = "req/s";
+    row.baseline_name = "echo actor request/response/s";
+    row.baseline = echo;
+    row.ratio = value / echo;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+} // namespace ringbid
