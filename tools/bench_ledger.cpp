@@ -81,7 +81,29 @@ double run_clients(caf::actor_system& sys, uint64_t cycles, Cycle cycle) {
 }
 
 caf::behavior echo_actor(caf::event_based_actor*, int) {
-  return {[](uint64_t x) { return x; }};
+  return {
+    [](uint64_t x) { return x; },
+    [](const release_request& x) { return ledger_ack{x.token, true}; },
+  };
+}
+
+/// The echo actor again, with one of the ledger's own message types in and
+/// out: what CAF's dispatch of a user-defined type costs, before any ledger work.
+double typed_echo_rate(caf::actor_system& sys, uint64_t cycles) {
+  auto echo = sys.spawn(echo_actor, 0);
+  auto rate = run_clients(sys, cycles, [echo](caf::event_based_actor* c, int, uint64_t left,
+                                               std::atomic<uint64_t>& requests, std::function<void()>* next) {
+    auto step = [c, echo, &requests](uint64_t v, auto then) {
+      c->request(echo, std::chrono::seconds{10}, release_request{v})
+        .then([&requests, then](const ledger_ack&) {
+          requests.fetch_add(1, std::memory_order_relaxed);
+          then();
+        }, [](caf::error&) {});
+    };
+    step(left, [=] { step(left, [=] { step(left, [=] { (*next)(); }); }); });
+  });
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  return rate;
 }
 
 double echo_rate(caf::actor_system& sys, uint64_t cycles) {
@@ -160,6 +182,7 @@ std::vector<result_row> bench_ledger(uint64_t cycles_per_client, const std::stri
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
   auto echo = echo_rate(sys, cycles_per_client);
+  auto typed_echo = typed_echo_rate(sys, cycles_per_client);
   uint64_t denied_memory = 0;
   uint64_t denied_sqlite = 0;
   auto in_memory = ledger_rate(sys, cycles_per_client, std::make_shared<discarding_journal>(), &denied_memory);
@@ -176,6 +199,14 @@ std::vector<result_row> bench_ledger(uint64_t cycles_per_client, const std::stri
   std::cerr << fmt::format("ledger: {} denials in memory, {} with SQLite; {} journal rows written ({:.0f}/s)\n",
                            denied_memory, denied_sqlite, journal->written(), flushed);
   std::vector<result_row> rows;
+  result_row typed;
+  typed.name = "echo of a ringbid message type, req/s";
+  typed.value = typed_echo;
+  typed.unit = "req/s";
+  typed.baseline_name = "echo actor request/response/s";
+  typed.baseline = echo;
+  typed.ratio = typed_echo / echo;
+  rows.push_back(typed);
   for (auto [name, value] : {std::pair{"ledger decisions/s (reserve, commit, release)", in_memory},
                              std::pair{"ledger decisions/s, journal to SQLite", with_sqlite}}) {
     result_row row;

@@ -21,4 +21,5 @@ CREATE TABLE cap_journal (
   amount_micros INTEGER NOT NULL DEFAULT 0
 );
 
-CREATE INDEX cap_journal_token ON cap_journal (token);
+-- No secondary index: the journal is only ever read whole, in seq order, and
+-- every index would double the cost of each decision's write.
