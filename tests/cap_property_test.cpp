@@ -266,6 +266,7 @@ engine_config tight_config() {
   auto loaded = load_config_file(std::string{RINGBID_SOURCE_DIR} + "/examples/demo.json");
   EXPECT_TRUE(loaded.ok()) << format_config_errors(loaded.errors);
   auto cfg = *loaded.config;
+  cfg.caps.clear(); // the demo's own caps; these are tighter
   cfg.carrier_sim.talk_s_mean = 60;
   for (auto& b : cfg.buyers) {
     b.daily_cap = 400;

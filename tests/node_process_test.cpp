@@ -177,16 +177,20 @@ TEST(NodeProcess, CapCountersSurviveKillNineAndEqualTheJournal) {
   auto dir = temp_dir("caps-restart");
   auto config = dir + "/caps.json";
   {
+    // The demo config with its caps replaced by these.
     auto demo = read_file(src + "/examples/demo.json");
-    auto end = demo.rfind('}');
+    auto begin = demo.find("\"caps\": [");
+    auto end = demo.find("\n  ]", begin);
+    ASSERT_NE(begin, std::string::npos);
+    ASSERT_NE(end, std::string::npos);
     std::ofstream out{config};
-    out << demo.substr(0, end) << R"(, "caps": [
+    out << demo.substr(0, begin) << R"("caps": [
       { "owner": "buyer", "id": "shieldline-auto", "measure": "calls", "window": "week", "limit": 40, "counts_on": "routed" },
       { "owner": "campaign", "id": "auto-ins-national", "measure": "revenue", "window": "month", "budget": 900 },
       { "owner": "source", "id": "summit-search", "measure": "concurrency", "limit": 30 },
       { "owner": "campaign_buyer", "campaign": "plumbing-ca-tx", "buyer": "metro-call-exchange",
         "measure": "calls", "window": "week", "limit": 25 }
-    ]})";
+    ])" << demo.substr(end + 4);
   }
   auto db = dir + "/ringbid-demo.db";
   auto bridged_commits = [&] {
