@@ -8,6 +8,7 @@
 #include "protocol/time.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ public:
   virtual void append(std::vector<cap_journal_entry> entries) = 0;
   /// Blocks until everything appended so far is durable. Not for actor threads.
   virtual void flush() = 0;
+  /// Whether the journal reports durability through on_durable(); when not,
+  /// appended entries count as durable at once.
+  virtual bool notifies_durability() const { return false; }
+  /// `callback(seq)`, from the writer's thread, once every entry up to seq is
+  /// durable. Replaces the previous callback.
+  virtual void on_durable(std::function<void(uint64_t)> callback) { (void) callback; }
 };
 
 } // namespace ringbid

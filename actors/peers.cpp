@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <deque>
 
 namespace ringbid {
 
@@ -67,6 +68,14 @@ caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, std::s
 struct ledger_state {
   std::shared_ptr<ledger_memory> memory;
   std::shared_ptr<const node_context> ctx;
+  /// Commits acknowledged once their journal entry is durable, by seq.
+  struct waiting_ack {
+    uint64_t seq;
+    caf::typed_response_promise<ledger_ack> promise;
+    ledger_ack ack;
+  };
+  std::deque<waiting_ack> waiting;
+  uint64_t durable_seq = 0;
   static inline const char* name = "ledger";
 };
 
@@ -90,6 +99,12 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
     m.ship_journal();
   });
   for (auto& [id, addr] : self->state.memory->holders) self->monitor(addr);
+  auto& journal = self->state.memory->journal;
+  if (journal && journal->notifies_durability()) {
+    journal->on_durable([addr = caf::actor_cast<caf::actor_addr>(self)](uint64_t seq) {
+      if (auto ledger = caf::actor_cast<caf::actor>(addr)) caf::anon_send(ledger, journal_durable{seq});
+    });
+  }
   return {
     [=](reserve_request& req) -> reserve_reply {
       auto& m = *self->state.memory;
@@ -106,11 +121,26 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
       m.ship_journal();
       return reply;
     },
-    [=](const commit_request& req) -> ledger_ack {
-      auto& m = *self->state.memory;
+    // A commit is acknowledged only once its journal entry is durable, so an
+    // acknowledged count survives kill -9.
+    [=](const commit_request& req) -> caf::result<ledger_ack> {
+      auto& st = self->state;
+      auto& m = *st.memory;
       ledger_ack ack{req.token, m.core.commit(req, now())};
       m.ship_journal();
-      return ack;
+      auto seq = m.core.last_seq();
+      if (!m.journal || !m.journal->notifies_durability() || seq <= st.durable_seq) return ack;
+      auto promise = self->make_response_promise<ledger_ack>();
+      st.waiting.push_back({seq, promise, ack});
+      return promise;
+    },
+    [=](const journal_durable& d) {
+      auto& st = self->state;
+      st.durable_seq = std::max(st.durable_seq, d.seq);
+      while (!st.waiting.empty() && st.waiting.front().seq <= st.durable_seq) {
+        st.waiting.front().promise.deliver(st.waiting.front().ack);
+        st.waiting.pop_front();
+      }
     },
     [=](const release_request& req) -> ledger_ack {
       auto& m = *self->state.memory;

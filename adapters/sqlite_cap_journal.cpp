@@ -64,6 +64,9 @@ struct sqlite_cap_journal::impl {
   int flush_waiters = 0;
   bool stopping = false;
   std::atomic<uint64_t> written{0};
+  bool notify = false;
+  std::mutex callback_mutex;
+  std::function<void(uint64_t)> durable; ///< guarded by callback_mutex
 
   std::vector<cap_journal_entry> batch; ///< writer thread only
   std::thread writer;
@@ -85,7 +88,7 @@ struct sqlite_cap_journal::impl {
       batch.swap(queue);
       queue.clear();
       lock.unlock();
-      write_with_retry();
+      if (write_with_retry()) report_durable();
       lock.lock();
       settled += batch.size();
       batch.clear();
@@ -95,7 +98,16 @@ struct sqlite_cap_journal::impl {
 
   /// Retries a failing batch with back-off, logging each kind of failure once;
   /// when closing, gives up after shutdown_retry_ms (loudly).
-  void write_with_retry() {
+  void report_durable() {
+    if (!notify || batch.empty()) return;
+    uint64_t seq = 0;
+    for (const auto& e : batch) seq = std::max(seq, e.seq);
+    std::lock_guard guard(callback_mutex);
+    if (durable) durable(seq);
+  }
+
+  /// True once the batch is written; false when it was given up on.
+  bool write_with_retry() {
     auto delay = milliseconds{10};
     std::optional<steady::time_point> give_up_at;
     int logged_rc = SQLITE_OK;
@@ -104,7 +116,7 @@ struct sqlite_cap_journal::impl {
       int rc = write_batch(error);
       if (rc == SQLITE_OK) {
         if (logged_rc != SQLITE_OK) log_line("writes recovered");
-        return;
+        return true;
       }
       if (rc != logged_rc) log_line("writing " + std::to_string(batch.size()) + " entries failed, will retry: " + error);
       logged_rc = rc;
@@ -118,7 +130,7 @@ struct sqlite_cap_journal::impl {
         if (!give_up_at) give_up_at = now + milliseconds(std::max(0, options.shutdown_retry_ms));
         if (now >= *give_up_at) {
           log_line("closing: giving up on " + std::to_string(batch.size()) + " unwritten journal entries");
-          return;
+          return false;
         }
         std::this_thread::sleep_for(delay);
       }
@@ -173,7 +185,8 @@ struct sqlite_cap_journal::impl {
   }
 };
 
-std::unique_ptr<sqlite_cap_journal> sqlite_cap_journal::open(const sqlite_options& options, std::string* error) {
+std::unique_ptr<sqlite_cap_journal> sqlite_cap_journal::open(const sqlite_options& options, std::string* error,
+                                                             bool notify_durability) {
   std::string scratch;
   std::string* err = error ? error : &scratch;
   if (options.path.empty()) {
@@ -184,6 +197,7 @@ std::unique_ptr<sqlite_cap_journal> sqlite_cap_journal::open(const sqlite_option
   auto state = std::make_unique<impl>();
   state->options = options;
   state->batch_max = static_cast<size_t>(std::max(1, options.batch_max));
+  state->notify = notify_durability;
   state->db = sqlite::open_db(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, err);
   if (!state->db) return nullptr;
   auto* db = state->db.get();
@@ -232,6 +246,15 @@ void sqlite_cap_journal::flush() {
   impl_->work_ready.notify_all();
   impl_->work_done.wait(lock, [&] { return impl_->settled >= target; });
   --impl_->flush_waiters;
+}
+
+bool sqlite_cap_journal::notifies_durability() const {
+  return impl_->notify;
+}
+
+void sqlite_cap_journal::on_durable(std::function<void(uint64_t)> callback) {
+  std::lock_guard guard(impl_->callback_mutex);
+  impl_->durable = std::move(callback);
 }
 
 uint64_t sqlite_cap_journal::written() const {

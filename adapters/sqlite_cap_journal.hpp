@@ -18,7 +18,10 @@ class sqlite_cap_journal final : public cap_journal {
 public:
   /// Opens (creating if needed) the database and applies pending migrations.
   /// Returns nullptr and describes why in `*error` (if not null) on failure.
-  static std::unique_ptr<sqlite_cap_journal> open(const sqlite_options& options, std::string* error);
+  /// With `notify_durability`, the writer reports each committed batch through
+  /// on_durable() (the node, so commits are acknowledged once durable).
+  static std::unique_ptr<sqlite_cap_journal> open(const sqlite_options& options, std::string* error,
+                                                  bool notify_durability = false);
 
   /// Writes what is queued and joins the writer thread.
   ~sqlite_cap_journal() override;
@@ -28,6 +31,8 @@ public:
 
   void append(std::vector<cap_journal_entry> entries) override;
   void flush() override;
+  bool notifies_durability() const override;
+  void on_durable(std::function<void(uint64_t)> callback) override;
 
   /// Entries written so far (a row already present is not counted).
   uint64_t written() const;

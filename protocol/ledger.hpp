@@ -177,6 +177,17 @@ typename Inspector::result_type inspect(Inspector& f, ledger_status& x) {
            x.expired_total);
 }
 
+/// From the journal's writer to the ledger: every entry up to `seq` is durable,
+/// so commits waiting for it may be acknowledged.
+struct journal_durable {
+  uint64_t seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_durable& x) {
+  return f(caf::meta::type_name("journal_durable"), x.seq);
+}
+
 /// Asks for every cap's standing (the `ringbid caps` table, the dashboard).
 struct caps_query {};
 

@@ -33,6 +33,7 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<ledger_ack>("ringbid::ledger_ack");
   cfg.add_message_type<ledger_status_request>("ringbid::ledger_status_request");
   cfg.add_message_type<ledger_status>("ringbid::ledger_status");
+  cfg.add_message_type<journal_durable>("ringbid::journal_durable");
   cfg.add_message_type<caps_query>("ringbid::caps_query");
   cfg.add_message_type<cap_standing>("ringbid::cap_standing");
   cfg.add_message_type<caps_report>("ringbid::caps_report");

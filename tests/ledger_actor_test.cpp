@@ -21,6 +21,13 @@ struct collecting_journal : cap_journal {
   void flush() override {}
 };
 
+/// A journal whose writer reports durability only when the test says so.
+struct manual_journal : collecting_journal {
+  std::function<void(uint64_t)> callback;
+  bool notifies_durability() const override { return true; }
+  void on_durable(std::function<void(uint64_t)> f) override { callback = std::move(f); }
+};
+
 struct LedgerActorTest : ::testing::Test, testing::deterministic_system {
   LedgerActorTest() {
     auto engine = std::make_shared<engine_config>();
@@ -134,6 +141,33 @@ TEST_F(LedgerActorTest, ARestartedCallAdoptsItsReservationWithinTheGracePeriod) 
   sched.advance_time(std::chrono::seconds{5});
   EXPECT_EQ(open_now(), 1u) << "grace over: released";
   for (auto& x : {c, restarted, ledger}) caf::anon_send_exit(x, caf::exit_reason::kill);
+  sched.run();
+}
+
+TEST_F(LedgerActorTest, ACommitIsAcknowledgedOnlyOnceItsJournalEntryIsDurable) {
+  auto durable = std::make_shared<manual_journal>();
+  memory = ledger_memory::from_config(*config, durable);
+  auto ledger = spawn_ledger_actor();
+  ASSERT_TRUE(durable->callback) << "the ledger asked to hear about durability";
+  size_t granted = 0;
+  uint64_t token = 0;
+  auto holder = spawn_holder(ledger, &granted, 0, reserve_mode::normal, &token);
+  ASSERT_EQ(granted, 1u) << "reservations are answered at once";
+  bool acked = false;
+  sys.spawn([&](caf::event_based_actor* self, int) {
+    self->request(ledger, std::chrono::seconds{1}, commit_request{token, count_stage::bridged, 0})
+      .then([&](const ledger_ack& a) { acked = a.known; }, [](caf::error&) {});
+  }, 0);
+  sched.run();
+  EXPECT_FALSE(acked) << "not durable yet";
+  ASSERT_EQ(durable->entries.size(), 2u);
+  durable->callback(1); // the reserve is durable, not the commit
+  sched.run();
+  EXPECT_FALSE(acked);
+  durable->callback(2);
+  sched.run();
+  EXPECT_TRUE(acked);
+  for (auto& x : {holder, ledger}) caf::anon_send_exit(x, caf::exit_reason::kill);
   sched.run();
 }
 

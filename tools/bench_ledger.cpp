@@ -190,7 +190,7 @@ std::vector<result_row> bench_ledger(uint64_t cycles_per_client, const std::stri
   options.path = db;
   options.synchronous_full = true;
   std::string error;
-  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(options, &error);
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(options, &error, true);
   if (!journal) throw std::runtime_error("cannot open " + db + ": " + error);
   auto start = clock_type::now();
   auto with_sqlite = ledger_rate(sys, cycles_per_client, journal, &denied_sqlite);

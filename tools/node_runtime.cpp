@@ -54,7 +54,7 @@ int run_node(const engine_config& config, const node_options& options) {
     spdlog::error("cannot open {}: {}", db_path, error);
     return 1;
   }
-  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error, true);
   if (!journal) {
     spdlog::error("cannot open {}: {}", db_path, error);
     return 1;
@@ -141,6 +141,7 @@ int run_node(const engine_config& config, const node_options& options) {
     }
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->wait_for(root);
+    journal->on_durable({}); // no callbacks into an actor system that is going away
   }
   store->flush();
   journal->flush();
