@@ -122,7 +122,6 @@ void release_round(call_self self, open_round& round) {
 /// Hands the ranked offers to the machine. Offers of budgeted buyers first
 /// hold their bid against the budgets; those that do not fit lose here.
 void deliver_offers(call_self self, round_closed closed, std::vector<int64_t> headroom) {
-  std::vector<offer> ready;
   hold_request holds;
   holds.call = self->state.call.id;
   size_t over_budget = 0;

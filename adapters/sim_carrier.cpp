@@ -275,7 +275,7 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
   st.rng.seed(st.opt.seed * 0x2545F4914F6CDD1Dull + 11);
   for (const auto& d : st.opt.config->dids) st.dids.push_back(d.number);
   for (const auto& buyer : st.opt.config->buyers) st.answer_rate_by_destination[buyer.destination] = buyer.sim.answer_rate;
-  schedule(self, milliseconds{1}, sim_action::place_call, {}, 0);
+  if (st.opt.calls_per_second > 0) schedule(self, milliseconds{1}, sim_action::place_call, {}, 0);
   return {
     [=](const carrier_command& cmd) {
       note_transfer(self, cmd);

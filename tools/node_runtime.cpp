@@ -99,7 +99,6 @@ int run_node(const engine_config& config, const node_options& options) {
     carrier.calls = 0;
     carrier.calls_per_second =
       options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
-    if (carrier.calls_per_second == 0) carrier.calls_per_second = 1e-9; // effectively no traffic
     carrier.seed = options.seed;
     carrier.behavior = config.carrier_sim;
     carrier.config = shared_config;
