@@ -189,20 +189,13 @@ std::unique_ptr<sqlite_cap_journal> sqlite_cap_journal::open(const sqlite_option
                                                              bool notify_durability) {
   std::string scratch;
   std::string* err = error ? error : &scratch;
-  if (options.path.empty()) {
-    *err = "no database path given";
-    return nullptr;
-  }
-  if (!sqlite::create_parent_directory(options.path, err)) return nullptr;
   auto state = std::make_unique<impl>();
   state->options = options;
   state->batch_max = static_cast<size_t>(std::max(1, options.batch_max));
   state->notify = notify_durability;
-  state->db = sqlite::open_db(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, err);
+  state->db = open_migrated_writer(options.path, options.synchronous_full, options.busy_timeout_ms, err);
   if (!state->db) return nullptr;
-  auto* db = state->db.get();
-  if (!sqlite::configure_writer(db, options.path, options.synchronous_full, options.busy_timeout_ms, err) ||
-      !apply_lead_store_migrations(db, err) || !state->prepare(err)) {
+  if (!state->prepare(err)) {
     *err = options.path + ": " + *err;
     return nullptr;
   }

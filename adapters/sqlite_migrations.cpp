@@ -86,4 +86,21 @@ bool apply_lead_store_migrations(sqlite3* db, std::string* error) {
 
 std::span<const migration> lead_store_migrations() { return migrations; }
 
+sqlite::db_ptr open_migrated_writer(const std::string& path, bool synchronous_full, int busy_timeout_ms,
+                                    std::string* error) {
+  if (path.empty()) {
+    *error = "no database path given";
+    return nullptr;
+  }
+  if (!sqlite::create_parent_directory(path, error)) return nullptr;
+  auto db = sqlite::open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, error);
+  if (!db) return nullptr;
+  if (!sqlite::configure_writer(db.get(), path, synchronous_full, busy_timeout_ms, error) ||
+      !apply_lead_store_migrations(db.get(), error)) {
+    *error = path + ": " + *error;
+    return nullptr;
+  }
+  return db;
+}
+
 } // namespace ringbid
