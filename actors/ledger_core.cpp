@@ -37,28 +37,30 @@ ledger_core::ledger_core(std::vector<cap_rule> rules, int64_t default_lease_us)
       case cap_owner::buyer: by_buyer_[r.owner_id].push_back(i); break;
       case cap_owner::campaign: by_campaign_[r.owner_id].push_back(i); break;
       case cap_owner::source: by_source_[r.owner_id].push_back(i); break;
-      case cap_owner::campaign_buyer: by_pair_[r.owner_id + '\n' + r.buyer_id].push_back(i); break;
+      case cap_owner::campaign_buyer: by_pair_[r.owner_id][r.buyer_id].push_back(i); break;
     }
   }
 }
 
 // -- which caps apply ------------------------------------------------------------
 
-std::vector<uint32_t> ledger_core::buyer_rules(const std::string& campaign_id,
-                                               const std::string& buyer_id) const {
-  std::vector<uint32_t> out;
-  if (auto i = by_buyer_.find(buyer_id); i != by_buyer_.end()) out = i->second;
-  if (!by_pair_.empty()) {
-    if (auto i = by_pair_.find(campaign_id + '\n' + buyer_id); i != by_pair_.end())
+const std::vector<uint32_t>& ledger_core::buyer_rules(const std::string& campaign_id,
+                                                      const std::string& buyer_id) {
+  auto& out = buyer_scratch_;
+  out.clear();
+  if (auto i = by_buyer_.find(buyer_id); i != by_buyer_.end()) out.assign(i->second.begin(), i->second.end());
+  if (auto c = by_pair_.find(campaign_id); c != by_pair_.end()) {
+    if (auto i = c->second.find(buyer_id); i != c->second.end())
       out.insert(out.end(), i->second.begin(), i->second.end());
   }
   return out;
 }
 
-std::vector<uint32_t> ledger_core::call_rules(const std::string& campaign_id,
-                                              const std::string& source_id) const {
-  std::vector<uint32_t> out;
-  if (auto i = by_campaign_.find(campaign_id); i != by_campaign_.end()) out = i->second;
+const std::vector<uint32_t>& ledger_core::call_rules(const std::string& campaign_id,
+                                                     const std::string& source_id) {
+  auto& out = call_scratch_;
+  out.clear();
+  if (auto i = by_campaign_.find(campaign_id); i != by_campaign_.end()) out.assign(i->second.begin(), i->second.end());
   if (auto i = by_source_.find(source_id); i != by_source_.end())
     out.insert(out.end(), i->second.begin(), i->second.end());
   return out;

@@ -118,8 +118,11 @@ private:
     bool operator>(const lease& o) const { return until > o.until; }
   };
 
-  std::vector<uint32_t> buyer_rules(const std::string& campaign_id, const std::string& buyer_id) const;
-  std::vector<uint32_t> call_rules(const std::string& campaign_id, const std::string& source_id) const;
+  /// The caps of a buyer reservation (buyer and pair) and of a call (campaign
+  /// and source). Each fills its own scratch vector, valid until its next call,
+  /// so a decision allocates nothing to find its caps.
+  const std::vector<uint32_t>& buyer_rules(const std::string& campaign_id, const std::string& buyer_id);
+  const std::vector<uint32_t>& call_rules(const std::string& campaign_id, const std::string& source_id);
   void touch(uint32_t rule, timestamp_us now);
   bool current(const member& m) const;
   /// Null when the cap has room for one more unit, else why not.
@@ -143,7 +146,10 @@ private:
 
   std::vector<cap_rule> rules_;
   std::vector<counter> counters_;
-  std::unordered_map<std::string, std::vector<uint32_t>> by_buyer_, by_campaign_, by_source_, by_pair_;
+  std::unordered_map<std::string, std::vector<uint32_t>> by_buyer_, by_campaign_, by_source_;
+  /// campaign -> buyer -> caps of the pair
+  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<uint32_t>>> by_pair_;
+  std::vector<uint32_t> buyer_scratch_, call_scratch_;
   int64_t default_lease_us_ = 4 * 3600 * us_per_s;
 
   std::unordered_map<uint64_t, reservation> reservations_;
