@@ -10,6 +10,7 @@
 #include "actors/cap_rules.hpp"
 #include "adapters/config_json.hpp"
 #include "adapters/sqlite_cap_journal.hpp"
+#include "tests/cap_test_support.hpp"
 #include "tools/simulation.hpp"
 
 #include <gtest/gtest.h>
@@ -26,6 +27,8 @@
 
 namespace ringbid {
 namespace {
+
+using testing::make_cap;
 
 /// Replays a journal and reports every instant a cap went over its limit.
 class journal_checker {
@@ -248,18 +251,6 @@ private:
   uint64_t adoptions_ = 0;
   timestamp_us last_at_ = 0;
 };
-
-cap_config make_cap(cap_owner owner, std::string id, cap_measure measure, std::string window, int64_t limit,
-                    count_stage stage = count_stage::bridged) {
-  cap_config c;
-  c.owner = owner;
-  c.owner_id = std::move(id);
-  c.measure = measure;
-  c.window = std::move(window);
-  c.limit = limit;
-  c.counts_on = stage;
-  return c;
-}
 
 /// The demo network under caps tight enough to bite many times a minute.
 engine_config tight_config() {

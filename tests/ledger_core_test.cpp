@@ -3,6 +3,7 @@
 // rebuilding from the journal.
 
 #include "actors/ledger_core.hpp"
+#include "tests/cap_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,8 @@
 
 namespace ringbid {
 namespace {
+
+using testing::make_cap;
 
 constexpr int64_t min_us = 60 * us_per_s;
 constexpr int64_t hour_us = 60 * min_us;
@@ -49,18 +52,6 @@ engine_config base_config() {
   return cfg;
 }
 
-cap_config cap(cap_owner owner, std::string id, cap_measure measure, std::string window, int64_t limit,
-               count_stage stage = count_stage::bridged) {
-  cap_config c;
-  c.owner = owner;
-  c.owner_id = std::move(id);
-  c.measure = measure;
-  c.window = std::move(window);
-  c.limit = limit;
-  c.counts_on = stage;
-  return c;
-}
-
 ledger_core make_core(const engine_config& cfg, int64_t lease_us = day_us) {
   auto resolved = resolve_cap_rules(cfg);
   EXPECT_TRUE(resolved.errors.empty()) << resolved.errors.front();
@@ -96,11 +87,11 @@ TEST(CapRules, ShorthandsAndListResolveWithLabelsAndZones) {
   cfg.buyers[0].daily_cap = 50;
   cfg.buyers[0].concurrency_cap = 3;
   cfg.buyers[0].time_zone = "America/New_York";
-  cfg.caps.push_back(cap(cap_owner::campaign, "c1", cap_measure::calls, "hour", 10, count_stage::routed));
-  auto pair = cap(cap_owner::campaign_buyer, "c2", cap_measure::revenue, "month", 5'000'000'000);
+  cfg.caps.push_back(make_cap(cap_owner::campaign, "c1", cap_measure::calls, "hour", 10, count_stage::routed));
+  auto pair = make_cap(cap_owner::campaign_buyer, "c2", cap_measure::revenue, "month", 5'000'000'000);
   pair.buyer_id = "a";
   cfg.caps.push_back(pair);
-  auto rolling = cap(cap_owner::source, "s1", cap_measure::calls, "rolling", 5);
+  auto rolling = make_cap(cap_owner::source, "s1", cap_measure::calls, "rolling", 5);
   rolling.rolling_minutes = 60;
   cfg.caps.push_back(rolling);
   auto resolved = resolve_cap_rules(cfg);
@@ -116,12 +107,12 @@ TEST(CapRules, ShorthandsAndListResolveWithLabelsAndZones) {
 
 TEST(CapRules, BadOwnersZonesAndWindowsAreReported) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::buyer, "nobody", cap_measure::calls, "day", 1));
-  auto zone = cap(cap_owner::buyer, "a", cap_measure::calls, "day", 1);
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "nobody", cap_measure::calls, "day", 1));
+  auto zone = make_cap(cap_owner::buyer, "a", cap_measure::calls, "day", 1);
   zone.time_zone = "Mars/Olympus";
   cfg.caps.push_back(zone);
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "fortnight", 1));
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "rolling", 1));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "fortnight", 1));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "rolling", 1));
   auto resolved = resolve_cap_rules(cfg);
   EXPECT_TRUE(resolved.rules.empty());
   ASSERT_EQ(resolved.errors.size(), 4u);
@@ -187,9 +178,9 @@ TEST(LedgerCore, CommitAndReleaseAreIdempotent) {
 
 TEST(LedgerCore, EachCapCountsAtItsOwnStage) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "day", 9, count_stage::routed));
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "day", 9, count_stage::bridged));
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "day", 9, count_stage::converted));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "day", 9, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "day", 9, count_stage::bridged));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "day", 9, count_stage::converted));
   auto l = make_core(cfg);
   auto t = monday;
   auto token = take(l, "a", t);
@@ -219,10 +210,10 @@ TEST(LedgerCore, EachCapCountsAtItsOwnStage) {
 
 TEST(LedgerCore, CalendarWindowsHourWeekMonthLifetime) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "hour", 1, count_stage::routed));
-  cfg.caps.push_back(cap(cap_owner::buyer, "b", cap_measure::calls, "week", 1, count_stage::routed));
-  cfg.caps.push_back(cap(cap_owner::buyer, "c", cap_measure::calls, "month", 1, count_stage::routed));
-  cfg.caps.push_back(cap(cap_owner::campaign, "c2", cap_measure::calls, "lifetime", 1, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "hour", 1, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "b", cap_measure::calls, "week", 1, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "c", cap_measure::calls, "month", 1, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::campaign, "c2", cap_measure::calls, "lifetime", 1, count_stage::routed));
   auto l = make_core(cfg);
   auto use = [&](const std::string& buyer, timestamp_us t, std::string campaign = "c1") {
     auto token = take(l, buyer, t, std::move(campaign));
@@ -278,7 +269,7 @@ TEST(LedgerCore, DaylightSavingDaysAre23And25HoursLong) {
   auto cfg = base_config();
   cfg.buyers[0].time_zone = "America/New_York";
   cfg.buyers[0].daily_cap = 1;
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "hour", 100));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "hour", 100));
   auto l = make_core(cfg);
   auto use = [&](timestamp_us t) {
     auto token = take(l, "a", t);
@@ -322,7 +313,7 @@ TEST(LedgerCore, ACallCountsInTheWindowItWasReservedIn) {
 
 TEST(LedgerCore, RollingWindowsForgetCallsOlderThanTheirLength) {
   auto cfg = base_config();
-  auto rolling = cap(cap_owner::buyer, "a", cap_measure::calls, "rolling", 2);
+  auto rolling = make_cap(cap_owner::buyer, "a", cap_measure::calls, "rolling", 2);
   rolling.rolling_minutes = 60;
   cfg.caps.push_back(rolling);
   auto l = make_core(cfg);
@@ -365,7 +356,7 @@ TEST(LedgerCore, ConcurrencyCountsLiveReservationsUntilReleased) {
 
 TEST(LedgerCore, SpacingAllowsOneReservationAtATimeAndWaitsAfterEachCall) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::spacing, "", 30, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::spacing, "", 30, count_stage::routed));
   auto l = make_core(cfg);
   auto t = monday;
   auto one = take(l, "a", t);
@@ -386,8 +377,8 @@ TEST(LedgerCore, SpacingAllowsOneReservationAtATimeAndWaitsAfterEachCall) {
 
 TEST(LedgerCore, CampaignAndSourceCapsCountEachCallOnceWhateverItsBuyers) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::campaign, "c1", cap_measure::calls, "day", 2));
-  cfg.caps.push_back(cap(cap_owner::source, "s2", cap_measure::concurrency, "", 1));
+  cfg.caps.push_back(make_cap(cap_owner::campaign, "c1", cap_measure::calls, "day", 2));
+  cfg.caps.push_back(make_cap(cap_owner::source, "s2", cap_measure::concurrency, "", 1));
   auto l = make_core(cfg);
   auto t = monday;
   auto first = l.reserve(request({"a", "b", "c"}), 1, t);
@@ -414,7 +405,7 @@ TEST(LedgerCore, CampaignAndSourceCapsCountEachCallOnceWhateverItsBuyers) {
 
 TEST(LedgerCore, PairCapsApplyToThatCampaignOnly) {
   auto cfg = base_config();
-  auto pair = cap(cap_owner::campaign_buyer, "c1", cap_measure::calls, "day", 1);
+  auto pair = make_cap(cap_owner::campaign_buyer, "c1", cap_measure::calls, "day", 1);
   pair.buyer_id = "a";
   cfg.caps.push_back(pair);
   auto l = make_core(cfg);
@@ -430,7 +421,7 @@ TEST(LedgerCore, PairCapsApplyToThatCampaignOnly) {
 
 TEST(LedgerCore, BudgetsHoldBidsBeforeRoutingAndCountWhatWasCharged) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::revenue, "day", 100'000'000));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::revenue, "day", 100'000'000));
   auto l = make_core(cfg);
   auto t = monday;
   auto r1 = l.reserve(request({"a"}), 1, t);
@@ -463,7 +454,7 @@ TEST(LedgerCore, BudgetsHoldBidsBeforeRoutingAndCountWhatWasCharged) {
 
 TEST(LedgerCore, ACallsCampaignBudgetHoldsOnlyItsLargestOffer) {
   auto cfg = base_config();
-  cfg.caps.push_back(cap(cap_owner::campaign, "c1", cap_measure::revenue, "day", 50'000'000));
+  cfg.caps.push_back(make_cap(cap_owner::campaign, "c1", cap_measure::revenue, "day", 50'000'000));
   auto l = make_core(cfg);
   auto t = monday;
   auto r = l.reserve(request({"a", "b", "c"}), 1, t);
@@ -533,7 +524,7 @@ TEST(LedgerCore, AdoptionReattachesALiveCallWithoutCountingItAgain) {
   auto cfg = base_config();
   cfg.buyers[0].daily_cap = 1;
   cfg.buyers[0].concurrency_cap = 1;
-  cfg.caps.push_back(cap(cap_owner::buyer, "a", cap_measure::calls, "day", 5, count_stage::converted));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "a", cap_measure::calls, "day", 5, count_stage::converted));
   auto l = make_core(cfg);
   auto t = monday;
   auto original = take(l, "a", t);
@@ -606,15 +597,15 @@ engine_config busy_config() {
   cfg.buyers[0].daily_cap = 20;
   cfg.buyers[0].concurrency_cap = 3;
   cfg.buyers[1].time_zone = "Europe/London";
-  cfg.caps.push_back(cap(cap_owner::buyer, "b", cap_measure::calls, "hour", 4, count_stage::routed));
-  cfg.caps.push_back(cap(cap_owner::buyer, "c", cap_measure::revenue, "day", 200'000'000));
-  cfg.caps.push_back(cap(cap_owner::campaign, "c1", cap_measure::calls, "week", 60, count_stage::converted));
-  cfg.caps.push_back(cap(cap_owner::source, "s2", cap_measure::revenue, "month", 300'000'000));
-  cfg.caps.push_back(cap(cap_owner::buyer, "c", cap_measure::spacing, "", 60, count_stage::routed));
-  auto rolling = cap(cap_owner::source, "s1", cap_measure::calls, "rolling", 10);
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "b", cap_measure::calls, "hour", 4, count_stage::routed));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "c", cap_measure::revenue, "day", 200'000'000));
+  cfg.caps.push_back(make_cap(cap_owner::campaign, "c1", cap_measure::calls, "week", 60, count_stage::converted));
+  cfg.caps.push_back(make_cap(cap_owner::source, "s2", cap_measure::revenue, "month", 300'000'000));
+  cfg.caps.push_back(make_cap(cap_owner::buyer, "c", cap_measure::spacing, "", 60, count_stage::routed));
+  auto rolling = make_cap(cap_owner::source, "s1", cap_measure::calls, "rolling", 10);
   rolling.rolling_minutes = 90;
   cfg.caps.push_back(rolling);
-  auto pair = cap(cap_owner::campaign_buyer, "c2", cap_measure::concurrency, "", 2);
+  auto pair = make_cap(cap_owner::campaign_buyer, "c2", cap_measure::concurrency, "", 2);
   pair.buyer_id = "b";
   cfg.caps.push_back(pair);
   return cfg;
