@@ -202,6 +202,7 @@ void start_round(call_self self) {
     release_round(self, *st.round);
   }
   st.round = std::make_unique<open_round>();
+  st.ctx->counters->auctions++;
   auto* round = st.round.get();
   round->id = st.call.round;
   round->opened_at = now_of(self);

@@ -227,11 +227,19 @@ struct machine {
     try_next_offer();
   }
 
-  void on_bridged() {
+  void on_bridged(const carrier_event& ev) {
     if (!c.transferring) {
+      // The bridge was already inferred from the buyer's hangup that overtook
+      // this event: it brings the bridge's true time.
+      if (c.bridged_at != 0 && c.carrier_bridged_at == 0 && ev.occurred_at != 0) {
+        c.carrier_bridged_at = ev.occurred_at;
+        note("bridge confirmed");
+        return;
+      }
       note("bridged without a transfer: ignored");
       return;
     }
+    c.carrier_bridged_at = ev.occurred_at;
     c.transferring = false;
     disarm(timer_kind::transfer);
     disarm(timer_kind::max_hold);
@@ -298,9 +306,25 @@ struct machine {
     arm(timer_kind::ending, s.ending_timeout);
   }
 
+  /// The talk ends with the first hangup of either leg after the bridge.
+  void note_talk_end(const carrier_event& ev) {
+    if (c.bridged_at != 0 && c.carrier_talk_ended_at == 0) c.carrier_talk_ended_at = ev.occurred_at;
+  }
+
   void on_caller_hangup(const carrier_event& ev) {
-    if (c.caller_gone) return;
+    if (c.caller_gone) {
+      if (c.caller_gone_inferred && !ev.inferred) { // the carrier's own word at last
+        c.caller_gone_inferred = false;
+        c.cause = ev.cause;
+        c.source = ev.source;
+        note_talk_end(ev);
+        if (c.ending == ending_step::wrapping_up) finish_after_caller_left();
+      }
+      return;
+    }
+    if (!ev.inferred) note_talk_end(ev);
     c.caller_gone = true;
+    c.caller_gone_inferred = ev.inferred;
     c.cause = ev.cause;
     c.source = ev.source;
     if (c.state == call_state::ending) {
@@ -315,11 +339,21 @@ struct machine {
   }
 
   void on_buyer_hangup(const carrier_event& ev) {
+    if (c.transferring && ev.cause == hangup_cause::normal_clearing) {
+      // Only an answered leg clears normally: the buyer picked up and hung up
+      // again, and this hangup overtook the bridge event (carriers do not
+      // order their webhooks). The call was bridged.
+      note("buyer answered (hangup before the bridge event)");
+      carrier_event bridge = ev;
+      bridge.occurred_at = 0; // unknown until the bridge event comes
+      on_bridged(bridge);
+    }
     if (c.transferring) {
       transfer_failed(std::string{to_string(ev.cause)});
       return;
     }
     if (c.state == call_state::bridged) {
+      note_talk_end(ev);
       c.cause = ev.cause;
       c.source = ev.source;
       note("buyer hung up");
@@ -327,10 +361,13 @@ struct machine {
     }
   }
 
-  /// What a call whose caller is gone still waits for: its recording, and the
-  /// re-taken reservation its bridge must count against (after a restart).
+  /// What a call whose caller is gone still waits for: its recording, the
+  /// re-taken reservation its bridge must count against (after a restart),
+  /// and, when the caller's end was only inferred, the carrier's hangup event.
   bool wrap_up_pending() const {
-    return (c.recording && c.recording_url.empty()) || (c.adopting && c.bridged_at != 0 && !c.committed);
+    return (c.recording && c.recording_url.empty()) || (c.adopting && c.bridged_at != 0 && !c.committed) ||
+           // A bridged call's talk time needs the hangup's time from the carrier.
+           (c.caller_gone_inferred && c.bridged_at != 0 && c.carrier_talk_ended_at == 0);
   }
 
   /// The caller's leg is gone: done, unless something is still to come.
@@ -375,7 +412,7 @@ struct machine {
         }
         return;
       case carrier_event_kind::bridged:
-        on_bridged();
+        on_bridged(ev);
         return;
       case carrier_event_kind::hangup:
         if (ev.leg == call_leg::caller) on_caller_hangup(ev);
@@ -427,7 +464,8 @@ struct machine {
         send_hangup();
         return;
       case command_kind::record_start:
-        c.recording = false;
+        c.recording = false; // no recording will come: stop waiting for one
+        if (c.ending == ending_step::wrapping_up) finish_after_caller_left();
         return;
       case command_kind::stop_play:
       case command_kind::record_stop:
@@ -623,7 +661,9 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
     lead.hold_ms = std::max<int64_t>(0, (hold_end - c.hold_started_at) / us_per_ms);
   }
   if (c.bridged_at != 0) {
-    lead.talk_ms = std::max<int64_t>(0, (end - c.bridged_at) / us_per_ms);
+    bool carrier_timed = c.carrier_bridged_at != 0 && c.carrier_talk_ended_at >= c.carrier_bridged_at;
+    lead.talk_ms = carrier_timed ? (c.carrier_talk_ended_at - c.carrier_bridged_at) / us_per_ms
+                                 : std::max<int64_t>(0, (end - c.bridged_at) / us_per_ms);
     lead.buyer_id = c.current.buyer_id;
     lead.destination = c.current.destination;
     lead.bid_micros = c.current.amount_micros;

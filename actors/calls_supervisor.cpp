@@ -52,6 +52,7 @@ void forget(calls_self self, const std::string& carrier_call_id) {
   auto i = reg.by_carrier_id.find(carrier_call_id);
   if (i == reg.by_carrier_id.end()) return;
   if (i->second.actor) reg.carrier_id_by_actor.erase(i->second.actor.id());
+  self->state.ctx->counters->live_by_state[static_cast<size_t>(i->second.counted_in)]--;
   reg.by_carrier_id.erase(i);
   ++reg.finished;
   self->state.ctx->counters->calls_finished++;
@@ -96,6 +97,8 @@ void on_initiated(calls_self self, const carrier_event& ev) {
   auto now = st.ctx->clock->now();
   auto& e = reg.by_carrier_id[ev.carrier_call_id];
   e.snapshot = make_call(st.ids.next(now / us_per_ms), ev.carrier_call_id, ev.from, ev.to, now);
+  e.counted_in = e.snapshot.state;
+  st.ctx->counters->live_by_state[static_cast<size_t>(e.counted_in)]++;
   ++reg.started;
   st.ctx->counters->calls_started++;
   launch(self, e, false);
@@ -164,6 +167,12 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       if (i == reg.by_carrier_id.end()) return;
       auto& e = i->second;
       e.snapshot = std::move(cp.snapshot);
+      if (e.snapshot.state != e.counted_in) {
+        auto& gauges = self->state.ctx->counters->live_by_state;
+        gauges[static_cast<size_t>(e.counted_in)]--;
+        e.counted_in = e.snapshot.state;
+        gauges[static_cast<size_t>(e.counted_in)]++;
+      }
       // Keep only what the checkpoint has not seen yet.
       auto seen = e.snapshot.last_event_sequence;
       std::erase_if(e.since_checkpoint, [seen](const carrier_event& ev) { return ev.sequence <= seen; });

@@ -29,6 +29,7 @@ struct call_registry {
     uint64_t events_forwarded = 0;
     uint32_t restarts = 0;
     bool interrupting = false; ///< finalizing as interrupted
+    call_state counted_in = call_state::greeting; ///< its place in node_counters::live_by_state
   };
   std::unordered_map<std::string, entry> by_carrier_id;
   std::unordered_map<uint64_t, std::string> carrier_id_by_actor;

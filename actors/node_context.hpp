@@ -8,6 +8,7 @@
 
 #include <caf/actor.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -28,6 +29,9 @@ struct node_counters {
   std::atomic<uint64_t> leads_accepted{0};
   std::atomic<uint64_t> pings_sent{0};
   std::atomic<uint64_t> bids_received{0};
+  std::atomic<uint64_t> auctions{0}; ///< rounds started
+  /// Live calls by the state of their latest checkpoint (index: call_state).
+  std::array<std::atomic<int64_t>, call_state_count> live_by_state{};
 };
 
 /// A campaign and its active buyers, resolved once so a call's auction does no

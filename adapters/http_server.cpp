@@ -234,6 +234,9 @@ struct http_server::impl {
         return;
       }
       ++core.stats.accepted;
+      // Responses go out whole; Nagle would hold a small one back for the peer's delayed ACK.
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       const bool over = core.stats.active.load() >= core.limits.max_connections;
       if (over) ++core.stats.rejected_connections;
       start_session(core, std::move(socket), over);

@@ -28,6 +28,7 @@ struct live_call {
   bool recording = false;
   bool playing = false;
   bool abandons = false;     ///< this caller gives up if not connected in time
+  bool talk_over = false;    ///< the buyer hung up: the talk ended there
   double buyer_answer_rate = 0.9;
   timestamp_us bridged_at = 0;
 };
@@ -56,6 +57,9 @@ caf::timespan exponential_ms(carrier_self self, double mean_ms) {
 }
 
 void schedule(carrier_self self, caf::timespan after, sim_action action, const std::string& id, uint32_t token) {
+  auto scale = self->state.opt.time_scale;
+  if (scale > 0 && scale != 1.0)
+    after = caf::timespan{static_cast<caf::timespan::rep>(static_cast<double>(after.count()) / scale)};
   self->delayed_send(self, after, sim_tick{action, id, token});
 }
 
@@ -79,8 +83,10 @@ void end_call(carrier_self self, const std::string& id, live_call& c, hangup_sou
   ++c.token;
   auto& rec = self->state.opt.report->calls[id];
   rec.ended = true;
+  rec.ended_by = std::string{to_string(source)};
+  ++self->state.opt.report->ended;
   auto now = self->state.ctx->clock->now();
-  if (c.bridged) rec.talk_ms = (now - c.bridged_at) / us_per_ms;
+  if (c.bridged && !c.talk_over) rec.talk_ms = (now - c.bridged_at) / us_per_ms;
   auto ev = event(id, carrier_event_kind::hangup);
   ev.cause = hangup_cause::normal_clearing;
   ev.source = source;
@@ -101,7 +107,7 @@ void place_call(carrier_self self) {
     return;
   }
   auto n = ++rep.placed;
-  std::string id = "sim-" + std::to_string(n);
+  std::string id = st.opt.call_id_prefix + std::to_string(n);
   auto& b = st.opt.behavior;
   std::string did = st.dids.empty() || uniform(self) < b.unknown_did_rate
                       ? std::string{"+18005550100"}
@@ -114,6 +120,7 @@ void place_call(carrier_self self) {
   auto& rec = rep.calls[id];
   rec.caller = caller;
   rec.did = did;
+  rec.placed_at = st.ctx->clock->now();
   auto ev = event(id, carrier_event_kind::initiated);
   ev.from = caller;
   ev.to = did;
@@ -123,53 +130,56 @@ void place_call(carrier_self self) {
     schedule(self, exponential_ms(self, 1000.0 / std::max(0.001, st.opt.calls_per_second)), sim_action::place_call, {}, 0);
 }
 
-void on_command(carrier_self self, const carrier_command& cmd) {
+/// Records which buyer a bridged call went to, from the transfer destination.
+void note_transfer(carrier_self self, const carrier_command& cmd) {
+  if (cmd.kind != command_kind::transfer) return;
+  self->state.opt.report->calls[cmd.carrier_call_id].bridged_to = cmd.payload;
+}
+
+/// Carries out one command, or says why not. Emits no command_failed: the
+/// caller decides how a refusal reaches the engine.
+sim_command_result carry_out(carrier_self self, const carrier_command& cmd) {
   auto& st = self->state;
   auto& rep = *st.opt.report;
   ++rep.commands;
-  if (!st.seen_commands.insert(cmd.command_id.hi ^ (cmd.command_id.lo * 31)).second) {
+  auto key = cmd.command_id.hi ^ (cmd.command_id.lo * 31);
+  if (!st.seen_commands.insert(key).second) {
     ++rep.duplicate_commands;
-    return; // a retry of a command already carried out
+    return sim_command_result::duplicate; // a retry of a command already carried out
   }
   auto i = st.live.find(cmd.carrier_call_id);
   if (i == st.live.end() || i->second.ended) {
     ++rep.commands_for_ended_calls;
-    auto ev = event(cmd.carrier_call_id, carrier_event_kind::command_failed);
-    ev.failed_command = cmd.kind;
-    ev.detail = "call has already ended";
-    emit(self, std::move(ev));
-    return;
+    return sim_command_result::call_ended;
   }
   auto& id = i->first;
   auto& c = i->second;
-  ++rep.calls[id].commands;
   auto& b = st.opt.behavior;
   if (b.command_failure_rate > 0 && uniform(self) < b.command_failure_rate) {
     ++rep.injected_failures;
-    auto ev = event(id, carrier_event_kind::command_failed);
-    ev.failed_command = cmd.kind;
-    ev.detail = "injected failure";
-    emit(self, std::move(ev));
-    return;
+    st.seen_commands.erase(key); // not carried out: a retry with this id must be
+    return sim_command_result::injected_failure;
   }
+  ++rep.calls[id].commands;
+  note_transfer(self, cmd);
   switch (cmd.kind) {
     case command_kind::answer:
       schedule(self, milliseconds{b.answer_delay_ms}, sim_action::answered, id, c.token);
-      return;
+      return sim_command_result::executed;
     case command_kind::speak: {
       auto ms = std::max<int64_t>(200, int64_t(cmd.payload.size()) * b.speech_ms_per_char);
       schedule(self, milliseconds{ms}, sim_action::speak_ended, id, c.token);
-      return;
+      return sim_command_result::executed;
     }
     case command_kind::play:
       c.playing = true;
-      return;
+      return sim_command_result::executed;
     case command_kind::stop_play:
       if (c.playing) {
         c.playing = false;
         emit(self, event(id, carrier_event_kind::playback_ended));
       }
-      return;
+      return sim_command_result::executed;
     case command_kind::transfer: {
       c.transferring = true;
       auto rate = st.answer_rate_by_destination.count(cmd.payload) ? st.answer_rate_by_destination[cmd.payload] : 0.5;
@@ -177,11 +187,11 @@ void on_command(carrier_self self, const carrier_command& cmd) {
       auto limit = std::chrono::seconds{std::max(1, cmd.timeout_secs)};
       if (uniform(self) < rate && ring < limit) schedule(self, ring, sim_action::buyer_answer, id, c.token);
       else schedule(self, std::min<caf::timespan>(ring, limit), sim_action::buyer_reject, id, c.token);
-      return;
+      return sim_command_result::executed;
     }
     case command_kind::record_start:
       c.recording = true;
-      return;
+      return sim_command_result::executed;
     case command_kind::record_stop:
       if (c.recording) {
         c.recording = false;
@@ -189,11 +199,23 @@ void on_command(carrier_self self, const carrier_command& cmd) {
         saved.detail = "https://recordings.example.invalid/" + id + ".mp3";
         emit(self, std::move(saved));
       }
-      return;
+      return sim_command_result::executed;
     case command_kind::hangup:
       schedule(self, milliseconds{20}, sim_action::hangup_done, id, c.token);
-      return;
+      return sim_command_result::executed;
   }
+  return sim_command_result::executed;
+}
+
+/// A command from an engine in the same process: refusals come back as
+/// command_failed events.
+void on_command(carrier_self self, const carrier_command& cmd) {
+  auto result = carry_out(self, cmd);
+  if (result != sim_command_result::call_ended && result != sim_command_result::injected_failure) return;
+  auto ev = event(cmd.carrier_call_id, carrier_event_kind::command_failed);
+  ev.failed_command = cmd.kind;
+  ev.detail = result == sim_command_result::call_ended ? "call has already ended" : "injected failure";
+  emit(self, std::move(ev));
 }
 
 void on_tick(carrier_self self, const sim_tick& t) {
@@ -230,6 +252,7 @@ void on_tick(carrier_self self, const sim_tick& t) {
       c.bridged_at = st.ctx->clock->now();
       ++c.token; // the caller no longer abandons
       rec.bridged = true;
+      rec.bridged_at = c.bridged_at;
       emit(self, event(id, carrier_event_kind::bridged));
       auto talk = exponential_ms(self, b.talk_s_mean * 1000.0);
       schedule(self, talk, uniform(self) < b.buyer_hangup_share ? sim_action::buyer_hangup : sim_action::caller_hangup,
@@ -246,6 +269,9 @@ void on_tick(carrier_self self, const sim_tick& t) {
       return;
     }
     case sim_action::buyer_hangup: {
+      // The talk is over now, whenever the caller's leg follows.
+      c.talk_over = true;
+      rec.talk_ms = (st.ctx->clock->now() - c.bridged_at) / us_per_ms;
       auto ev = event(id, carrier_event_kind::hangup, call_leg::buyer);
       ev.cause = hangup_cause::normal_clearing;
       ev.source = hangup_source::callee;
@@ -262,12 +288,6 @@ void on_tick(carrier_self self, const sim_tick& t) {
   }
 }
 
-/// Records which buyer a bridged call went to, from the transfer destination.
-void note_transfer(carrier_self self, const carrier_command& cmd) {
-  if (cmd.kind != command_kind::transfer) return;
-  self->state.opt.report->calls[cmd.carrier_call_id].bridged_to = cmd.payload;
-}
-
 caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::shared_ptr<const node_context> ctx) {
   auto& st = self->state;
   st.opt = std::move(opt);
@@ -277,9 +297,11 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
   for (const auto& buyer : st.opt.config->buyers) st.answer_rate_by_destination[buyer.destination] = buyer.sim.answer_rate;
   if (st.opt.calls_per_second > 0) schedule(self, milliseconds{1}, sim_action::place_call, {}, 0);
   return {
-    [=](const carrier_command& cmd) {
-      note_transfer(self, cmd);
-      on_command(self, cmd);
+    [=](const carrier_command& cmd) { on_command(self, cmd); },
+    [=](const sim_command_probe& probe) { return sim_command_verdict{carry_out(self, probe.command)}; },
+    [=](const sim_status_request&) {
+      const auto& s = self->state;
+      return sim_carrier_status{s.opt.report->placed, s.live.size()};
     },
     [=](const sim_tick& t) { on_tick(self, t); },
     [=](const peer_restarted& msg) {
@@ -293,6 +315,11 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
 caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,
                              std::shared_ptr<const node_context> ctx) {
   return parent->spawn(sim_carrier, std::move(options), std::move(ctx));
+}
+
+caf::actor spawn_sim_carrier(caf::actor_system& sys, sim_carrier_options options,
+                             std::shared_ptr<const node_context> ctx) {
+  return sys.spawn(sim_carrier, std::move(options), std::move(ctx));
 }
 
 } // namespace ringbid

@@ -26,12 +26,16 @@ struct sim_call_record {
   int64_t talk_ms = 0;
   bool ended = false;
   uint32_t commands = 0;
+  timestamp_us placed_at = 0;
+  timestamp_us bridged_at = 0;
+  std::string ended_by; ///< "caller", "callee" (the engine's hangup or the buyer)
 };
 
 /// What the carrier saw. Written by the carrier actor; read once the run is over.
 struct sim_carrier_report {
   std::map<std::string, sim_call_record> calls;
   uint64_t placed = 0;
+  uint64_t ended = 0;
   uint64_t commands = 0;
   uint64_t duplicate_commands = 0; ///< commands seen twice with one command_id
   uint64_t commands_for_ended_calls = 0;
@@ -45,9 +49,19 @@ struct sim_carrier_options {
   carrier_simulation behavior;
   std::shared_ptr<const engine_config> config;
   std::shared_ptr<sim_carrier_report> report;
+  /// Every delay is divided by this: 10 plays a call ten times faster (load
+  /// tests over real HTTP in real time). The record's talk times are what
+  /// actually elapsed on the clock.
+  double time_scale = 1.0;
+  std::string call_id_prefix = "sim-"; ///< call N is named prefix + N
 };
 
 caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,
+                             std::shared_ptr<const node_context> ctx);
+
+/// The same, as a top-level actor (the carrier simulator process). Until it
+/// gets peer_restarted for the calls peer it places no call.
+caf::actor spawn_sim_carrier(caf::actor_system& sys, sim_carrier_options options,
                              std::shared_ptr<const node_context> ctx);
 
 } // namespace ringbid

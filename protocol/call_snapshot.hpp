@@ -63,6 +63,9 @@ struct call_snapshot {
   bool hold_audio = false;
   bool recording = false;
   bool caller_gone = false;
+  /// ...known only from a refused command (90018), not yet from the
+  /// carrier's hangup event, which brings the cause and the talk's end.
+  bool caller_gone_inferred = false;
   bool hangup_sent = false;
   bool hangup_retried = false;
   bool committed = false; ///< the current buyer's reservation counted the call
@@ -82,6 +85,12 @@ struct call_snapshot {
   timestamp_us hold_started_at = 0;
   timestamp_us bridged_at = 0;
   timestamp_us ended_at = 0;
+  /// The carrier's own times of the bridge and of the talk's end (the first
+  /// hangup of either leg after it), from the events' occurred_at: talk time
+  /// is billed from these, so delivery delays and reordering do not change
+  /// it. 0 when unknown.
+  timestamp_us carrier_bridged_at = 0;
+  timestamp_us carrier_talk_ended_at = 0;
   hangup_cause cause = hangup_cause::unspecified;
   hangup_source source = hangup_source::unknown;
   std::string recording_url;
@@ -96,10 +105,10 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
   return f(caf::meta::type_name("call_snapshot"), x.id, x.carrier_call_id, x.caller, x.did, x.campaign_id,
            x.source_id, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
-           x.recording, x.caller_gone, x.hangup_sent, x.hangup_retried, x.committed, x.adopting, x.round,
+           x.recording, x.caller_gone, x.caller_gone_inferred, x.hangup_sent, x.hangup_retried, x.committed, x.adopting, x.round,
            x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
            x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at,
-           x.ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence, x.timer_generation, x.journal);
+           x.ended_at, x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence, x.timer_generation, x.journal);
 }
 
 /// Call actor -> calls supervisor after every state change.

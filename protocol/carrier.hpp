@@ -72,12 +72,15 @@ struct carrier_event {
   command_kind failed_command = command_kind::answer;
   std::string detail; ///< status, digits, recording URL or failure reason
   uint64_t sequence = 0; ///< per call, set by the calls supervisor when it forwards
+  /// Not reported by the carrier but concluded by the adapter (a hangup from a
+  /// command refused with "call has already ended"); occurred_at is then 0.
+  bool inferred = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_event& x) {
   return f(caf::meta::type_name("carrier_event"), x.carrier_call_id, x.kind, x.leg, x.occurred_at,
-           x.from, x.to, x.cause, x.source, x.failed_command, x.detail, x.sequence);
+           x.from, x.to, x.cause, x.source, x.failed_command, x.detail, x.sequence, x.inferred);
 }
 
 struct carrier_command {
@@ -97,6 +100,17 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_command& x) {
   return f(caf::meta::type_name("carrier_command"), x.call, x.carrier_call_id, x.kind, x.command_id,
            x.payload, x.voice, x.language, x.from, x.timeout_secs, x.loop);
+}
+
+/// A carrier adapter's own timer: release a hangup it held back so that events
+/// the carrier sent earlier, but delivered later, reach the call first.
+struct carrier_event_settled {
+  carrier_event event;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, carrier_event_settled& x) {
+  return f(caf::meta::type_name("carrier_event_settled"), x.event);
 }
 
 } // namespace ringbid

@@ -18,6 +18,7 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<uuid>("ringbid::uuid");
   cfg.add_message_type<carrier_event>("ringbid::carrier_event");
   cfg.add_message_type<carrier_command>("ringbid::carrier_command");
+  cfg.add_message_type<carrier_event_settled>("ringbid::carrier_event_settled");
   cfg.add_message_type<ping_request>("ringbid::ping_request");
   cfg.add_message_type<bid_response>("ringbid::bid_response");
   cfg.add_message_type<bid_delivery>("ringbid::bid_delivery");
@@ -57,6 +58,13 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<calls_status_request>("ringbid::calls_status_request");
   cfg.add_message_type<calls_status>("ringbid::calls_status");
   cfg.add_message_type<sim_tick>("ringbid::sim_tick");
+  cfg.add_message_type<sim_command_probe>("ringbid::sim_command_probe");
+  cfg.add_message_type<sim_command_verdict>("ringbid::sim_command_verdict");
+  cfg.add_message_type<sim_status_request>("ringbid::sim_status_request");
+  cfg.add_message_type<sim_carrier_status>("ringbid::sim_carrier_status");
+  cfg.add_message_type<sim_webhook_due>("ringbid::sim_webhook_due");
+  cfg.add_message_type<sim_webhook_result>("ringbid::sim_webhook_result");
+  cfg.add_message_type<sim_wire_command>("ringbid::sim_wire_command");
 }
 
 } // namespace ringbid

@@ -1622,11 +1622,101 @@ TEST(CallMachine, MaxTransferAttemptsReachedAcrossRounds) {
   call_driver d{s};
   to_auction_pinged(d);
   d.closed({d.make_offer("buyer-a", 30'000'000)});
-  auto fx = d.buyer_hangup(); // the only attempt fails: no second round
+  // The only attempt fails: no second round.
+  auto fx = d.feed(hangup_event(call_leg::buyer, hangup_cause::no_answer, hangup_source::callee));
   EXPECT_FALSE(fx.start_round);
   EXPECT_EQ(d.c.outcome, disposition::buyer_no_answer);
   EXPECT_EQ(d.c.round, 1u);
   EXPECT_CLEAN(d);
+}
+
+// Carriers do not order their webhooks: a buyer who picks up and hangs up at
+// once can have the hangup delivered before the bridge. A normal clearing
+// means the leg was answered, so the call counts as bridged; the late bridge
+// event then brings the bridge's carrier time, and talk time is billed from
+// the carrier's clock.
+TEST(CallMachine, BuyerHangupOvertakingTheBridgeStillBooksABridgedCall) {
+  call_driver d;
+  to_transferring(d);
+  auto token = d.c.current.token;
+  auto hangup = hangup_event(call_leg::buyer, hangup_cause::normal_clearing, hangup_source::callee);
+  hangup.occurred_at = d.now + 900'000;
+  auto fx = d.feed(hangup);
+  EXPECT_EQ(d.c.outcome, disposition::bridged);
+  EXPECT_EQ(fx.commits, std::vector<uint64_t>{token});
+  EXPECT_EQ(d.c.state, call_state::ending);
+  auto bridge = event(carrier_event_kind::bridged, call_leg::caller);
+  bridge.occurred_at = d.now + 300'000;
+  d.advance(50ms);
+  d.feed(bridge);
+  d.drive_to_done();
+  d.check_end();
+  EXPECT_CLEAN(d);
+  EXPECT_EQ(d.lead.outcome, disposition::bridged);
+  EXPECT_EQ(d.lead.talk_ms, 600);
+}
+
+TEST(CallMachine, UnansweredTransferIsNotMistakenForABridge) {
+  call_driver d;
+  to_transferring(d);
+  d.feed(hangup_event(call_leg::buyer, hangup_cause::user_busy, hangup_source::callee));
+  EXPECT_EQ(d.c.bridged_at, 0);
+  EXPECT_NE(d.c.outcome, disposition::bridged);
+}
+
+TEST(CallMachine, TalkTimeComesFromTheCarrierClockWhenKnown) {
+  call_driver d;
+  to_transferring(d);
+  auto bridge = event(carrier_event_kind::bridged, call_leg::caller);
+  bridge.occurred_at = 5'000'000;
+  d.feed(bridge);
+  d.advance(30s); // the node's own clock says 30 s
+  auto hangup = hangup_event(call_leg::caller, hangup_cause::normal_clearing, hangup_source::caller);
+  hangup.occurred_at = 5'000'000 + 29'250'000; // the carrier's says 29.25 s
+  d.feed(hangup);
+  d.drive_to_done();
+  d.check_end();
+  EXPECT_EQ(d.lead.talk_ms, 29'250);
+}
+
+// A command refused with 90018 tells the adapter the caller is gone before the
+// carrier's hangup webhook arrives: a bridged call waits for that webhook (the
+// talk's end comes from it), within the ending timeout.
+TEST(CallMachine, InferredHangupWaitsForTheCarriersHangupToTimeTheTalk) {
+  call_driver d;
+  to_transferring(d);
+  auto bridge = event(carrier_event_kind::bridged, call_leg::caller);
+  bridge.occurred_at = 7'000'000;
+  d.feed(bridge);
+  auto inferred = hangup_event(call_leg::caller, hangup_cause::normal_clearing, hangup_source::unknown);
+  inferred.inferred = true;
+  inferred.occurred_at = 0;
+  auto fx = d.feed(inferred);
+  EXPECT_FALSE(fx.finished);
+  EXPECT_EQ(d.c.ending, ending_step::wrapping_up);
+  auto real = hangup_event(call_leg::caller, hangup_cause::normal_clearing, hangup_source::caller);
+  real.occurred_at = 7'000'000 + 2'500'000;
+  d.advance(300ms);
+  fx = d.feed(real);
+  EXPECT_TRUE(fx.finished);
+  d.check_end();
+  EXPECT_CLEAN(d);
+  EXPECT_EQ(d.lead.talk_ms, 2'500);
+  EXPECT_EQ(d.lead.source, hangup_source::caller);
+}
+
+TEST(CallMachine, InferredHangupWithoutTheCarriersEventEndsAtTheEndingTimeout) {
+  call_driver d;
+  to_bridged(d);
+  auto inferred = hangup_event(call_leg::caller, hangup_cause::normal_clearing, hangup_source::unknown);
+  inferred.inferred = true;
+  inferred.occurred_at = 0;
+  EXPECT_FALSE(d.feed(inferred).finished);
+  d.advance(d.s.ending_timeout);
+  EXPECT_TRUE(d.fire(timer_kind::ending).finished);
+  d.check_end();
+  EXPECT_CLEAN(d);
+  EXPECT_EQ(d.lead.outcome, disposition::bridged);
 }
 
 TEST(CallMachine, MaxHoldWatchdogEndsHoldAsNoBuyer) {
@@ -1895,6 +1985,22 @@ TEST(CallMachine, RecordStartFailedMeansNoWaitForRecording) {
   d.fail(command_kind::record_start);
   EXPECT_FALSE(d.c.recording);
   auto fx = d.caller_hangup();
+  EXPECT_TRUE(fx.finished);
+  d.check_end();
+  EXPECT_CLEAN(d);
+}
+
+// The caller left right after the bridge, before the carrier took record_start
+// (Telnyx answers 90018): the call must not wait for a recording that cannot come.
+TEST(CallMachine, RecordStartRefusedWhileWrappingUpFinishesAtOnce) {
+  auto s = test_settings();
+  s.record = true;
+  call_driver d{s};
+  to_bridged(d);
+  auto fx = d.caller_hangup();
+  EXPECT_FALSE(fx.finished);
+  EXPECT_EQ(d.c.ending, ending_step::wrapping_up);
+  fx = d.fail(command_kind::record_start);
   EXPECT_TRUE(fx.finished);
   d.check_end();
   EXPECT_CLEAN(d);

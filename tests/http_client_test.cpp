@@ -620,13 +620,12 @@ TEST(HttpClient, FullQueueFailsWithPoolExhausted) {
   options.max_queued_per_host = 2;
   http_client client(options);
   auto box = std::make_shared<inbox>();
-  const auto t0 = steady::now();
   for (int i = 0; i < 4; ++i) client.send(make(local(server.port()), "GET", "", 300ms), into(box));
   ASSERT_TRUE(box->wait(1));
   {
     std::lock_guard lock(box->mutex);
+    // First, at once: before any queued request could time out.
     EXPECT_EQ(box->got[0].error, http_client_error::pool_exhausted);
-    EXPECT_LT(steady::now() - t0, 200ms);
   }
   ASSERT_TRUE(box->wait(4));
   std::lock_guard lock(box->mutex);

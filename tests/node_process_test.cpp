@@ -1,6 +1,7 @@
 // The executables as a user runs them: exit codes, messages, graceful shutdown.
 
 #include "adapters/sqlite_lead_reader.hpp"
+#include "tests/process_support.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -18,69 +19,11 @@
 #include <thread>
 #include <unistd.h>
 
-#ifndef RINGBID_BINARY_DIR
-#error "RINGBID_BINARY_DIR must be defined"
-#endif
 
 namespace ringbid {
 namespace {
 
-const std::string bin = std::string{RINGBID_BINARY_DIR} + "/tools/";
-const std::string src = RINGBID_SOURCE_DIR;
-
-struct run_result {
-  int exit_code = -1;
-  std::string output;
-};
-
-run_result run(const std::string& command) {
-  run_result r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("ringbid-node-" + std::to_string(::getpid()) + "-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-
-/// Starts `args` (argv[0] included) with stdout and stderr going to `log`.
-pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  auto out = std::freopen(log.c_str(), "w", stdout);
-  (void) out;
-  ::dup2(::fileno(stdout), STDERR_FILENO);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execv(argv[0], argv.data());
-  std::_Exit(127);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  return std::string{std::istreambuf_iterator<char>{in}, {}};
-}
-
-/// Waits up to `limit` for `predicate`; false on timeout.
-template <class Predicate>
-bool wait_until(Predicate predicate, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
-  return true;
-}
+using namespace ringbid::test;
 
 /// `ringbid caps --json` output, by "owner id measure window".
 struct caps_json {

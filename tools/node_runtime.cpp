@@ -5,6 +5,7 @@
 #include "adapters/sqlite_lead_store.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
+#include "tools/node_http.hpp"
 #include "tools/wiring.hpp"
 
 #include <caf/all.hpp>
@@ -14,6 +15,7 @@
 #include <csignal>
 #include <filesystem>
 #include <pthread.h>
+#include <thread>
 
 namespace ringbid {
 
@@ -29,6 +31,46 @@ int wait_for_stop(sigset_t& signals, double run_for_s) {
   timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
   int sig = sigtimedwait(&signals, nullptr, &limit);
   return sig < 0 ? 0 : sig;
+}
+
+bool split_host_port(const std::string& text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  try {
+    auto value = std::stoul(text.substr(colon + 1));
+    if (value > 65535) return false;
+    host = text.substr(0, colon);
+    port = static_cast<uint16_t>(value);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+/// The Telnyx side of the node: the link (sender and actor slot) and the
+/// webhook intake that posts into it. False (logged) when misconfigured.
+bool make_telnyx_parts(const node_options& options, node_http_parts& http) {
+  std::string error;
+  auto verifier = webhook_verifier::create(options.telnyx_public_key, &error);
+  if (!verifier) {
+    spdlog::error("--telnyx-public-key: {}", error);
+    return false;
+  }
+  telnyx_api_options api;
+  api.base_url = options.telnyx_api_url;
+  api.api_key = options.telnyx_api_key;
+  http.link = std::make_shared<telnyx_link>(api);
+  http.intake = std::make_shared<telnyx_webhook_intake>(
+    *verifier, [link = http.link](carrier_event ev) { return link->post(std::move(ev)); });
+  return true;
+}
+
+/// Waits (bounded) for the commands the drain produced (the final hangups) to
+/// reach the carrier before the sender is stopped.
+void wait_for_commands(const telnyx_link& link, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (link.sender_statistics().queued.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
 }
 
 } // namespace
@@ -82,6 +124,19 @@ int run_node(const engine_config& config, const node_options& options) {
     cfg.load<caf::io::middleman>();
     cfg.set("middleman.app-identifiers", std::vector<std::string>{"ringbid"});
   }
+  std::string http_host;
+  uint16_t http_port = 0;
+  if (!options.http.empty() && !split_host_port(options.http, http_host, http_port)) {
+    spdlog::error("--http takes HOST:PORT, got \"{}\"", options.http);
+    return 2;
+  }
+  if (options.telnyx && options.http.empty()) {
+    spdlog::error("--carrier telnyx needs --http HOST:PORT for the webhooks");
+    return 2;
+  }
+  node_http_parts http_parts;
+  if (options.telnyx && !make_telnyx_parts(options, http_parts)) return 2;
+  http_server server;
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
@@ -95,15 +150,33 @@ int run_node(const engine_config& config, const node_options& options) {
     }
     spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
                  restored.entries, restored.orphaned);
-    sim_carrier_options carrier;
-    carrier.calls = 0;
-    carrier.calls_per_second =
-      options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
-    carrier.seed = options.seed;
-    carrier.behavior = config.carrier_sim;
-    carrier.config = shared_config;
-    carrier.report = std::make_shared<sim_carrier_report>();
+    carrier_choice carrier;
+    if (http_parts.link) {
+      carrier = http_parts.link;
+    } else {
+      sim_carrier_options sim;
+      sim.calls = 0;
+      sim.calls_per_second =
+        options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
+      sim.seed = options.seed;
+      sim.behavior = config.carrier_sim;
+      sim.config = shared_config;
+      sim.report = std::make_shared<sim_carrier_report>();
+      carrier = sim;
+    }
     auto root = start_node(sys, parts, carrier, std::nullopt);
+    http_parts.counters = parts.ctx->counters;
+    http_parts.accepting->store(true);
+    if (!options.http.empty()) {
+      add_node_routes(server, http_parts);
+      auto bound = server.listen(http_host, http_port);
+      if (!bound.ok()) {
+        spdlog::error("cannot serve HTTP on {}: {}", options.http, bound.error);
+        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+      spdlog::info("http on {}:{}{}", http_host, bound.port, http_parts.intake ? " (Telnyx webhooks at /webhooks/telnyx)" : "");
+    }
     if (!admin_host.empty()) {
       auto bound = caf::io::publish(root, admin_port, admin_host.c_str(), true);
       if (!bound) {
@@ -119,6 +192,7 @@ int run_node(const engine_config& config, const node_options& options) {
 
     int sig = wait_for_stop(signals, options.run_for_s);
     spdlog::info("{}: draining live calls", sig == 0 ? "run time over" : strsignal(sig));
+    http_parts.accepting->store(false);
 
     caf::scoped_actor self{sys};
     auto timeout = std::chrono::seconds{options.drain_timeout_s};
@@ -138,8 +212,14 @@ int run_node(const engine_config& config, const node_options& options) {
             exit_code = 1;
           });
     }
+    if (http_parts.link) wait_for_commands(*http_parts.link, std::chrono::seconds{5});
+    server.stop(); // no webhook posts into an actor system that is going away
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->wait_for(root);
+    if (http_parts.link) {
+      http_parts.link->stop();
+      http_parts.link->attach(caf::actor{}); // no handle outlives the actor system
+    }
     journal->on_durable({}); // no callbacks into an actor system that is going away
   }
   store->flush();

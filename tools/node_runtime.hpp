@@ -1,8 +1,8 @@
 #pragma once
 // `ringbid-node`: the standalone process. Real scheduler, real clock, SQLite
-// file in the data directory, simulated carrier and bidders until the real
-// carrier adapter lands. SIGINT/SIGTERM drain the live calls, flush the
-// records and exit 0.
+// file in the data directory; the carrier is simulated in-process or Telnyx
+// (webhooks on the HTTP server, commands to the API); bidders are simulated.
+// SIGINT/SIGTERM drain the live calls, flush the records and exit 0.
 
 #include "actors/config.hpp"
 
@@ -19,6 +19,13 @@ struct node_options {
   /// "HOST:PORT" (port 0 = any free one): publish the node's root supervisor
   /// over CAF's network layer there, for `ringbid caps --node` and other nodes.
   std::string admin;
+  /// "HOST:PORT" of the HTTP server (health, readiness, metrics, webhooks);
+  /// empty: none. The bound port is logged ("http on HOST:PORT").
+  std::string http;
+  bool telnyx = false;            ///< calls come from Telnyx instead of the simulated carrier
+  std::string telnyx_api_url = "https://api.telnyx.com";
+  std::string telnyx_api_key;     ///< bearer key for the commands
+  std::string telnyx_public_key;  ///< Base64 Ed25519 key that signs the webhooks
 };
 
 /// Blocks until a signal (or run_for_s) ends the node; returns the exit code.

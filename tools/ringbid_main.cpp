@@ -1,8 +1,10 @@
 // `ringbid`: the command line. `simulate` runs a node in-process on virtual
-// time with the simulated carrier and bidders; `caps` shows every cap.
+// time with the simulated carrier and bidders; `caps` shows every cap;
+// `carrier-sim` plays Telnyx over HTTP for a real node.
 
 #include "adapters/config_json.hpp"
 #include "tools/caps_command.hpp"
+#include "tools/carrier_sim.hpp"
 #include "tools/report_output.hpp"
 #include "tools/simulation.hpp"
 
@@ -100,6 +102,31 @@ int main(int argc, char** argv) {
   caps->add_option("--timeout-ms", timeout_ms, "how long to wait for the node")->check(CLI::Range(1, 600'000));
   caps->add_flag("--json", json, "print JSON");
 
+  auto* carrier = app.add_subcommand("carrier-sim", "play Telnyx on loopback: place calls, sign webhooks, take commands");
+  ringbid::carrier_sim_options sim;
+  carrier->add_option("--config", config_path, "node config (JSON): DIDs, buyers' numbers, carrier_sim behaviour")
+    ->required();
+  carrier->add_option("--webhook-url", sim.webhook_url, "the node's webhook URL, e.g. http://127.0.0.1:8080/webhooks/telnyx")
+    ->required();
+  carrier->add_option("--listen", sim.listen, "serve the Call Control API on HOST:PORT (port 0: any)");
+  carrier->add_option("--api-key", sim.api_key, "require this bearer key on commands");
+  carrier->add_option("--key-file", sim.key_file, "Ed25519 secret key file (Base64); created when missing");
+  carrier->add_option("--calls", sim.calls, "calls to place (0: until stopped)");
+  carrier->add_option("--rate", sim.calls_per_second, "calls per second (default: the config's carrier_sim rate)")
+    ->check(CLI::NonNegativeNumber);
+  carrier->add_option("--time-scale", sim.time_scale, "divide every simulated delay by this")
+    ->check(CLI::Range(0.001, 1e6));
+  carrier->add_option("--seed", sim.seed, "random seed");
+  carrier->add_option("--duplicate-rate", sim.duplicate_rate, "share of webhooks delivered twice")
+    ->check(CLI::Range(0.0, 1.0));
+  carrier->add_option("--reorder-rate", sim.reorder_rate, "share of webhooks held back so later ones overtake them")
+    ->check(CLI::Range(0.0, 1.0));
+  carrier->add_option("--reorder-max-ms", sim.reorder_max_ms, "longest hold-back")->check(CLI::Range(1, 60'000));
+  carrier->add_option("--wait-ready", sim.wait_ready_s, "seconds to wait for the node's /readyz (0: don't)");
+  carrier->add_option("--max-run", sim.max_run_s, "give up after this many seconds (0: no limit)");
+  carrier->add_option("--record", sim.record_path, "write the carrier's record of every call here (JSON)");
+  carrier->add_flag("--json", sim.json, "print the summary as JSON");
+
   CLI11_PARSE(app, argc, argv);
 
   auto loaded = ringbid::load_config_file(config_path);
@@ -109,6 +136,10 @@ int main(int argc, char** argv) {
   }
   const auto& config = *loaded.config;
   if (caps->parsed()) return run_caps(config, db_path, node, timeout_ms, json);
+  if (carrier->parsed()) {
+    sim.announce = [](const std::string& line) { std::cout << "carrier-sim " << line << std::endl; };
+    return ringbid::run_carrier_sim(config, sim);
+  }
   ringbid::simulation_options opt;
   opt.calls = calls;
   opt.calls_per_second = rate;

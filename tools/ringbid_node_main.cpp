@@ -19,7 +19,17 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
   app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
   app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
+  app.add_option("--http", opt.http, "serve /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
+  std::string carrier = "sim";
+  app.add_option("--carrier", carrier, "where calls come from: sim (in-process) or telnyx (webhooks on --http)")
+    ->check(CLI::IsMember({"sim", "telnyx"}));
+  app.add_option("--telnyx-api-url", opt.telnyx_api_url, "Call Control API base URL");
+  app.add_option("--telnyx-public-key", opt.telnyx_public_key, "Base64 Ed25519 key that signs the webhooks")
+    ->envname("TELNYX_PUBLIC_KEY");
+  app.add_option("--telnyx-api-key", opt.telnyx_api_key, "API key for the commands (better: TELNYX_API_KEY)")
+    ->envname("TELNYX_API_KEY");
   CLI11_PARSE(app, argc, argv);
+  opt.telnyx = carrier == "telnyx";
 
   auto loaded = ringbid::load_config_file(config_path);
   if (!loaded.ok()) {

@@ -5,7 +5,7 @@
 //         ├─ ledger
 //         ├─ recorder
 //         ├─ bidders ─── bidder × buyers
-//         ├─ carrier          (simulated carrier today; Telnyx later)
+//         ├─ carrier          (simulated carrier, or Telnyx over HTTP)
 //         ├─ chaos            (simulations with fault injection only)
 //         └─ calls ───── call × live calls
 
@@ -15,6 +15,7 @@
 #include "actors/ports.hpp"
 #include "adapters/sim_carrier.hpp"
 #include "adapters/sim_chaos.hpp"
+#include "adapters/telnyx_carrier.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace ringbid {
 
@@ -53,8 +55,12 @@ struct ledger_restore {
 /// with it. Call before start_node.
 ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now);
 
+/// The node's carrier: simulated in-process, or Telnyx through the link that
+/// the HTTP server's webhook route posts into.
+using carrier_choice = std::variant<sim_carrier_options, std::shared_ptr<telnyx_link>>;
+
 /// Spawns the supervisor tree; returns the root supervisor.
-caf::actor start_node(caf::actor_system& sys, node_parts& parts, sim_carrier_options carrier,
+caf::actor start_node(caf::actor_system& sys, node_parts& parts, carrier_choice carrier,
                       std::optional<chaos_options> chaos);
 
 } // namespace ringbid
