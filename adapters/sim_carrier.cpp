@@ -57,8 +57,9 @@ caf::timespan exponential_ms(carrier_self self, double mean_ms) {
 }
 
 void schedule(carrier_self self, caf::timespan after, sim_action action, const std::string& id, uint32_t token) {
+  // The call rate is per real second; only what happens within a call is scaled.
   auto scale = self->state.opt.time_scale;
-  if (scale > 0 && scale != 1.0)
+  if (scale > 0 && scale != 1.0 && action != sim_action::place_call)
     after = caf::timespan{static_cast<caf::timespan::rep>(static_cast<double>(after.count()) / scale)};
   self->delayed_send(self, after, sim_tick{action, id, token});
 }

@@ -49,9 +49,9 @@ struct sim_carrier_options {
   carrier_simulation behavior;
   std::shared_ptr<const engine_config> config;
   std::shared_ptr<sim_carrier_report> report;
-  /// Every delay is divided by this: 10 plays a call ten times faster (load
-  /// tests over real HTTP in real time). The record's talk times are what
-  /// actually elapsed on the clock.
+  /// Every delay within a call is divided by this: 10 plays a call ten times
+  /// faster (load tests over real HTTP in real time). The call rate stays per
+  /// real second. The record's talk times are what actually elapsed.
   double time_scale = 1.0;
   std::string call_id_prefix = "sim-"; ///< call N is named prefix + N
 };

@@ -98,7 +98,7 @@ TEST(CarrierLoopback, ThousandCallsWithDuplicatedAndReorderedWebhooksAgreeCallBy
   auto sim_log = dir + "/carrier.log";
   pid_t sim = spawn_logged({bin + "ringbid", "carrier-sim", "--config", config, "--webhook-url",
                             origin + "/webhooks/telnyx", "--listen", "127.0.0.1:0", "--key-file", dir + "/key",
-                            "--api-key", "test-key", "--calls", std::to_string(calls), "--rate", "100",
+                            "--api-key", "test-key", "--calls", std::to_string(calls), "--rate", "200",
                             "--time-scale", "100", "--duplicate-rate", "0.1", "--reorder-rate", "0.2",
                             "--reorder-max-ms", "30", "--seed", "7", "--record", dir + "/record.json",
                             "--wait-ready", "60", "--max-run", "150"},

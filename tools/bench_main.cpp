@@ -7,8 +7,12 @@
 //                the memory of an idle CAF stateful actor
 //   ledger       cap-ledger decisions per second (reserve, commit, release),
 //                against a trivial echo actor's request/response rate
+//   e2e          call setups per second through real HTTP (carrier-sim ->
+//                node -> carrier-sim, separate processes), against the HTTP
+//                transport's ceiling; the node's webhook handling p50/p99
 
 #include "actors/config.hpp"
+#include "tools/bench_e2e.hpp"
 #include "tools/bench_ledger.hpp"
 #include "tools/bench_result.hpp"
 #include "protocol/types.hpp"
@@ -242,7 +246,10 @@ int main(int argc, char** argv) {
   app.add_option("--hold-calls", hold_calls, "calls on hold in the memory benchmark");
   app.add_option("--out", out, "where to write the JSON results");
   app.add_option("--ledger-cycles", ledger_cycles, "reserve/commit/release cycles per client (100 clients)");
-  app.add_option("--only", only, "run one benchmark: lifecycles, rss or ledger");
+  ringbid::e2e_options e2e;
+  app.add_option("--e2e-calls", e2e.calls, "calls the carrier simulator places in the e2e benchmark");
+  app.add_option("--e2e-rate", e2e.calls_per_second, "calls per second it places them at");
+  app.add_option("--only", only, "run one benchmark: lifecycles, rss, ledger or e2e");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
@@ -253,6 +260,10 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "rss") rows.push_back(ringbid::bench_rss(hold_calls, (dir / "rss.db").string()));
   if (only.empty() || only == "ledger")
     for (auto& row : ringbid::bench_ledger(ledger_cycles, (dir / "ledger.db").string())) rows.push_back(row);
+  if (only.empty() || only == "e2e") {
+    e2e.work_dir = (dir / "e2e").string();
+    for (auto& row : ringbid::bench_e2e(e2e)) rows.push_back(row);
+  }
   std::filesystem::remove_all(dir);
 
   std::cout << fmt::format("{:<48}{:>14} {:<8}{:>14}  {:<40}{:>8}\n", "benchmark", "value", "unit", "baseline",
