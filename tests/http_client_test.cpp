@@ -620,7 +620,10 @@ TEST(HttpClient, FullQueueFailsWithPoolExhausted) {
   options.max_queued_per_host = 2;
   http_client client(options);
   auto box = std::make_shared<inbox>();
-  for (int i = 0; i < 4; ++i) client.send(make(local(server.port()), "GET", "", 300ms), into(box));
+  // The first holds the only connection longer than the queued ones wait, so
+  // they time out in the queue and no second connection is ever opened.
+  client.send(make(local(server.port()), "GET", "", 1000ms), into(box));
+  for (int i = 1; i < 4; ++i) client.send(make(local(server.port()), "GET", "", 300ms), into(box));
   ASSERT_TRUE(box->wait(1));
   {
     std::lock_guard lock(box->mutex);
