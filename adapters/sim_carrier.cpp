@@ -110,9 +110,11 @@ void place_call(carrier_self self) {
   auto n = ++rep.placed;
   std::string id = st.opt.call_id_prefix + std::to_string(n);
   auto& b = st.opt.behavior;
+  const auto& plan = st.opt.schedule;
   std::string did = st.dids.empty() || uniform(self) < b.unknown_did_rate
                       ? std::string{"+18005550100"}
                       : st.dids[std::uniform_int_distribution<size_t>{0, st.dids.size() - 1}(st.rng)];
+  if (!plan.empty() && !plan[n - 1].did.empty()) did = plan[n - 1].did;
   static const char* area_codes[] = {"212", "310", "312", "415", "512", "602", "713", "786", "404", "206"};
   auto area = area_codes[std::uniform_int_distribution<int>{0, 9}(st.rng)];
   std::string caller = std::string{"+1"} + area + std::to_string(2000000 + (st.rng() % 7999999));
@@ -127,6 +129,13 @@ void place_call(carrier_self self) {
   ev.to = did;
   emit(self, std::move(ev));
   if (c.abandons) schedule(self, exponential_ms(self, b.patience_s_mean * 1000.0), sim_action::caller_hangup, id, c.token);
+  if (!plan.empty()) {
+    if (n < plan.size()) {
+      auto gap_us = std::llround(std::max(0.0, plan[n].at_s - plan[n - 1].at_s) * 1e6);
+      schedule(self, microseconds{gap_us}, sim_action::place_call, {}, 0);
+    }
+    return;
+  }
   if (st.opt.calls == 0 || rep.placed < st.opt.calls)
     schedule(self, exponential_ms(self, 1000.0 / std::max(0.001, st.opt.calls_per_second)), sim_action::place_call, {}, 0);
 }
@@ -296,7 +305,13 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
   st.rng.seed(st.opt.seed * 0x2545F4914F6CDD1Dull + 11);
   for (const auto& d : st.opt.config->dids) st.dids.push_back(d.number);
   for (const auto& buyer : st.opt.config->buyers) st.answer_rate_by_destination[buyer.destination] = buyer.sim.answer_rate;
-  if (st.opt.calls_per_second > 0) schedule(self, milliseconds{1}, sim_action::place_call, {}, 0);
+  if (!st.opt.schedule.empty()) {
+    st.opt.calls = st.opt.schedule.size();
+    auto first_us = std::llround(std::max(0.0, st.opt.schedule.front().at_s) * 1e6);
+    schedule(self, microseconds{first_us + 1}, sim_action::place_call, {}, 0);
+  } else if (st.opt.calls_per_second > 0) {
+    schedule(self, milliseconds{1}, sim_action::place_call, {}, 0);
+  }
   return {
     [=](const carrier_command& cmd) { on_command(self, cmd); },
     [=](const sim_command_probe& probe) { return sim_command_verdict{carry_out(self, probe.command)}; },

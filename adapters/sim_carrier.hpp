@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace ringbid {
 
@@ -54,6 +55,13 @@ struct sim_carrier_options {
   /// real second. The record's talk times are what actually elapsed.
   double time_scale = 1.0;
   std::string call_id_prefix = "sim-"; ///< call N is named prefix + N
+  /// When not empty, replaces `calls` and the rate: call i is placed
+  /// `at_s` seconds after the start (ascending), to `did` (any DID when empty).
+  struct scheduled_call {
+    double at_s = 0;
+    std::string did;
+  };
+  std::vector<scheduled_call> schedule;
 };
 
 caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,

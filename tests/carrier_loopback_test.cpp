@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include <csignal>
+#include <fstream>
 #include <future>
 #include <map>
 #include <sstream>
@@ -287,6 +288,55 @@ TEST(CarrierLoopback, BadWebhooksGetClear4xxAndUselessOnesAreCounted) {
 
   ::kill(node.pid, SIGTERM);
   EXPECT_EQ(wait_exit(node.pid, seconds{30}), 0) << read_file(node.log);
+}
+
+// A scheduled run: the calls of the file, to its numbers, at its times; a
+// number nobody owns hears the not-in-service message and is booked so.
+TEST(CarrierLoopback, ScheduledCallsReachTheirNumbersAndUnknownOnesAreBookedSo) {
+  auto dir = temp_dir("schedule");
+  std::ofstream{dir + "/calls.csv"} << "# seconds,did\n0,+18445550101\n0.1,+19995550000\n0.2\n";
+  auto node_port = free_port();
+  auto origin = "http://127.0.0.1:" + std::to_string(node_port);
+  auto config = src + "/examples/demo.json";
+  auto sim_log = dir + "/carrier.log";
+  pid_t sim = spawn_logged({bin + "ringbid", "carrier-sim", "--config", config, "--webhook-url",
+                            origin + "/webhooks/telnyx", "--schedule", dir + "/calls.csv", "--time-scale", "100",
+                            "--record", dir + "/record.json", "--max-run", "60"},
+                           sim_log);
+  ASSERT_TRUE(wait_until([&] { return !log_value(sim_log, "carrier-sim api: ").empty(); }, seconds{20}))
+    << read_file(sim_log);
+  pid_t node = spawn_logged({bin + "ringbid-node", "--config", config, "--data-dir", dir, "--http",
+                             "127.0.0.1:" + std::to_string(node_port), "--carrier", "telnyx", "--telnyx-api-url",
+                             log_value(sim_log, "carrier-sim api: "), "--telnyx-public-key",
+                             log_value(sim_log, "carrier-sim public key: ")},
+                            dir + "/node.log");
+  ASSERT_EQ(wait_exit(sim, seconds{90}), 0) << read_file(sim_log);
+  ::kill(node, SIGTERM);
+  ASSERT_EQ(wait_exit(node, seconds{60}), 0) << read_file(dir + "/node.log");
+
+  rapidjson::Document record;
+  auto text = read_file(dir + "/record.json");
+  record.Parse(text.c_str());
+  ASSERT_FALSE(record.HasParseError());
+  EXPECT_EQ(record["placed"].GetUint64(), 3u);
+  std::map<std::string, std::string> did_of;
+  for (const auto& c : record["calls"].GetArray()) did_of[c["call_control_id"].GetString()] = c["did"].GetString();
+  ASSERT_EQ(did_of.size(), 3u);
+  EXPECT_EQ(did_of["v3:cs1-1"], "+18445550101");
+  EXPECT_EQ(did_of["v3:cs1-2"], "+19995550000");
+  auto leads = read_leads(dir + "/ringbid-demo.db");
+  ASSERT_EQ(leads.size(), 3u);
+  EXPECT_EQ(leads["v3:cs1-2"].outcome, "unknown_number");
+  EXPECT_NE(leads["v3:cs1-1"].outcome, "unknown_number");
+}
+
+TEST(CarrierLoopback, MalformedScheduleIsRefused) {
+  auto dir = temp_dir("bad-schedule");
+  std::ofstream{dir + "/calls.csv"} << "0,+18445550101\nsoon,+18445550101\n";
+  auto r = run(bin + "ringbid carrier-sim --config " + src + "/examples/demo.json --webhook-url http://127.0.0.1:9/x" +
+               " --schedule " + dir + "/calls.csv");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("calls.csv:2"), std::string::npos) << r.output;
 }
 
 TEST(CarrierLoopback, TelnyxModeRefusesABadPublicKey) {

@@ -149,6 +149,44 @@ http_handler command_route(const std::string& api_key, caf::actor emitter, std::
   };
 }
 
+/// Reads a --schedule file; false (with `error`) when a line is malformed.
+bool read_schedule(const std::string& path, std::vector<sim_carrier_options::scheduled_call>& out,
+                   std::string& error) {
+  std::ifstream in{path};
+  if (!in) {
+    error = "cannot read " + path;
+    return false;
+  }
+  std::string line;
+  double last = 0;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty() || line[0] == '#') continue;
+    auto comma = line.find(',');
+    sim_carrier_options::scheduled_call call;
+    try {
+      size_t used = 0;
+      auto seconds = line.substr(0, comma);
+      call.at_s = std::stod(seconds, &used);
+      if (used != seconds.size()) throw std::invalid_argument("trailing text");
+    } catch (const std::exception&) {
+      error = fmt::format("{}:{}: expected SECONDS[,DID], got \"{}\"", path, number, line);
+      return false;
+    }
+    if (call.at_s < last || call.at_s > 1e7) {
+      error = fmt::format("{}:{}: times must be ascending and non-negative", path, number);
+      return false;
+    }
+    last = call.at_s;
+    if (comma != std::string::npos) call.did = line.substr(comma + 1);
+    out.push_back(std::move(call));
+  }
+  if (out.empty()) {
+    error = path + ": no calls in the schedule";
+    return false;
+  }
+  return true;
+}
+
 struct run_summary {
   double elapsed_s = 0;
   uint64_t bridged = 0;
@@ -270,6 +308,11 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
     return 2;
   }
   std::string error;
+  std::vector<sim_carrier_options::scheduled_call> plan;
+  if (!options.schedule_path.empty() && !read_schedule(options.schedule_path, plan, error)) {
+    spdlog::error("--schedule: {}", error);
+    return 2;
+  }
   auto key = load_or_create_key(options.key_file, error);
   if (!key) {
     spdlog::error("{}", error);
@@ -304,6 +347,7 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
     sim_opts.report = report;
     sim_opts.time_scale = options.time_scale > 0 ? options.time_scale : 1.0;
     sim_opts.call_id_prefix = fmt::format("v3:cs{}-", options.seed);
+    sim_opts.schedule = plan;
     auto sim = spawn_sim_carrier(sys, sim_opts, ctx);
 
     wire_emitter_options wire;
@@ -347,8 +391,8 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
         sim_carrier_status status;
         self->request(sim, std::chrono::seconds{5}, sim_status_request{})
           .receive([&](const sim_carrier_status& s) { status = s; }, [&](caf::error&) {});
-        bool settled = options.calls != 0 && status.placed >= options.calls && status.live == 0 &&
-                       stats->pending == 0;
+        uint64_t to_place = plan.empty() ? options.calls : plan.size();
+        bool settled = to_place != 0 && status.placed >= to_place && status.live == 0 && stats->pending == 0;
         if (!settled) {
           settled_since = {};
           continue;

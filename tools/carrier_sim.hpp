@@ -18,6 +18,10 @@ struct carrier_sim_options {
   std::string api_key;                ///< when set, commands must carry "Authorization: Bearer <key>"
   std::string key_file;               ///< Ed25519 secret key (Base64); created when missing; "" = fresh key
   uint64_t calls = 1000;              ///< 0: until stopped
+  /// A file of calls to place instead of calls at a rate: one per line,
+  /// "SECONDS[,DID]" (seconds after the first call, ascending; any DID when
+  /// left out). Blank lines and lines starting with '#' are skipped.
+  std::string schedule_path;
   double calls_per_second = -1;       ///< < 0: the config's carrier_sim rate
   double time_scale = 1;              ///< divides every simulated delay
   uint64_t seed = 1;

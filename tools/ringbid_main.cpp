@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   carrier->add_option("--api-key", sim.api_key, "require this bearer key on commands");
   carrier->add_option("--key-file", sim.key_file, "Ed25519 secret key file (Base64); created when missing");
   carrier->add_option("--calls", sim.calls, "calls to place (0: until stopped)");
+  carrier->add_option("--schedule", sim.schedule_path, "place the calls of this file instead: SECONDS[,DID] per line");
   carrier->add_option("--rate", sim.calls_per_second, "calls per second (default: the config's carrier_sim rate)")
     ->check(CLI::NonNegativeNumber);
   carrier->add_option("--time-scale", sim.time_scale, "divide every simulated delay by this")
