@@ -133,7 +133,11 @@ caf::behavior telnyx_carrier(carrier_self self, std::shared_ptr<telnyx_link> lin
   self->attach_functor([link = st.link, me = self->address()] { link->detach(me); });
   return {
     [=](carrier_event& ev) {
-      bool final_word = ev.kind == carrier_event_kind::hangup && ev.leg == call_leg::caller;
+      // The end of the call, or of the talk: when the caller hangs up, the
+      // buyer's leg is cleared too, and that hangup must not overtake the
+      // caller's (the call would hang up a caller who is already gone).
+      bool final_word = ev.kind == carrier_event_kind::hangup &&
+                        (ev.leg == call_leg::caller || ev.cause == hangup_cause::normal_clearing);
       if (final_word && self->state.hangup_hold.count() > 0) {
         self->delayed_send(self, self->state.hangup_hold, carrier_event_settled{std::move(ev)});
         return;

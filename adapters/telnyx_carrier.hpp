@@ -56,9 +56,10 @@ private:
 /// supervisor (held back while it is not known yet) and commands to the link.
 ///
 /// Telnyx does not order its webhooks, and a caller's hangup is final: the call
-/// is booked as it stands when the hangup arrives. So the caller leg's hangup
-/// waits `hangup_hold` before it goes on; the events the carrier sent before it
-/// (call.answered, call.bridged) that arrive in that time reach the call first.
+/// is booked as it stands when the hangup arrives. So the caller leg's hangup,
+/// and a buyer leg's normal clearing (the talk's end), wait `hangup_hold`
+/// before they go on; the events the carrier sent before them (call.answered,
+/// call.bridged) that arrive in that time reach the call first.
 caf::actor spawn_telnyx_carrier(caf::local_actor* parent, std::shared_ptr<telnyx_link> link,
                                 std::shared_ptr<const node_context> ctx,
                                 caf::timespan hangup_hold = std::chrono::milliseconds{250});
