@@ -1,5 +1,7 @@
 #include "tools/carrier_sim.hpp"
 
+#include "tools/host_port.hpp"
+
 #include "actors/node_context.hpp"
 #include "adapters/carrier_sim_wire.hpp"
 #include "adapters/http_client.hpp"
@@ -34,20 +36,6 @@ namespace ringbid {
 namespace {
 
 using std::chrono::milliseconds;
-
-bool split_listen(const std::string& text, std::string& host, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  try {
-    auto value = std::stoul(text.substr(colon + 1));
-    if (value > 65535) return false;
-    host = text.substr(0, colon);
-    port = static_cast<uint16_t>(value);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
 
 /// The secret key from `path`, or a new one written there (mode 0600).
 std::optional<ed25519_keypair> load_or_create_key(const std::string& path, std::string& error) {
@@ -299,7 +287,7 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
 
   std::string host;
   uint16_t port = 0;
-  if (!split_listen(options.listen, host, port)) {
+  if (!split_host_port(options.listen, host, port)) {
     spdlog::error("--listen takes HOST:PORT, got \"{}\"", options.listen);
     return 2;
   }

@@ -5,6 +5,7 @@
 #include "adapters/sqlite_lead_store.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
+#include "tools/host_port.hpp"
 #include "tools/node_http.hpp"
 #include "tools/wiring.hpp"
 
@@ -31,20 +32,6 @@ int wait_for_stop(sigset_t& signals, double run_for_s) {
   timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
   int sig = sigtimedwait(&signals, nullptr, &limit);
   return sig < 0 ? 0 : sig;
-}
-
-bool split_host_port(const std::string& text, std::string& host, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  try {
-    auto value = std::stoul(text.substr(colon + 1));
-    if (value > 65535) return false;
-    host = text.substr(0, colon);
-    port = static_cast<uint16_t>(value);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 /// The Telnyx side of the node: the link (sender and actor slot) and the
@@ -110,14 +97,7 @@ int run_node(const engine_config& config, const node_options& options) {
   std::string admin_host;
   uint16_t admin_port = 0;
   if (!options.admin.empty()) {
-    auto colon = options.admin.rfind(':');
-    try {
-      if (colon == std::string::npos || colon == 0) throw std::invalid_argument("no port");
-      auto port = std::stoul(options.admin.substr(colon + 1));
-      if (port > 65535) throw std::out_of_range("port");
-      admin_host = options.admin.substr(0, colon);
-      admin_port = static_cast<uint16_t>(port);
-    } catch (const std::exception&) {
+    if (!split_host_port(options.admin, admin_host, admin_port)) {
       spdlog::error("--admin takes HOST:PORT, got \"{}\"", options.admin);
       return 2;
     }

@@ -5,6 +5,7 @@
 #include "adapters/config_json.hpp"
 #include "tools/caps_command.hpp"
 #include "tools/carrier_sim.hpp"
+#include "tools/host_port.hpp"
 #include "tools/report_output.hpp"
 #include "tools/simulation.hpp"
 
@@ -26,28 +27,13 @@ void draw_progress(uint64_t done, uint64_t total) {
   if (done >= total) std::cerr << '\n';
 }
 
-/// "127.0.0.1:4242" -> host and port; false when malformed.
-bool split_host_port(const std::string& text, std::string& host, uint16_t& port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  host = text.substr(0, colon);
-  try {
-    auto value = std::stoul(text.substr(colon + 1));
-    if (value == 0 || value > 65535) return false;
-    port = static_cast<uint16_t>(value);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
-
 int run_caps(const ringbid::engine_config& config, const std::string& db, const std::string& node, int timeout_ms,
              bool json) {
   ringbid::caps_view view;
   if (!node.empty()) {
     std::string host;
     uint16_t port = 0;
-    if (!split_host_port(node, host, port)) {
+    if (!ringbid::split_host_port(node, host, port, false)) {
       std::cerr << "ringbid caps: --node takes HOST:PORT, got \"" << node << "\"\n";
       return 2;
     }
