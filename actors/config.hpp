@@ -26,6 +26,7 @@ struct buyer_config {
   std::string name;
   bool active = true;
   std::string destination;      ///< where calls go when a bid names none
+  std::string ping_url;         ///< the buyer's RTB endpoint (http:// or https://); "" = none
   int64_t min_bid_micros = 0;   ///< bids below are never accepted
   int32_t daily_cap = 0;        ///< calls per day in the buyer's zone, counted when bridged; 0 = none
   int32_t concurrency_cap = 0;  ///< live calls at once; 0 = no cap

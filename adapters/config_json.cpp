@@ -494,6 +494,7 @@ private:
     field(o, "name", b.name);
     field(o, "active", b.active);
     field(o, "destination", b.destination);
+    field(o, "ping_url", b.ping_url);
     money(o, "min_bid", b.min_bid_micros, pointer);
     field(o, "daily_cap", b.daily_cap);
     field(o, "concurrency_cap", b.concurrency_cap);

@@ -227,6 +227,14 @@ TEST(ConfigJson, EnumsAndPatterns) {
   EXPECT_TRUE(contains(message_at(r, "/dids/0/number"), "E.164"));
 }
 
+TEST(ConfigJson, BuyerPingUrlIsAnHttpUrl) {
+  config_result ok = parse_config(minimal(R"(, "ping_url": "https://rtb.buyer.example/ping?src=ringbid")", ""));
+  ASSERT_TRUE(ok.ok()) << format_config_errors(ok.errors);
+  EXPECT_EQ(ok.config->buyers[0].ping_url, "https://rtb.buyer.example/ping?src=ringbid");
+  config_result bad = parse_config(minimal(R"(, "ping_url": "ftp://rtb.buyer.example/ping")", ""));
+  EXPECT_EQ(pointers(bad), std::vector<std::string>{"/buyers/0/ping_url"}) << format_config_errors(bad.errors);
+}
+
 TEST(ConfigJson, DuplicateIdsPointAtTheSecondOccurrence) {
   config_result r = parse_config(R"({
     "buyers": [{ "id": "b1" }, { "id": "b2" }, { "id": "b1" }],

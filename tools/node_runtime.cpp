@@ -1,5 +1,6 @@
 #include "tools/node_runtime.hpp"
 
+#include "adapters/http_client.hpp"
 #include "adapters/sim_clock.hpp"
 #include "adapters/sqlite_cap_journal.hpp"
 #include "adapters/sqlite_lead_store.hpp"
@@ -13,6 +14,7 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <pthread.h>
@@ -121,8 +123,17 @@ int run_node(const engine_config& config, const node_options& options) {
   {
     caf::actor_system sys{cfg};
     auto shared_config = std::make_shared<const engine_config>(config);
-    auto parts =
-      make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed, journal);
+    std::shared_ptr<http_client> bid_client;
+    if (options.http_bidders) {
+      http_client_options client_options;
+      client_options.max_connections_per_host = 64;
+      bid_client = std::make_shared<http_client>(client_options);
+      auto pinged = std::count_if(config.buyers.begin(), config.buyers.end(),
+                                  [](const buyer_config& b) { return !b.ping_url.empty(); });
+      spdlog::info("{} of {} buyers pinged over HTTP; the others are simulated", pinged, config.buyers.size());
+    }
+    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
+                                 journal, bid_client);
     auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
     if (!restored.error.empty()) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
@@ -196,6 +207,7 @@ int run_node(const engine_config& config, const node_options& options) {
     server.stop(); // no webhook posts into an actor system that is going away
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->wait_for(root);
+    if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
     if (http_parts.link) {
       http_parts.link->stop();
       http_parts.link->attach(caf::actor{}); // no handle outlives the actor system

@@ -1,7 +1,8 @@
 #pragma once
 // `ringbid-node`: the standalone process. Real scheduler, real clock, SQLite
 // file in the data directory; the carrier is simulated in-process or Telnyx
-// (webhooks on the HTTP server, commands to the API); bidders are simulated.
+// (webhooks on the HTTP server, commands to the API); bidders are simulated
+// or pinged over HTTP.
 // SIGINT/SIGTERM drain the live calls, flush the records and exit 0.
 
 #include "actors/config.hpp"
@@ -22,6 +23,7 @@ struct node_options {
   /// "HOST:PORT" of the HTTP server (health, readiness, metrics, webhooks);
   /// empty: none. The bound port is logged ("http on HOST:PORT").
   std::string http;
+  bool http_bidders = false;      ///< ping buyers that have a ping_url over HTTP
   bool telnyx = false;            ///< calls come from Telnyx instead of the simulated carrier
   std::string telnyx_api_url = "https://api.telnyx.com";
   std::string telnyx_api_key;     ///< bearer key for the commands

@@ -28,8 +28,12 @@ int main(int argc, char** argv) {
     ->envname("TELNYX_PUBLIC_KEY");
   app.add_option("--telnyx-api-key", opt.telnyx_api_key, "API key for the commands (better: TELNYX_API_KEY)")
     ->envname("TELNYX_API_KEY");
+  std::string bidders = "sim";
+  app.add_option("--bidders", bidders, "how buyers are pinged: sim (in-process) or http (their ping_url)")
+    ->check(CLI::IsMember({"sim", "http"}));
   CLI11_PARSE(app, argc, argv);
   opt.telnyx = carrier == "telnyx";
+  opt.http_bidders = bidders == "http";
 
   auto loaded = ringbid::load_config_file(config_path);
   if (!loaded.ok()) {

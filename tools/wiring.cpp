@@ -1,6 +1,7 @@
 #include "tools/wiring.hpp"
 
 #include "actors/supervisor.hpp"
+#include "adapters/http_bidder_transport.hpp"
 #include "adapters/sim_bidder_transport.hpp"
 #include "adapters/sqlite_cap_journal.hpp"
 
@@ -10,14 +11,17 @@ namespace ringbid {
 
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
                            std::shared_ptr<lead_store> store, uint64_t seed,
-                           std::shared_ptr<cap_journal> journal) {
+                           std::shared_ptr<cap_journal> journal, std::shared_ptr<http_client> bid_client) {
   node_parts p;
   p.ctx = node_context::make(config, std::move(clock), seed);
   p.dids = did_table::from_config(*config);
   p.ledger = ledger_memory::from_config(*config, std::move(journal));
   p.calls = std::make_shared<call_registry>();
   p.store = std::move(store);
-  for (const auto& b : config->buyers) p.transports[b.id] = make_sim_bidder_transport(b, seed);
+  for (const auto& b : config->buyers) {
+    p.transports[b.id] = bid_client && !b.ping_url.empty() ? make_http_bidder_transport(bid_client, b)
+                                                           : make_sim_bidder_transport(b, seed);
+  }
   return p;
 }
 

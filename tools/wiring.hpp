@@ -28,6 +28,8 @@
 
 namespace ringbid {
 
+class http_client;
+
 /// The node's durable parts: they outlive any actor restart.
 struct node_parts {
   std::shared_ptr<node_context> ctx;
@@ -39,10 +41,13 @@ struct node_parts {
 };
 
 /// Builds the parts for `config`, with simulated bidders seeded by `seed`. The
-/// ledger journals to `journal` when one is given.
+/// ledger journals to `journal` when one is given. With `bid_client`, buyers
+/// that have a ping_url are pinged over HTTP through it (the others stay
+/// simulated); the caller stops the client before the actor system goes.
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
                            std::shared_ptr<lead_store> store, uint64_t seed,
-                           std::shared_ptr<cap_journal> journal = nullptr);
+                           std::shared_ptr<cap_journal> journal = nullptr,
+                           std::shared_ptr<http_client> bid_client = nullptr);
 
 struct ledger_restore {
   uint64_t entries = 0;   ///< journal rows replayed

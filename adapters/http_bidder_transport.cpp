@@ -1,0 +1,55 @@
+#include "adapters/http_bidder_transport.hpp"
+
+#include "adapters/bid_wire.hpp"
+#include "adapters/http_client.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace ringbid {
+
+namespace {
+
+class http_bidder_transport final : public bidder_transport {
+public:
+  http_bidder_transport(std::shared_ptr<http_client> client, std::string url)
+    : client_(std::move(client)), url_(std::move(url)) {}
+
+  void ping(const ping_request& request, completion done) override {
+    http_client_request req;
+    req.url = url_;
+    req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+    req.body = encode_ping(request);
+    // The buyer's own deadline: an answer after it could not win anyway.
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.time_left);
+    req.timeout = std::max(left, std::chrono::milliseconds{1});
+    req.max_response_bytes = max_bid_response_bytes;
+    client_->send(std::move(req), [ping = request, done = std::move(done)](http_client_response r) {
+      if (!r.ok()) {
+        bid_response failed;
+        failed.ping_id = ping.ping_id;
+        failed.round = ping.round;
+        failed.buyer_id = ping.buyer_id;
+        failed.kind = bid_kind::error;
+        failed.reason = std::string{to_string(r.error)};
+        if (!r.error_detail.empty()) failed.reason += ": " + r.error_detail;
+        done(std::move(failed), caf::timespan{0});
+        return;
+      }
+      done(parse_bid_response(ping, r.status, r.body), caf::timespan{0});
+    });
+  }
+
+private:
+  std::shared_ptr<http_client> client_;
+  std::string url_;
+};
+
+} // namespace
+
+std::shared_ptr<bidder_transport> make_http_bidder_transport(std::shared_ptr<http_client> client,
+                                                             const buyer_config& buyer) {
+  return std::make_shared<http_bidder_transport>(std::move(client), buyer.ping_url);
+}
+
+} // namespace ringbid
