@@ -13,7 +13,10 @@
 #include <rapidjson/document.h>
 #include <sqlite3.h>
 
+#include <arpa/inet.h>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fstream>
 #include <future>
 #include <map>

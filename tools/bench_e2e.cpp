@@ -2,6 +2,7 @@
 
 #include "adapters/http_client.hpp"
 #include "adapters/http_server.hpp"
+#include "tools/child_process.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -60,40 +61,11 @@ std::string bench_config_json(const std::string& data_dir) {
     ids, buyers, dids, data_dir);
 }
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  if (!std::freopen(log.c_str(), "w", stdout)) std::_Exit(126);
-  ::dup2(::fileno(stdout), STDERR_FILENO);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execv(argv[0], argv.data());
-  std::_Exit(127);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in{path};
-  return std::string{std::istreambuf_iterator<char>{in}, {}};
-}
-
 /// The rest of the first line of `path` after `prefix`, waiting up to `limit` for it.
 std::string wait_for_line(const std::string& path, const std::string& prefix, milliseconds limit) {
   auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
-    auto text = slurp(path);
+    auto text = read_file(path);
     if (auto at = text.find(prefix); at != std::string::npos) {
       auto end = text.find('\n', at);
       if (end != std::string::npos) return text.substr(at + prefix.size(), end - at - prefix.size());
@@ -101,20 +73,6 @@ std::string wait_for_line(const std::string& path, const std::string& prefix, mi
     std::this_thread::sleep_for(milliseconds{20});
   }
   return {};
-}
-
-int wait_exit(pid_t pid, milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(milliseconds{20});
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 std::string http_get(const std::string& url) {
@@ -212,7 +170,7 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
   auto origin = fmt::format("http://127.0.0.1:{}", node_port);
   auto sim_log = (dir / "carrier.log").string();
   auto record = (dir / "carrier.json").string();
-  pid_t sim = spawn({(tools / "ringbid").string(), "carrier-sim", "--config", config, "--webhook-url",
+  pid_t sim = spawn_logged({(tools / "ringbid").string(), "carrier-sim", "--config", config, "--webhook-url",
                      origin + "/webhooks/telnyx", "--listen", "127.0.0.1:0", "--calls", std::to_string(options.calls),
                      "--rate", fmt::format("{}", options.calls_per_second), "--time-scale", "1000", "--record", record,
                      "--wait-ready", "30", "--max-run", "300"},
@@ -220,7 +178,7 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
   auto key = wait_for_line(sim_log, "carrier-sim public key: ", seconds{20});
   auto api = wait_for_line(sim_log, "carrier-sim api: ", seconds{20});
   auto node_log = (dir / "node.log").string();
-  pid_t node = spawn({(tools / "ringbid-node").string(), "--config", config, "--http",
+  pid_t node = spawn_logged({(tools / "ringbid-node").string(), "--config", config, "--http",
                       fmt::format("127.0.0.1:{}", node_port), "--carrier", "telnyx", "--telnyx-api-url", api,
                       "--telnyx-public-key", key},
                      node_log);
@@ -231,7 +189,7 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
 
   std::vector<result_row> rows;
   rapidjson::Document rec;
-  auto text = slurp(record);
+  auto text = read_file(record);
   rec.Parse(text.c_str());
   if (sim_exit != 0 || rec.HasParseError() || !rec.IsObject()) {
     std::fprintf(stderr, "e2e: the carrier simulator failed (exit %d); see %s and %s\n", sim_exit, sim_log.c_str(),

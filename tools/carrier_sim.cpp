@@ -207,14 +207,24 @@ void write_record(std::ostream& out, const sim_carrier_report& rep, const wire_e
     w.Key(key);
     w.Uint64(v);
   };
+  auto number = [&](const char* key, double v) {
+    w.Key(key);
+    w.Double(v);
+  };
+  auto text = [&](const char* key, const std::string& v) {
+    w.Key(key);
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  auto flag = [&](const char* key, bool v) {
+    w.Key(key);
+    w.Bool(v);
+  };
   u64("placed", rep.placed);
   u64("ended", rep.ended);
   u64("answered", sum.answered);
   u64("bridged", sum.bridged);
-  w.Key("elapsed_s");
-  w.Double(sum.elapsed_s);
-  w.Key("setups_per_s");
-  w.Double(sum.setups_per_s);
+  number("elapsed_s", sum.elapsed_s);
+  number("setups_per_s", sum.setups_per_s);
   u64("commands", rep.commands);
   u64("duplicate_commands", rep.duplicate_commands);
   u64("commands_for_ended_calls", rep.commands_for_ended_calls);
@@ -229,14 +239,10 @@ void write_record(std::ostream& out, const sim_carrier_report& rep, const wire_e
   u64("retries", wire.retries);
   u64("rejected", wire.rejected);
   u64("failed", wire.failed);
-  w.Key("response_p50_us");
-  w.Double(wire.response.quantile_us(0.5));
-  w.Key("response_p99_us");
-  w.Double(wire.response.quantile_us(0.99));
-  w.Key("lag_p50_us");
-  w.Double(wire.lag.quantile_us(0.5));
-  w.Key("lag_p99_us");
-  w.Double(wire.lag.quantile_us(0.99));
+  number("response_p50_us", wire.response.quantile_us(0.5));
+  number("response_p99_us", wire.response.quantile_us(0.99));
+  number("lag_p50_us", wire.lag.quantile_us(0.5));
+  number("lag_p99_us", wire.lag.quantile_us(0.99));
   u64("connections_opened", client.connections_opened);
   u64("connections_reused", client.reused);
   w.EndObject();
@@ -245,26 +251,17 @@ void write_record(std::ostream& out, const sim_carrier_report& rep, const wire_e
     w.StartArray();
     for (const auto& [id, c] : rep.calls) {
       w.StartObject();
-      w.Key("call_control_id");
-      w.String(id.c_str());
-      w.Key("caller");
-      w.String(c.caller.c_str());
-      w.Key("did");
-      w.String(c.did.c_str());
-      w.Key("answered");
-      w.Bool(c.answered);
-      w.Key("bridged");
-      w.Bool(c.bridged);
-      w.Key("bridged_to");
-      w.String(c.bridged_to.c_str());
+      text("call_control_id", id);
+      text("caller", c.caller);
+      text("did", c.did);
+      flag("answered", c.answered);
+      flag("bridged", c.bridged);
+      text("bridged_to", c.bridged_to);
       w.Key("talk_ms");
       w.Int64(c.talk_ms);
-      w.Key("ended");
-      w.Bool(c.ended);
-      w.Key("ended_by");
-      w.String(c.ended_by.c_str());
-      w.Key("commands");
-      w.Uint(c.commands);
+      flag("ended", c.ended);
+      text("ended_by", c.ended_by);
+      u64("commands", c.commands);
       w.EndObject();
     }
     w.EndArray();
