@@ -139,6 +139,9 @@ int run_node(const engine_config& config, const node_options& options) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
       return 1;
     }
+    // The expiries are journaled like any change; make them durable before the
+    // node says it is up, so the journal and the node agree from then on.
+    journal->flush();
     spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
                  restored.entries, restored.orphaned);
     carrier_choice carrier;
