@@ -1,11 +1,13 @@
 #include "actors/call_actor.hpp"
 
-#include "actors/auction_rules.hpp"
+#include "actors/area_codes.hpp"
+#include "actors/auction_round.hpp"
 #include "protocol/bidding.hpp"
 #include "protocol/call_internal.hpp"
 #include "protocol/directory.hpp"
 #include "protocol/ledger.hpp"
 #include "protocol/lead.hpp"
+#include "protocol/money.hpp"
 #include "protocol/node.hpp"
 
 #include <caf/all.hpp>
@@ -17,16 +19,18 @@ namespace ringbid {
 
 namespace {
 
-/// The auction round in flight: reservations held and answers collected.
+/// The auction round in flight: the round's book, and where the call is with it.
 struct open_round {
-  uint32_t id = 0;
-  timestamp_us opened_at = 0;
+  explicit open_round(uint32_t id, timestamp_us now, const campaign_roster& roster) : book(id, now, roster) {}
+  auction_round book;
   bool reserving = true; ///< waiting for the ledger
   bool abandoned = false;
-  std::vector<reservation_grant> grants;
-  std::vector<collected_bid> bids;
-  std::vector<std::string> pending; ///< buyers pinged that have not answered
-  size_t denied = 0;
+};
+
+/// A closed round, kept to explain answers that come after its deadline.
+struct closed_round {
+  uint32_t id = 0;
+  timestamp_us opened_at = 0;
 };
 
 struct call_actor_state {
@@ -39,6 +43,7 @@ struct call_actor_state {
   caf::actor recorder;
   caf::actor directory;
   std::unique_ptr<open_round> round;
+  closed_round last_closed;
   uuid7_generator ids{1};
   static inline const char* name = "call";
 };
@@ -115,84 +120,134 @@ void ledger_commit(call_self self, const commit_request& req) {
 }
 
 void release_round(call_self self, open_round& round) {
-  for (auto& g : round.grants) ledger_end(self, g.token, false);
-  round.grants.clear();
+  for (auto token : round.book.tokens()) ledger_end(self, token, false);
 }
 
-/// Hands the ranked offers to the machine. Offers of budgeted buyers first
-/// hold their bid against the budgets; those that do not fit lose here.
-void deliver_offers(call_self self, round_closed closed, std::vector<int64_t> headroom) {
+/// Hands the ranked offers to the machine, with the round's explanation.
+/// Offers of budgeted buyers first hold their price against the budgets;
+/// those that do not fit lose here.
+void deliver_offers(call_self self, std::shared_ptr<open_round> round, auction_round::outcome result) {
   hold_request holds;
   holds.call = self->state.call.id;
-  size_t over_budget = 0;
-  for (size_t i = 0; i < closed.offers.size(); ++i) {
-    auto& o = closed.offers[i];
-    if (headroom[i] < 0) continue;
-    if (o.amount_micros > headroom[i]) {
+  std::vector<std::string> refused;
+  for (size_t i = 0; i < result.offers.size(); ++i) {
+    auto& o = result.offers[i];
+    auto headroom = result.headroom[i];
+    if (headroom < 0) continue;
+    if (o.amount_micros > headroom) {
+      round->book.refuse(o.buyer_id, "over budget: " + format_money(o.amount_micros) + " > " +
+                                       format_money(headroom) + " left");
       ledger_end(self, o.token, false);
       o.token = 0;
-      ++over_budget;
       continue;
     }
     holds.holds.push_back(amount_hold{o.token, o.amount_micros});
   }
-  if (over_budget > 0) closed.summary += ", " + std::to_string(over_budget) + " over budget";
-  std::erase_if(closed.offers, [](const offer& o) { return o.token == 0; });
-  if (holds.holds.empty()) {
+  std::erase_if(result.offers, [](const offer& o) { return o.token == 0; });
+  auto finish = [=](std::vector<offer> offers, std::string summary) {
+    round_closed closed;
+    closed.round = round->book.id();
+    closed.latency_us = now_of(self) - round->book.opened_at();
+    closed.summary = std::move(summary);
+    closed.record = round->book.record(offers);
+    closed.offers = std::move(offers);
     feed(self, closed);
+  };
+  if (holds.holds.empty()) {
+    finish(std::move(result.offers), std::move(result.summary));
     return;
   }
   auto held_or_free = [=](const std::vector<uint64_t>& held) {
-    auto result = closed;
-    size_t refused = 0;
-    std::erase_if(result.offers, [&](const offer& o) {
+    auto offers = result.offers;
+    size_t lost = 0;
+    std::erase_if(offers, [&](const offer& o) {
       bool needed_hold = std::any_of(holds.holds.begin(), holds.holds.end(),
                                      [&](const amount_hold& h) { return h.token == o.token; });
       if (!needed_hold || std::find(held.begin(), held.end(), o.token) != held.end()) return false;
+      round->book.refuse(o.buyer_id, "refused by a revenue budget");
       ledger_end(self, o.token, false);
-      ++refused;
+      ++lost;
       return true;
     });
-    if (refused > 0) result.summary += ", " + std::to_string(refused) + " refused by a budget";
-    feed(self, result);
+    auto summary = result.summary;
+    if (lost > 0) summary += ", " + std::to_string(lost) + " refused by a budget";
+    finish(std::move(offers), std::move(summary));
   };
   ask_peer(
     self, peer_kind::ledger, holds, [=](const hold_reply& reply) { held_or_free(reply.held); },
     [=] { held_or_free({}); });
 }
 
+routing_rules rules_for(call_self self, const campaign_config& campaign, uint32_t round) {
+  auto& st = self->state;
+  routing_rules rules;
+  rules.strategy = campaign.strategy;
+  rules.clearing = campaign.clearing;
+  rules.floor_micros = campaign.floor_micros;
+  rules.increment_micros = campaign.price_increment_micros;
+  rules.roster_size = st.roster ? static_cast<uint32_t>(st.roster->buyers.size()) : 0;
+  if (campaign.strategy == routing_strategy::round_robin) rules.rotation = st.ctx->turns->take(campaign.id);
+  // One draw per call and round, reproducible from the node's seed.
+  rules.random_seed = st.call.id.hi ^ (st.call.id.lo * 31) ^ st.ctx->seed ^ (uint64_t{round} << 48);
+  return rules;
+}
+
 void close_round(call_self self) {
   auto& st = self->state;
   if (!st.round || st.round->reserving) return;
-  auto round = std::move(st.round);
+  std::shared_ptr<open_round> round{std::move(st.round)};
+  st.last_closed = closed_round{round->book.id(), round->book.opened_at()};
+  const auto* campaign = st.roster ? st.roster->campaign : nullptr;
+  auto rules = campaign ? rules_for(self, *campaign, round->book.id()) : routing_rules{};
+  auto result = round->book.close(rules, now_of(self));
+  for (auto token : result.releases) ledger_end(self, token, false);
+  deliver_offers(self, std::move(round), std::move(result));
+}
+
+/// What the buyers may know of the call, and what their rules test.
+call_facts facts_of(call_self self) {
+  auto& st = self->state;
+  call_facts facts;
+  if (st.roster && st.roster->campaign) facts.vertical = st.roster->campaign->vertical;
+  facts.area_code = area_code_of(st.call.caller);
+  facts.caller_state = std::string(region_of_area_code(facts.area_code));
+  facts.ivr = st.call.ivr;
+  for (const auto& a : st.call.ivr)
+    if (a.key == "zip") facts.zip = a.value;
+  facts.tags = st.call.tags;
+  return facts;
+}
+
+caf::timespan round_deadline_of(call_self self) {
+  const auto* camp = self->state.roster ? self->state.roster->campaign : nullptr;
+  return std::chrono::milliseconds{camp ? camp->auction_deadline_ms : 500};
+}
+
+/// `time_left`: until the round's deadline, less the network allowance.
+void send_pings(call_self self, open_round& round, const std::vector<round_ping>& pings, caf::timespan time_left) {
+  auto& st = self->state;
+  auto facts = facts_of(self);
   auto now = now_of(self);
-  // Buyers that never answered lose their reservation now.
-  for (const auto& buyer : round->pending) {
-    auto g = std::find_if(round->grants.begin(), round->grants.end(),
-                          [&](const reservation_grant& x) { return x.buyer_id == buyer; });
-    if (g != round->grants.end()) ledger_end(self, g->token, false);
+  for (const auto& p : pings) {
+    ping_request ping;
+    ping.ping_id = st.ids.next(now / us_per_ms);
+    ping.call = st.call.id;
+    ping.round = round.book.id();
+    ping.buyer_id = p.buyer_id;
+    ping.campaign_id = st.call.campaign_id;
+    ping.vertical = facts.vertical;
+    ping.caller_state = facts.caller_state;
+    ping.area_code = facts.area_code;
+    ping.zip = facts.zip;
+    ping.tags = facts.tags;
+    ping.ivr = facts.ivr;
+    if (st.ctx->hasher && !st.call.caller.empty()) ping.caller_hash = st.ctx->hasher->hash(st.call.caller, p.buyer_id);
+    ping.conversion_rate = st.ctx->conversions->rate(st.call.campaign_id, p.buyer_id);
+    ping.time_left = time_left;
+    round.book.pinged(p.buyer_id, now);
+    self->send(st.peers->bidders.at(p.buyer_id), std::move(ping));
   }
-  auto pinged = round->grants.size();
-  auto answered = round->bids.size();
-  auto floor = st.roster ? st.roster->campaign->floor_micros : 0;
-  auto ranked = rank_bids(std::move(round->bids), floor, now);
-  for (auto& r : ranked.rejected) ledger_end(self, r.token, false);
-  round_closed closed;
-  closed.round = round->id;
-  closed.latency_us = now - round->opened_at;
-  closed.summary = std::to_string(pinged) + " pinged, " + std::to_string(answered) + " answered, " +
-                   std::to_string(ranked.offers.size()) + " valid, " + std::to_string(round->denied) +
-                   " capped";
-  std::vector<int64_t> headroom;
-  for (auto& o : ranked.offers) {
-    const auto* buyer = st.roster ? st.roster->find(o.buyer_id) : nullptr;
-    o.conversion_buffer_s = buyer ? buyer->conversion_buffer_s : 0;
-    auto g = std::find_if(round->grants.begin(), round->grants.end(),
-                          [&](const reservation_grant& x) { return x.token == o.token; });
-    headroom.push_back(g != round->grants.end() ? g->budget_headroom_micros : -1);
-  }
-  closed.offers = std::move(ranked.offers);
-  deliver_offers(self, std::move(closed), std::move(headroom));
+  st.ctx->counters->pings_sent += pings.size();
 }
 
 void start_round(call_self self) {
@@ -201,61 +256,51 @@ void start_round(call_self self) {
     st.round->abandoned = true;
     release_round(self, *st.round);
   }
-  st.round = std::make_unique<open_round>();
+  static const campaign_roster no_roster;
+  st.round = std::make_unique<open_round>(st.call.round, now_of(self), st.roster ? *st.roster : no_roster);
   st.ctx->counters->auctions++;
   auto* round = st.round.get();
-  round->id = st.call.round;
-  round->opened_at = now_of(self);
   reserve_request req;
   req.call = st.call.id;
   req.campaign_id = st.call.campaign_id;
   req.source_id = st.call.source_id;
-  if (st.roster) {
-    for (const auto* buyer : st.roster->buyers)
-      if (st.peers->bidders.count(buyer->id)) req.buyer_ids.push_back(buyer->id);
-  }
-  auto round_id = round->id;
+  auto has_bidder = [&](const std::string& buyer_id) { return st.peers->bidders.count(buyer_id) > 0; };
+  req.buyer_ids = round->book.select(facts_of(self), now_of(self), st.ctx->breakers.get(), has_bidder);
+  auto round_id = round->book.id();
   auto on_reserved = [=](reserve_reply& reply) {
     auto& s = self->state;
-    if (!s.round || s.round->id != round_id || s.round->abandoned) {
+    if (!s.round || s.round->book.id() != round_id || s.round->abandoned) {
       for (auto& g : reply.granted) ledger_end(self, g.token, false);
       return;
     }
     auto& r = *s.round;
     r.reserving = false;
-    r.denied = reply.denied.size();
-    r.grants = std::move(reply.granted);
-    if (r.grants.empty()) {
-      close_round(self);
+    auto now = now_of(self);
+    auto pings = r.book.reserved(reply, now);
+    // The deadline runs from the round's start, so a slow ledger shortens
+    // the buyers' time rather than the caller's patience.
+    auto elapsed = std::chrono::microseconds{now - r.book.opened_at()};
+    auto left = round_deadline_of(self) - elapsed;
+    auto allowance = std::chrono::milliseconds{s.ctx->config->timing.network_allowance_ms};
+    if (pings.empty() || left <= allowance) {
+      close_round(self); // nobody to wait for (capped, skipped, fixed payouts only) or no time left
       return;
     }
-    const auto* camp = s.roster ? s.roster->campaign : nullptr;
-    auto deadline = std::chrono::milliseconds{camp ? camp->auction_deadline_ms : 500};
-    auto allowance = std::chrono::milliseconds{s.ctx->config->timing.network_allowance_ms};
-    for (const auto& g : r.grants) {
-      ping_request ping;
-      ping.ping_id = s.ids.next(now_of(self) / us_per_ms);
-      ping.call = s.call.id;
-      ping.round = r.id;
-      ping.buyer_id = g.buyer_id;
-      ping.campaign_id = s.call.campaign_id;
-      ping.vertical = camp ? camp->vertical : std::string{};
-      if (s.call.caller.size() >= 5 && s.call.caller.rfind("+1", 0) == 0)
-        ping.area_code = s.call.caller.substr(2, 3);
-      ping.time_left = deadline > allowance ? deadline - allowance : caf::timespan{0};
-      r.pending.push_back(g.buyer_id);
-      self->send(s.peers->bidders.at(g.buyer_id), std::move(ping));
-    }
-    s.ctx->counters->pings_sent += r.grants.size();
-    self->delayed_send(self, deadline, round_deadline{r.id});
-    feed(self, round_pinged{r.id});
+    send_pings(self, r, pings, left - allowance);
+    feed(self, round_pinged{round_id});
   };
   auto no_ledger = [=] {
     auto& s = self->state;
-    if (!s.round || s.round->id != round_id) return;
+    if (!s.round || s.round->book.id() != round_id) return;
     s.round->reserving = false;
     close_round(self); // no capacity known: the round closes empty
   };
+  if (req.buyer_ids.empty()) { // nobody eligible: no need to ask the ledger
+    round->reserving = false;
+    close_round(self);
+    return;
+  }
+  self->delayed_send(self, round_deadline_of(self), round_deadline{round_id});
   ask_peer(self, peer_kind::ledger, std::move(req), on_reserved, no_ledger);
 }
 
@@ -284,9 +329,15 @@ void adopt_reservation(call_self self, adopt_kind mode) {
 void book_lead(call_self self) {
   auto& st = self->state;
   auto lead = make_lead(st.call, *st.settings);
+  bool bridged = lead.outcome == disposition::bridged && !lead.buyer_id.empty();
+  bool converted = lead.talk_ms >= int64_t{st.call.current.conversion_buffer_s} * 1000;
+  auto campaign_id = lead.campaign_id;
+  auto buyer_id = lead.buyer_id;
   auto done = [=](const lead_accepted&) {
     auto& s = self->state;
     s.ctx->counters->leads_accepted++;
+    // Once per call: a restarted actor books again only if this never ran.
+    if (bridged) s.ctx->conversions->record(campaign_id, buyer_id, converted);
     self->send(s.peers->calls, call_finished{s.call.id, s.call.carrier_call_id, s.call.outcome});
     self->quit();
   };
@@ -331,6 +382,10 @@ void route(call_self self) {
         s.call.source_id = r.source_id;
         s.settings = s.ctx->settings_for(r.campaign_id, r.source_id);
         s.roster = s.ctx->roster_for(r.campaign_id);
+        s.call.tags = r.tags;
+        if (const auto* source = s.ctx->config->find_source(r.source_id))
+          for (const auto& tag : source->tags)
+            if (std::find(s.call.tags.begin(), s.call.tags.end(), tag) == s.call.tags.end()) s.call.tags.push_back(tag);
       }
       feed(self, call_routed{r.found});
     },
@@ -362,28 +417,21 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
     [=](const call_timer& t) { feed(self, timer_fired{t.kind, t.generation}); },
     [=](const bid_response& bid) {
       auto& s = self->state;
-      if (!s.round || s.round->reserving || bid.round != s.round->id) return; // late or stale
-      auto& r = *s.round;
-      auto p = std::find(r.pending.begin(), r.pending.end(), bid.buyer_id);
-      if (p == r.pending.end()) return; // duplicate answer
-      r.pending.erase(p);
-      s.ctx->counters->bids_received++;
-      auto g = std::find_if(r.grants.begin(), r.grants.end(),
-                            [&](const reservation_grant& x) { return x.buyer_id == bid.buyer_id; });
-      collected_bid c;
-      c.response = bid;
-      c.token = g != r.grants.end() ? g->token : 0;
-      c.received_at = now_of(self);
-      if (const auto* buyer = s.roster ? s.roster->find(bid.buyer_id) : nullptr) {
-        c.buyer_min_bid_micros = buyer->min_bid_micros;
-        c.buyer_destination = buyer->destination;
+      if (s.round && !s.round->reserving && bid.round == s.round->book.id()) {
+        if (!s.round->book.answer(bid, now_of(self))) return; // a duplicate, or not pinged
+        s.ctx->counters->bids_received++;
+        if (!s.round->book.waiting()) close_round(self);
+        return;
       }
-      r.bids.push_back(std::move(c));
-      if (r.pending.empty()) close_round(self);
+      // After its round closed: the answer was late. It can no longer win;
+      // the round's explanation says when it came.
+      if (bid.round == s.last_closed.id && s.last_closed.opened_at != 0)
+        feed(self, late_answer{bid.round, bid.buyer_id, now_of(self) - s.last_closed.opened_at,
+                               bid.kind == bid_kind::bid ? bid.amount_micros : 0});
     },
     [=](const round_deadline& d) {
       auto& s = self->state;
-      if (s.round && s.round->id == d.round) close_round(self);
+      if (s.round && s.round->book.id() == d.round) close_round(self);
     },
     [=](end_call) { feed(self, shutdown_requested{}); },
   };

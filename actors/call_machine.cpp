@@ -161,6 +161,11 @@ struct machine {
   }
 
   void on_round_closed(const round_closed& in) {
+    // Every round that closed is explained in the lead, even one the call no
+    // longer wanted; a round is recorded once (a restart may close it again).
+    bool known = std::any_of(c.auctions.begin(), c.auctions.end(),
+                             [&](const auction_record& r) { return r.round == in.round; });
+    if (!known && in.record.opened_at != 0) c.auctions.push_back(in.record);
     bool wanted = c.round_running && in.round == c.round && !c.caller_gone &&
                   (c.state == call_state::greeting || c.state == call_state::hold ||
                    c.state == call_state::auction) &&
@@ -175,6 +180,19 @@ struct machine {
     note("round " + std::to_string(in.round) + " closed: " + in.summary);
     c.offers = in.offers;
     if (c.greeting_done) try_next_offer();
+  }
+
+  void on_late_answer(const late_answer& in) {
+    for (auto& record : c.auctions) {
+      if (record.round != in.round) continue;
+      for (auto& e : record.entries) {
+        if (e.buyer_id != in.buyer_id || e.verdict != bidder_verdict::no_answer) continue;
+        e.reason = "late: answered after " + std::to_string(in.after_us / us_per_ms) + " ms, past the " +
+                   std::to_string(record.deadline_ms) + " ms deadline";
+        e.bid_micros = in.bid_micros;
+        e.latency_us = in.after_us;
+      }
+    }
   }
 
   void try_next_offer() {
@@ -632,6 +650,7 @@ call_effects step(call_snapshot& call, const call_input& input, timestamp_us now
       else if constexpr (std::is_same_v<input_type, carrier_event>) m.on_event(in);
       else if constexpr (std::is_same_v<input_type, round_pinged>) m.on_round_pinged(in);
       else if constexpr (std::is_same_v<input_type, round_closed>) m.on_round_closed(in);
+      else if constexpr (std::is_same_v<input_type, late_answer>) m.on_late_answer(in);
       else if constexpr (std::is_same_v<input_type, timer_fired>) m.on_timer(in);
       else if constexpr (std::is_same_v<input_type, shutdown_requested>) m.on_shutdown();
       else if constexpr (std::is_same_v<input_type, call_resumed>) m.on_resumed();
@@ -666,7 +685,7 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
                                  : std::max<int64_t>(0, (end - c.bridged_at) / us_per_ms);
     lead.buyer_id = c.current.buyer_id;
     lead.destination = c.current.destination;
-    lead.bid_micros = c.current.amount_micros;
+    lead.bid_micros = c.current.bid_micros != 0 ? c.current.bid_micros : c.current.amount_micros;
     lead.revenue_micros = c.current.amount_micros;
     // Integer arithmetic: the publisher's share is rounded down, never up.
     lead.payout_micros = lead.revenue_micros * settings.revenue_share_bp / 10'000;
@@ -678,6 +697,7 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
   lead.source = c.source;
   lead.recording_url = c.recording_url;
   lead.journal = c.journal;
+  lead.auctions = c.auctions;
   return lead;
 }
 

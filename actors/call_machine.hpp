@@ -62,6 +62,16 @@ struct round_closed {
   std::vector<offer> offers;
   int64_t latency_us = 0;
   std::string summary; ///< for the journal: "3 pinged, 2 bids, 1 valid"
+  auction_record record; ///< the round's explanation, kept with the lead
+};
+
+/// A buyer answered after its round had closed: it cannot win any more; its
+/// lateness goes into the round's explanation.
+struct late_answer {
+  uint32_t round = 0;
+  std::string buyer_id;
+  int64_t after_us = 0;    ///< since the round opened
+  int64_t bid_micros = 0;  ///< 0 for a no-bid or an error
 };
 
 struct timer_fired {
@@ -87,8 +97,8 @@ struct reservation_adopted {
   adopt_kind mode = adopt_kind::pending; ///< as call_effects::adopt asked
 };
 
-using call_input = std::variant<call_routed, carrier_event, round_pinged, round_closed, timer_fired,
-                                shutdown_requested, call_resumed, reservation_adopted>;
+using call_input = std::variant<call_routed, carrier_event, round_pinged, round_closed, late_answer,
+                                timer_fired, shutdown_requested, call_resumed, reservation_adopted>;
 
 // -- effects ------------------------------------------------------------------
 

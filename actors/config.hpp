@@ -21,6 +21,68 @@ struct buyer_simulation {
   double answer_rate = 0.9; ///< share of transfers the buyer's agents pick up
 };
 
+/// Opening hours on some weekdays, in minutes from local midnight. A window
+/// whose close is not after its open runs overnight into the next day.
+struct hours_window {
+  std::vector<int32_t> days; ///< 0 = Sunday ... 6 = Saturday
+  int32_t open_minute = 0;
+  int32_t close_minute = 1440;
+};
+
+/// A date (in the owner's zone) that replaces the weekly hours: closed all day,
+/// or open only in [open_minute, close_minute).
+struct date_exception {
+  std::string date; ///< YYYY-MM-DD
+  bool closed = true;
+  int32_t open_minute = 0;
+  int32_t close_minute = 0;
+  std::string note; ///< e.g. "Christmas"; shown in skip reasons
+};
+
+/// When a buyer takes calls. No weekly windows = every hour of every day.
+struct business_hours {
+  std::vector<hours_window> weekly;
+  std::vector<date_exception> exceptions;
+};
+
+enum class rule_operator : uint8_t {
+  equals,     ///< the field equals values[0]
+  not_equals, ///< the field is known and differs from values[0]
+  in,         ///< the field equals one of values
+  not_in,     ///< the field is known and equals none of values
+  regex,      ///< the whole field matches values[0] (ECMAScript)
+  range,      ///< the field is a number in [min, max]
+};
+
+/// One condition on the call. Fields: caller_state, area_code, zip,
+/// time_of_day (HHMM in the buyer's zone, a number), day_of_week (mon..sun),
+/// tag (true when any of the call's tags satisfies the condition), and
+/// ivr.<key> (the caller's answer to that IVR question). An unknown field
+/// value fails every operator.
+struct targeting_rule {
+  std::string field;
+  rule_operator op = rule_operator::equals;
+  std::vector<std::string> values;
+  double min = 0;
+  double max = 0;
+};
+
+/// Which calls a buyer wants. Empty lists accept everything; all rules must hold.
+struct targeting {
+  std::vector<std::string> states;          ///< two-letter codes
+  std::vector<std::string> excluded_states;
+  std::vector<std::string> area_codes;
+  std::vector<std::string> excluded_area_codes;
+  std::vector<std::string> verticals;
+  std::vector<targeting_rule> rules;
+};
+
+/// Buyers that keep failing are not pinged for a while.
+struct breaker_config {
+  int32_t failure_threshold = 5; ///< consecutive errors or timeouts that open the breaker; 0 = never
+  int32_t open_ms = 30'000;      ///< then one probe ping is allowed through
+};
+
 struct buyer_config {
   std::string id;
   std::string name;
@@ -32,6 +94,14 @@ struct buyer_config {
   int32_t concurrency_cap = 0;  ///< live calls at once; 0 = no cap
   std::string time_zone = "UTC"; ///< IANA name: the buyer's caps' calendar windows
   int32_t conversion_buffer_s = 0; ///< talk time that makes a call convert; 0 = on connect
+  /// A buyer without an RTB endpoint buys at this fixed price: it competes
+  /// with it as its bid, without a ping. 0 = not a fixed-payout buyer.
+  int64_t fixed_payout_micros = 0;
+  int32_t priority = 1; ///< 1 = first tier (waterfall order, weighted tiers)
+  int32_t weight = 1;   ///< share within its priority tier (weighted routing)
+  business_hours hours;
+  targeting target;
+  breaker_config breaker;
   buyer_simulation sim;
 };
 
@@ -40,11 +110,30 @@ struct source_config {
   std::string name;
   int32_t revenue_share_bp = 0; ///< payout = revenue * bp / 10000, rounded down
   std::string time_zone = "UTC";
+  std::vector<std::string> tags; ///< added to the tags of every call from this source
+};
+
+/// How a campaign picks among the buyers that want the call.
+enum class routing_strategy : uint8_t {
+  auction,     ///< highest valid bid first
+  weighted,    ///< random by weight within the best priority tier, then the next tier
+  round_robin, ///< in turn, over the campaign's buyer list
+  waterfall,   ///< priority order (then the higher bid)
+};
+
+/// What the winner of an auction pays.
+enum class clearing_rule : uint8_t {
+  first_price,  ///< its own bid
+  second_price, ///< the runner-up's bid or the floor, plus the increment, at most its own bid
 };
 
 struct campaign_config {
   std::string id;
   std::string name;
+  bool active = true;
+  routing_strategy strategy = routing_strategy::auction;
+  clearing_rule clearing = clearing_rule::first_price;
+  int64_t price_increment_micros = 10'000; ///< second price: added to the runner-up's bid
   std::string vertical;
   std::vector<std::string> buyer_ids;
   int64_t floor_micros = 0;
@@ -87,6 +176,7 @@ struct did_config {
   std::string number;
   std::string campaign_id;
   std::string source_id;
+  std::vector<std::string> tags; ///< sent in pings, tested by `tag` rules
 };
 
 /// Watchdogs: how long the call waits for the carrier before acting on its own.
@@ -134,6 +224,9 @@ struct engine_config {
   std::string node_name = "ringbid";
   int32_t threads = 2;
   std::string not_in_service_text = "The number you have called is not in service.";
+  /// Keys the caller hash in pings (with each buyer's id, so buyers cannot
+  /// match callers across each other). Empty: the node name is used.
+  std::string caller_hash_secret;
   std::vector<campaign_config> campaigns;
   std::vector<source_config> sources;
   std::vector<buyer_config> buyers;

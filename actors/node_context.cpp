@@ -1,5 +1,7 @@
 #include "actors/node_context.hpp"
 
+#include <stdexcept>
+
 namespace ringbid {
 
 namespace {
@@ -17,9 +19,14 @@ std::shared_ptr<const call_settings> node_context::settings_for(const std::strin
 }
 
 const buyer_config* campaign_roster::find(const std::string& buyer_id) const {
-  for (const auto* b : buyers)
-    if (b->id == buyer_id) return b;
-  return nullptr;
+  auto i = position(buyer_id);
+  return i < buyers.size() ? buyers[i] : nullptr;
+}
+
+size_t campaign_roster::position(const std::string& buyer_id) const {
+  for (size_t i = 0; i < buyers.size(); ++i)
+    if (buyers[i]->id == buyer_id) return i;
+  return buyers.size();
 }
 
 const campaign_roster* node_context::roster_for(const std::string& campaign_id) const {
@@ -38,13 +45,25 @@ std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_co
       ctx->settings.emplace(settings_key(campaign.id, source.id),
                             std::make_shared<const call_settings>(
                               call_settings::make(*config, &campaign, &source)));
+  for (const auto& buyer : config->buyers) {
+    std::string error;
+    auto filter = buyer_filter::compile(buyer, &error);
+    if (!filter) throw std::invalid_argument("buyer " + buyer.id + ": " + error);
+    ctx->filters.emplace(buyer.id, std::move(*filter));
+  }
   for (const auto& campaign : config->campaigns) {
     auto& roster = ctx->rosters[campaign.id];
     roster.campaign = &campaign;
-    for (const auto& buyer_id : campaign.buyer_ids)
-      if (const auto* buyer = config->find_buyer(buyer_id); buyer != nullptr && buyer->active)
+    for (const auto& buyer_id : campaign.buyer_ids) {
+      if (const auto* buyer = config->find_buyer(buyer_id); buyer != nullptr) {
         roster.buyers.push_back(buyer);
+        roster.filters.push_back(&ctx->filters.at(buyer_id));
+      }
+    }
   }
+  ctx->breakers = std::make_shared<breaker_board>(config->buyers);
+  ctx->turns = std::make_shared<routing_turns>(*config);
+  ctx->conversions = std::make_shared<conversion_stats>();
   ctx->unassigned_settings =
     std::make_shared<const call_settings>(call_settings::make(*config, nullptr, nullptr));
   return ctx;

@@ -3,8 +3,11 @@
 // and the handles of the peers a call talks to.
 
 #include "actors/call_machine.hpp"
+#include "actors/circuit_breaker.hpp"
 #include "actors/config.hpp"
+#include "actors/eligibility.hpp"
 #include "actors/ports.hpp"
+#include "actors/routing_state.hpp"
 
 #include <caf/actor.hpp>
 
@@ -34,13 +37,16 @@ struct node_counters {
   std::array<std::atomic<int64_t>, call_state_count> live_by_state{};
 };
 
-/// A campaign and its active buyers, resolved once so a call's auction does no
-/// config searches per round or per bid.
+/// A campaign and its buyers, resolved once so a call's auction does no
+/// config searches or regex compiles per round or per bid.
 struct campaign_roster {
   const campaign_config* campaign = nullptr;
-  std::vector<const buyer_config*> buyers; ///< active, in the campaign's order
+  std::vector<const buyer_config*> buyers;   ///< all of them, active or not, in the campaign's order
+  std::vector<const buyer_filter*> filters;  ///< each buyer's compiled hours and targeting
 
   const buyer_config* find(const std::string& buyer_id) const;
+  /// The buyer's index in the campaign's list; buyers.size() when absent.
+  size_t position(const std::string& buyer_id) const;
 };
 
 struct node_context {
@@ -54,12 +60,20 @@ struct node_context {
   std::map<std::string, std::shared_ptr<const call_settings>> settings;
   std::shared_ptr<const call_settings> unassigned_settings;
   std::map<std::string, campaign_roster> rosters; ///< by campaign id
+  std::map<std::string, buyer_filter> filters;     ///< by buyer id
+
+  std::shared_ptr<breaker_board> breakers;         ///< per buyer, fed by the bidders
+  std::shared_ptr<routing_turns> turns;            ///< round-robin turns per campaign
+  std::shared_ptr<conversion_stats> conversions;   ///< per campaign and buyer
+  std::shared_ptr<const caller_hasher> hasher;     ///< null: pings carry no caller hash
 
   /// The roster of a campaign, or null for an unknown one.
   const campaign_roster* roster_for(const std::string& campaign_id) const;
 
   std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id,
                                                     const std::string& source_id) const;
+  /// Throws std::invalid_argument when a buyer's hours or targeting do not
+  /// compile (the JSON loader reports those first, with their pointers).
   static std::shared_ptr<node_context> make(std::shared_ptr<const engine_config> config,
                                             std::shared_ptr<const wall_clock> clock, uint64_t seed);
 };

@@ -13,7 +13,7 @@ namespace ringbid {
 
 std::shared_ptr<did_table> did_table::from_config(const engine_config& cfg) {
   auto t = std::make_shared<did_table>();
-  for (const auto& d : cfg.dids) t->routes[d.number] = did_route{d.number, true, d.campaign_id, d.source_id};
+  for (const auto& d : cfg.dids) t->routes[d.number] = did_route{d.number, true, d.campaign_id, d.source_id, d.tags};
   return t;
 }
 
@@ -57,7 +57,7 @@ caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, std::s
       auto& t = *self->state.table;
       std::lock_guard<std::mutex> guard{t.mutex};
       auto i = t.routes.find(q.did);
-      if (i == t.routes.end()) return did_route{q.did, false, {}, {}};
+      if (i == t.routes.end()) return did_route{q.did, false, {}, {}, {}};
       return i->second;
     },
   };
@@ -210,14 +210,23 @@ caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string 
       caf::actor me = self;
       // The transport may answer on another thread: hand the answer back to
       // this actor as a message rather than touching its state.
-      st.transport->ping(ping, [me, reply_to](bid_response answer, caf::timespan after) {
-        if (after.count() > 0) caf::delayed_anon_send(me, after, bid_delivery{reply_to, std::move(answer)});
-        else caf::anon_send(me, bid_delivery{reply_to, std::move(answer)});
+      auto time_left = ping.time_left;
+      st.transport->ping(ping, [me, reply_to, time_left](bid_response answer, caf::timespan after) {
+        // A simulated answer's latency is its delay; a real one was measured.
+        if (after.count() > 0 && answer.latency_us == 0)
+          answer.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(after).count();
+        bool late = answer.latency_us > std::chrono::duration_cast<std::chrono::microseconds>(time_left).count();
+        if (after.count() > 0)
+          caf::delayed_anon_send(me, after, bid_delivery{reply_to, std::move(answer), late});
+        else caf::anon_send(me, bid_delivery{reply_to, std::move(answer), late});
       });
     },
     [=](bid_delivery& d) {
       auto& st = self->state;
-      if (d.response.kind == bid_kind::error) ++st.failed;
+      // Errors and answers past the buyer's time count against its breaker.
+      bool failed = d.response.kind == bid_kind::error || d.late;
+      st.ctx->breakers->record(st.buyer_id, !failed, st.ctx->clock->now());
+      if (failed) ++st.failed;
       else ++st.answered;
       self->send(d.reply_to, std::move(d.response));
     },

@@ -10,6 +10,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace ringbid {
 
@@ -31,6 +33,14 @@ public:
   virtual void submit(lead_record lead) = 0;
   /// Blocks until every lead submitted so far is committed. Not for actor threads.
   virtual void flush() = 0;
+};
+
+/// Hashes a caller's number for one buyer, keyed per buyer: the same caller
+/// gives one buyer the same hash every time and every other buyer another.
+class caller_hasher {
+public:
+  virtual ~caller_hasher() = default;
+  virtual std::string hash(std::string_view caller, std::string_view buyer_id) const = 0;
 };
 
 /// How a bidder actor reaches its buyer. `done` is called exactly once, possibly

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <stdexcept>
 
@@ -67,6 +68,12 @@ void put(json_writer& w, std::string_view s) {
   auto fixed = detail::repair_utf8(s);
   if (fixed) s = *fixed;
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void put_key(json_writer& w, std::string_view s) {
+  auto fixed = detail::repair_utf8(s);
+  if (fixed) s = *fixed;
+  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
 std::string written(const rapidjson::StringBuffer& out) { return {out.GetString(), out.GetSize()}; }
@@ -310,6 +317,24 @@ std::string optional_text(const json& doc, const char* key) {
   return v ? std::string(text_of(*v)) : std::string{};
 }
 
+void write_ivr(json_writer& w, const std::vector<ivr_answer>& answers) {
+  auto usable = [](const ivr_answer& a) { return !a.key.empty() && !a.value.empty(); };
+  if (std::none_of(answers.begin(), answers.end(), usable)) return;
+  w.Key("ivr");
+  w.StartObject();
+  for (const auto& a : answers) {
+    if (!usable(a)) continue;
+    put_key(w, a.key);
+    put(w, a.value);
+  }
+  w.EndObject();
+}
+
+bool is_hex_digest(std::string_view s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 /// The members of a schema-valid ping the schema cannot check, into `ping`.
 std::optional<wire_error> read_ping(const json& doc, ping_request& ping) {
   auto id = uuid::parse(text_of(doc["ping_id"]));
@@ -328,6 +353,13 @@ std::optional<wire_error> read_ping(const json& doc, ping_request& ping) {
   }
   if (const json* tags = member(&doc, "tags"))
     for (const auto& t : tags->GetArray()) ping.tags.emplace_back(text_of(t));
+  if (const json* ivr = member(&doc, "ivr"))
+    for (const auto& m : ivr->GetObject())
+      ping.ivr.push_back(ivr_answer{std::string(text_of(m.name)), std::string(text_of(m.value))});
+  ping.caller_hash = optional_text(doc, "caller_hash");
+  if (!ping.caller_hash.empty() && !is_hex_digest(ping.caller_hash))
+    return wire_error{"/caller_hash", "not 64 lower-case hex digits"};
+  if (const json* rate = member(&doc, "conversion_rate")) ping.conversion_rate = rate->GetDouble();
   ping.time_left = std::chrono::milliseconds{doc["tmax_ms"].GetInt64()};
   return std::nullopt;
 }
@@ -346,6 +378,16 @@ std::string encode_ping(const ping_request& ping) {
   write_optional(w, "vertical", ping.vertical);
   write_geo(w, ping);
   write_tags(w, ping.tags);
+  write_ivr(w, ping.ivr);
+  if (is_hex_digest(ping.caller_hash)) {
+    w.Key("caller_hash");
+    put(w, ping.caller_hash);
+  }
+  if (ping.conversion_rate >= 0 && ping.conversion_rate <= 1) {
+    w.Key("conversion_rate");
+    // Four decimals are plenty for a rate and keep the text short.
+    w.Double(std::round(ping.conversion_rate * 10'000) / 10'000);
+  }
   w.Key("tmax_ms");
   w.Int64(tmax_ms_of(ping.time_left));
   w.EndObject();

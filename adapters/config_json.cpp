@@ -9,8 +9,11 @@
 #include <rapidjson/schema.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +21,8 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <regex>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -395,6 +400,58 @@ std::optional<int64_t> dollars_to_micros(double dollars) {
   return static_cast<int64_t>(rounded);
 }
 
+// Spellings of the enums and day names in JSON (the schema's enums list the same).
+
+/// Index = day number, 0 = Sunday ... 6 = Saturday (hours_window::days).
+constexpr std::array<std::string_view, 7> day_names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+std::optional<int32_t> day_number(std::string_view name) {
+  for (std::size_t i = 0; i < day_names.size(); ++i)
+    if (day_names[i] == name) return static_cast<int32_t>(i);
+  return std::nullopt;
+}
+
+constexpr std::array<std::pair<std::string_view, rule_operator>, 6> rule_operator_names{{
+    {"equals", rule_operator::equals},
+    {"not_equals", rule_operator::not_equals},
+    {"in", rule_operator::in},
+    {"not_in", rule_operator::not_in},
+    {"regex", rule_operator::regex},
+    {"range", rule_operator::range},
+}};
+
+constexpr std::array<std::pair<std::string_view, routing_strategy>, 4> routing_strategy_names{{
+    {"auction", routing_strategy::auction},
+    {"weighted", routing_strategy::weighted},
+    {"round_robin", routing_strategy::round_robin},
+    {"waterfall", routing_strategy::waterfall},
+}};
+
+constexpr std::array<std::pair<std::string_view, clearing_rule>, 2> clearing_rule_names{{
+    {"first_price", clearing_rule::first_price},
+    {"second_price", clearing_rule::second_price},
+}};
+
+/// The enum named `name`, or `fallback` (the schema has already checked the spelling).
+template <class E, std::size_t N>
+E enum_named(const std::array<std::pair<std::string_view, E>, N>& names, std::string_view name, E fallback) {
+  for (const auto& [n, e] : names)
+    if (n == name) return e;
+  return fallback;
+}
+
+template <class E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<std::string_view, E>, N>& names, E value) {
+  for (const auto& [n, e] : names)
+    if (e == value) return n;
+  return "?";
+}
+
+/// Minutes from midnight of a schema-valid "HH:MM" ("24:00" = 1440).
+int32_t minute_of_day(std::string_view hhmm) {
+  return ((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 + (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
+}
+
 class config_reader {
 public:
   explicit config_reader(error_list& errors) : errors_(errors) {}
@@ -404,6 +461,7 @@ public:
     field(root, "node_name", c.node_name);
     field(root, "threads", c.threads);
     field(root, "not_in_service_text", c.not_in_service_text);
+    field(root, "caller_hash_secret", c.caller_hash_secret);
     list(root, "campaigns", c.campaigns, &config_reader::campaign);
     list(root, "sources", c.sources, &config_reader::source);
     list(root, "buyers", c.buyers, &config_reader::buyer);
@@ -436,6 +494,10 @@ private:
     if (const json* v = member(o, key))
       for (const auto& s : v->GetArray()) out.emplace_back(s.GetString(), s.GetStringLength());
   }
+  /// An "HH:MM" time of day, as minutes from midnight.
+  static void clock(const json& o, const char* key, int32_t& out) {
+    if (const json* v = member(o, key)) out = minute_of_day(text_of(*v));
+  }
   void money(const json& o, const char* key, int64_t& out, const std::string& pointer) {
     const json* v = member(o, key);
     if (!v) return;
@@ -461,6 +523,14 @@ private:
     campaign_config c;
     field(o, "id", c.id);
     field(o, "name", c.name);
+    field(o, "active", c.active);
+    std::string text;
+    field(o, "strategy", text);
+    c.strategy = enum_named(routing_strategy_names, text, c.strategy);
+    text.clear();
+    field(o, "clearing", text);
+    c.clearing = enum_named(clearing_rule_names, text, c.clearing);
+    money(o, "price_increment", c.price_increment_micros, pointer);
     field(o, "vertical", c.vertical);
     field(o, "buyer_ids", c.buyer_ids);
     money(o, "floor", c.floor_micros, pointer);
@@ -485,6 +555,7 @@ private:
     field(o, "name", s.name);
     field(o, "revenue_share_bp", s.revenue_share_bp);
     field(o, "time_zone", s.time_zone);
+    field(o, "tags", s.tags);
     return s;
   }
 
@@ -500,6 +571,15 @@ private:
     field(o, "concurrency_cap", b.concurrency_cap);
     field(o, "time_zone", b.time_zone);
     field(o, "conversion_buffer_s", b.conversion_buffer_s);
+    money(o, "fixed_payout", b.fixed_payout_micros, pointer);
+    field(o, "priority", b.priority);
+    field(o, "weight", b.weight);
+    if (const json* h = member(o, "hours")) b.hours = hours(*h);
+    if (const json* t = member(o, "target")) b.target = target(*t);
+    if (const json* br = member(o, "breaker")) {
+      field(*br, "failure_threshold", b.breaker.failure_threshold);
+      field(*br, "open_ms", b.breaker.open_ms);
+    }
     if (const json* sim = member(o, "sim")) {
       std::string at = child_pointer(pointer, "sim");
       money(*sim, "bid_mean", b.sim.bid_mean_micros, at);
@@ -518,7 +598,59 @@ private:
     field(o, "number", d.number);
     field(o, "campaign_id", d.campaign_id);
     field(o, "source_id", d.source_id);
+    field(o, "tags", d.tags);
     return d;
+  }
+
+  static business_hours hours(const json& o) {
+    business_hours h;
+    if (const json* weekly = member(o, "weekly")) {
+      for (const auto& w : weekly->GetArray()) {
+        hours_window window;
+        if (const json* days = member(w, "days"))
+          for (const auto& d : days->GetArray())
+            if (auto n = day_number(text_of(d))) window.days.push_back(*n);
+        clock(w, "open", window.open_minute);
+        clock(w, "close", window.close_minute);
+        h.weekly.push_back(std::move(window));
+      }
+    }
+    if (const json* exceptions = member(o, "exceptions")) {
+      for (const auto& e : exceptions->GetArray()) {
+        date_exception x;
+        field(e, "date", x.date);
+        field(e, "closed", x.closed);
+        clock(e, "open", x.open_minute);
+        clock(e, "close", x.close_minute);
+        field(e, "note", x.note);
+        h.exceptions.push_back(std::move(x));
+      }
+    }
+    return h;
+  }
+
+  static targeting target(const json& o) {
+    targeting t;
+    field(o, "states", t.states);
+    field(o, "excluded_states", t.excluded_states);
+    field(o, "area_codes", t.area_codes);
+    field(o, "excluded_area_codes", t.excluded_area_codes);
+    field(o, "verticals", t.verticals);
+    if (const json* rules = member(o, "rules")) {
+      for (const auto& r : rules->GetArray()) {
+        targeting_rule rule;
+        field(r, "field", rule.field);
+        std::string op;
+        field(r, "op", op);
+        rule.op = enum_named(rule_operator_names, op, rule.op);
+        if (const json* v = member(r, "value")) rule.values.emplace_back(v->GetString(), v->GetStringLength());
+        field(r, "values", rule.values);
+        field(r, "min", rule.min);
+        field(r, "max", rule.max);
+        t.rules.push_back(std::move(rule));
+      }
+    }
+    return t;
   }
 
   cap_config cap(const json& o, const std::string& pointer) {
@@ -724,6 +856,184 @@ void check_caps(const json& root, const engine_config& c, error_list& errors) {
   }
 }
 
+/// A schema-valid "YYYY-MM-DD" that names a day of the Gregorian calendar.
+bool real_date(std::string_view ymd) {
+  auto number = [&](std::size_t pos, std::size_t len) {
+    int value = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) value = value * 10 + (ymd[i] - '0');
+    return value;
+  };
+  int y = number(0, 4);
+  auto m = static_cast<unsigned>(number(5, 2));
+  auto d = static_cast<unsigned>(number(8, 2));
+  return y >= 1 && std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}}.ok();
+}
+
+std::string hhmm_text(int32_t minute) {
+  char buf[6] = {static_cast<char>('0' + minute / 600), static_cast<char>('0' + minute / 60 % 10), ':',
+                 static_cast<char>('0' + minute % 60 / 10), static_cast<char>('0' + minute % 10), '\0'};
+  return buf;
+}
+
+bool is_number_text(const std::string& s) {
+  double d = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size() && std::isfinite(d);
+}
+
+/// Date exceptions: real dates, each once; a closed date has no hours, an open one
+/// has both, in order.
+void check_exceptions(const json& list, const std::vector<date_exception>& exceptions, const std::string& at,
+                      error_list& errors) {
+  std::map<std::string, std::size_t> first_seen;
+  for (std::size_t j = 0; j < exceptions.size(); ++j) {
+    const date_exception& x = exceptions[j];
+    const json& o = list[static_cast<rapidjson::SizeType>(j)];
+    std::string here = child_pointer(at, j);
+    if (!real_date(x.date)) {
+      errors.push_back({here + "/date", in_quotes(x.date) + " is not a real date"});
+    } else if (auto [it, inserted] = first_seen.emplace(x.date, j); !inserted) {
+      errors.push_back({here + "/date", "duplicate date " + in_quotes(x.date) + " (first at " +
+                                            child_pointer(at, it->second) + "/date)"});
+    }
+    if (x.closed) {
+      for (const char* key : {"open", "close"})
+        if (member(o, key))
+          errors.push_back({here + "/" + key, std::string("a closed date takes no \"") + key +
+                                                   "\"; set \"closed\": false to give it special hours"});
+      continue;
+    }
+    bool complete = true;
+    for (const char* key : {"open", "close"}) {
+      if (!member(o, key)) {
+        errors.push_back({here, std::string("a date with \"closed\": false needs \"") + key + "\""});
+        complete = false;
+      }
+    }
+    if (complete && x.close_minute <= x.open_minute)
+      errors.push_back({here + "/close", "must be after open (" + hhmm_text(x.open_minute) + "), got " +
+                                             hhmm_text(x.close_minute) + ": a date exception does not run overnight"});
+  }
+}
+
+/// Items of `excluded` that are also in `included` (such a call could never match).
+void check_overlap(const json& target, const char* included, const char* excluded, const std::string& at,
+                   error_list& errors) {
+  const json* in = member(target, included);
+  const json* out = member(target, excluded);
+  if (!in || !out) return;
+  std::set<std::string_view> accepted;
+  for (const auto& v : in->GetArray()) accepted.insert(text_of(v));
+  for (rapidjson::SizeType k = 0; k < out->Size(); ++k)
+    if (accepted.count(text_of((*out)[k])))
+      errors.push_back({child_pointer(child_pointer(at, excluded), k),
+                        in_quotes(text_of((*out)[k])) + " is also in \"" + included + "\""});
+}
+
+/// One targeting rule: the operands its op takes, and values that can mean
+/// something for its field (the regex compiles, days are days, numbers are numbers).
+void check_rule(const json& o, const targeting_rule& rule, const std::string& at, error_list& errors) {
+  const std::string op = "op " + in_quotes(name_of(rule_operator_names, rule.op));
+  const bool single = rule.op == rule_operator::equals || rule.op == rule_operator::not_equals ||
+                      rule.op == rule_operator::regex;
+  const bool listed = rule.op == rule_operator::in || rule.op == rule_operator::not_in;
+  const bool range = rule.op == rule_operator::range;
+  const char* operands = single ? "\"value\" (a string)"
+                         : listed ? "\"values\" (an array of strings)"
+                                  : "\"min\" and \"max\" (numbers)";
+  bool complete = true;
+  auto need = [&](bool wanted, const char* key) {
+    if (wanted && !member(o, key)) {
+      errors.push_back({at, op + " needs \"" + key + "\""});
+      complete = false;
+    }
+  };
+  auto refuse = [&](bool wanted, const char* key) {
+    if (!wanted && member(o, key))
+      errors.push_back({child_pointer(at, key), op + " takes " + operands + ", not \"" + key + "\""});
+  };
+  need(single, "value");
+  need(listed, "values");
+  need(range, "min");
+  need(range, "max");
+  refuse(single, "value");
+  refuse(listed, "values");
+  refuse(range, "min");
+  refuse(range, "max");
+  if (!complete) return;
+
+  const std::string& field = rule.field;
+  if (range) {
+    if (field == "caller_state" || field == "day_of_week")
+      errors.push_back({at + "/op", op + " never holds for " + field + ", which is not a number"});
+    if (rule.min > rule.max)
+      errors.push_back({at + "/min", "range min " + describe(*member(o, "min")) + " is greater than max " +
+                                         describe(*member(o, "max"))});
+    return;
+  }
+  if (rule.op == rule_operator::regex) {
+    auto flags = std::regex::ECMAScript;
+    if (field == "day_of_week") flags |= std::regex::icase; // as eligibility matches day names
+    try {
+      std::regex compiled(rule.values.at(0), flags);
+    } catch (const std::regex_error& e) {
+      errors.push_back({at + "/value", "bad regex " + in_quotes(rule.values.at(0)) + ": " + e.what()});
+    }
+    return;
+  }
+  // equals, not_equals, in, not_in: each value must be one the field can take.
+  auto problem = [&](const std::string& v) -> std::string {
+    if (field == "day_of_week") {
+      std::string lower = v;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (!day_number(lower)) return "is not a day: day_of_week takes sun, mon, tue, wed, thu, fri, sat";
+    } else if (field == "time_of_day") {
+      if (!is_number_text(v)) return "is not a number: time_of_day is the local HHMM as a number, e.g. 930";
+    } else if (field == "caller_state") {
+      if (v.size() != 2 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+        return "is not a two-letter state code in capitals, e.g. TX";
+    } else if (field == "area_code") {
+      if (v.size() != 3 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        return "is not a three-digit area code";
+    }
+    return {};
+  };
+  if (single) {
+    if (auto why = problem(rule.values.at(0)); !why.empty())
+      errors.push_back({at + "/value", in_quotes(rule.values.at(0)) + " " + why});
+  } else {
+    for (std::size_t k = 0; k < rule.values.size(); ++k)
+      if (auto why = problem(rule.values[k]); !why.empty())
+        errors.push_back({child_pointer(at + "/values", k), in_quotes(rule.values[k]) + " " + why});
+  }
+}
+
+/// What the schema cannot say about buyers: fixed payout vs RTB, hours, targeting.
+void check_buyers(const json& root, const engine_config& c, error_list& errors) {
+  const json* buyers = member(root, "buyers");
+  if (!buyers) return;
+  for (std::size_t i = 0; i < c.buyers.size(); ++i) {
+    const buyer_config& b = c.buyers[i];
+    const json& o = (*buyers)[static_cast<rapidjson::SizeType>(i)];
+    std::string at = child_pointer("/buyers", i);
+    if (b.fixed_payout_micros > 0 && member(o, "ping_url"))
+      errors.push_back({at + "/ping_url", "a fixed-payout buyer has no RTB endpoint: it takes no \"ping_url\" "
+                                          "(it bids its fixed_payout without a ping)"});
+    if (const json* hours = member(o, "hours"))
+      if (const json* exceptions = member(*hours, "exceptions"))
+        check_exceptions(*exceptions, b.hours.exceptions, at + "/hours/exceptions", errors);
+    const json* target = member(o, "target");
+    if (!target) continue;
+    check_overlap(*target, "states", "excluded_states", at + "/target", errors);
+    check_overlap(*target, "area_codes", "excluded_area_codes", at + "/target", errors);
+    if (const json* rules = member(*target, "rules"))
+      for (std::size_t k = 0; k < b.target.rules.size(); ++k)
+        check_rule((*rules)[static_cast<rapidjson::SizeType>(k)], b.target.rules[k],
+                   child_pointer(at + "/target/rules", k), errors);
+  }
+}
+
 } // namespace
 
 config_result parse_config(std::string_view json_text) {
@@ -739,6 +1049,7 @@ config_result parse_config(std::string_view json_text) {
   engine_config config = config_reader(result.errors).read(doc);
   check_references(config, result.errors);
   check_caps(doc, config, result.errors);
+  check_buyers(doc, config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

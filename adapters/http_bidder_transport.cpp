@@ -24,7 +24,10 @@ public:
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.time_left);
     req.timeout = std::max(left, std::chrono::milliseconds{1});
     req.max_response_bytes = max_bid_response_bytes;
-    client_->send(std::move(req), [ping = request, done = std::move(done)](http_client_response r) {
+    auto sent = std::chrono::steady_clock::now();
+    client_->send(std::move(req), [ping = request, done = std::move(done), sent](http_client_response r) {
+      auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent);
+      auto latency_us = std::max<int64_t>(took.count(), 1);
       if (!r.ok()) {
         bid_response failed;
         failed.ping_id = ping.ping_id;
@@ -33,10 +36,13 @@ public:
         failed.kind = bid_kind::error;
         failed.reason = std::string{to_string(r.error)};
         if (!r.error_detail.empty()) failed.reason += ": " + r.error_detail;
+        failed.latency_us = latency_us;
         done(std::move(failed), caf::timespan{0});
         return;
       }
-      done(parse_bid_response(ping, r.status, r.body), caf::timespan{0});
+      auto answer = parse_bid_response(ping, r.status, r.body);
+      answer.latency_us = latency_us;
+      done(std::move(answer), caf::timespan{0});
     });
   }
 

@@ -38,6 +38,11 @@ struct http_response {
   /// connection after this response. Headers with CR/LF in them are not sent.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// For test doubles (the buyer simulator's slow buyer): when both are set, the status line and
+  /// headers go out at once and the body then `trickle_bytes` at a time, one piece every
+  /// `trickle_interval`. The whole write is still bounded by http_server_limits::idle_timeout.
+  std::size_t trickle_bytes = 0;
+  std::chrono::milliseconds trickle_interval{0};
 };
 
 /// Completes one request. A copyable handle: the first call wins, later ones are ignored. May be
@@ -88,6 +93,10 @@ struct http_server_limits {
   std::chrono::milliseconds idle_timeout{60'000};
   std::size_t max_connections = 1024; ///< beyond: 503 and close
   std::size_t max_stream_backlog_bytes = 1 << 20;
+  /// While a handler has not answered, watch the connection: a client that closes it (EOF or reset)
+  /// frees it at once instead of at idle_timeout, and its response is dropped. Off by default,
+  /// because a client that half-closes after sending its request would lose the answer.
+  bool close_when_client_leaves = false;
 };
 
 struct http_server_stats {

@@ -36,7 +36,7 @@ class session : public std::enable_shared_from_this<session> {
 public:
   session(server_core& core, tcp::socket socket, bool counted)
     : core_(core), socket_(std::move(socket)), strand_(socket_.get_executor()), timer_(strand_),
-      counted_(counted) {
+      pace_timer_(strand_), counted_(counted) {
     error_code ec;
     auto peer = socket_.remote_endpoint(ec);
     if (!ec) remote_ = peer.address().to_string();
@@ -114,6 +114,11 @@ private:
   // Waits for the first byte of a request, so an idle keep-alive connection gets idle_timeout
   // and only a request that has begun gets read_timeout (and a 408 when it expires).
   void wait_for_request() {
+    if (watching_) { // the read begun while awaiting goes on: its completion reads the request
+      phase_ = phase::idle;
+      arm(limits().idle_timeout);
+      return;
+    }
     if (buffer_.size() > 0) { // the client sent ahead
       read_request();
       return;
@@ -234,6 +239,7 @@ private:
       });
     };
     http_responder respond(std::move(deliver_later));
+    if (limits().close_when_client_leaves) watch_client();
     try {
       handler(std::move(req), respond);
     } catch (...) {
@@ -241,24 +247,76 @@ private:
     }
   }
 
+  // While awaiting a handler's answer: EOF or an error means the client left, so the connection
+  // is closed now. Bytes that arrive (a pipelined request) end the watch and are kept for the
+  // next read. The read may outlast the phase; whoever reads next leaves it to its completion.
+  void watch_client() {
+    if (watching_ || buffer_.size() > 0) return; // a client that sent ahead is still there
+    watching_ = true;
+    socket_.async_read_some(buffer_.prepare(1024), [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->watching_ = false;
+      self->buffer_.commit(n);
+      switch (self->phase_) {
+      case phase::awaiting:
+        if (ec) self->close_now();
+        break;
+      case phase::idle: // wait_for_request() left the first read to us
+        if (ec) self->close_now();
+        else self->read_request();
+        break;
+      case phase::lingering: // linger_close() left the discarding to us
+        if (ec) self->close_now();
+        else self->discard_reads();
+        break;
+      default: break; // writing: the next read sees an EOF or error again
+      }
+    });
+  }
+
   void write_response(http_response r, bool force_close) {
     const bool close = force_close || close_after_ || wants_close(r);
     out_ = serialize(r, close, http10_);
     phase_ = phase::writing;
     arm(limits().idle_timeout);
-    auto on_written = [self = shared_from_this(), close](error_code ec, std::size_t) {
-      if (self->phase_ != phase::writing) return;
-      self->out_.clear();
-      if (ec) {
-        self->close_now();
-      } else if (close) {
-        self->linger_close();
-      } else {
-        self->first_request_ = false;
-        self->wait_for_request();
-      }
-    };
-    asio::async_write(socket_, asio::buffer(out_), std::move(on_written));
+    const bool trickle = r.trickle_bytes > 0 && r.trickle_interval.count() > 0 && !r.body.empty() &&
+                         out_.size() > r.body.size() && std::string_view(out_).ends_with(r.body);
+    if (trickle) { // the head now, then the body piece by piece
+      piece_ = r.trickle_bytes;
+      pace_ = r.trickle_interval;
+      write_piece(0, out_.size() - r.body.size(), close);
+      return;
+    }
+    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), close](error_code ec, std::size_t) {
+      if (self->phase_ == phase::writing) self->on_written(ec, close);
+    });
+  }
+
+  void write_piece(std::size_t from, std::size_t n, bool close) {
+    asio::async_write(socket_, asio::buffer(out_.data() + from, n),
+                      [self = shared_from_this(), end = from + n, close](error_code ec, std::size_t) {
+                        if (self->phase_ != phase::writing) return;
+                        if (ec || end == self->out_.size()) {
+                          self->on_written(ec, close);
+                          return;
+                        }
+                        self->pace_timer_.expires_after(self->pace_);
+                        self->pace_timer_.async_wait([self, end, close](error_code wec) {
+                          if (wec || self->phase_ != phase::writing) return;
+                          self->write_piece(end, std::min(self->piece_, self->out_.size() - end), close);
+                        });
+                      });
+  }
+
+  void on_written(error_code ec, bool close) {
+    out_.clear();
+    if (ec) {
+      close_now();
+    } else if (close) {
+      linger_close();
+    } else {
+      first_request_ = false;
+      wait_for_request();
+    }
   }
 
   // ---- streams: header at once, then chunks in order; reads only watch for the client leaving.
@@ -317,7 +375,7 @@ private:
 
   // Reads while streaming (EOF or an error = the client left) or lingering.
   void discard_reads() {
-    if (discarding_) return;
+    if (discarding_ || watching_) return;
     discarding_ = true;
     socket_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](error_code ec, std::size_t n) {
       self->discarding_ = false;
@@ -348,6 +406,7 @@ private:
     if (phase_ == phase::closed) return;
     phase_ = phase::closed;
     disarm();
+    pace_timer_.cancel();
     error_code ec;
     socket_.close(ec);
     if (link_) link_->end();
@@ -357,6 +416,7 @@ private:
   tcp::socket socket_;
   asio::any_io_executor strand_; // the socket's, a strand
   asio::steady_timer timer_;
+  asio::steady_timer pace_timer_; // between the pieces of a trickled body
   const bool counted_;
   std::string remote_;
   phase phase_ = phase::idle;
@@ -366,6 +426,9 @@ private:
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string out_; // a response being written
+  std::size_t piece_ = 0;             // trickled body: bytes per piece
+  std::chrono::milliseconds pace_{0}; // and the pause between pieces
+  bool watching_ = false;             // a read by watch_client() is pending
   // Streams.
   std::shared_ptr<stream_link> link_;
   std::vector<std::string> chunks_; // being written

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
@@ -20,6 +21,14 @@ constexpr const char* select_lead_sql =
 
 constexpr const char* select_journal_sql =
   "SELECT at, state, note FROM call_events WHERE call_id = ?1 ORDER BY seq";
+
+constexpr const char* select_rounds_sql =
+  "SELECT round, strategy, clearing, opened_at, closed_at, deadline_ms, floor_micros, winner, "
+  "winning_bid_micros, clearing_price_micros FROM auction_rounds WHERE call_id = ?1 ORDER BY round";
+
+constexpr const char* select_entries_sql =
+  "SELECT round, buyer_id, verdict, reason, bid_micros, price_micros, latency_us, transport_us, rank, fixed "
+  "FROM auction_entries WHERE call_id = ?1 ORDER BY round, seq";
 
 // ?1 is always the name of disposition::bridged.
 constexpr const char* totals_sql =
@@ -238,6 +247,42 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
     x.journal.push_back({j.column_int(0), parse_enum(j.column_text(1), call_state::done, call_state::greeting),
                          j.column_text(2)});
   if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "find journal");
+  auto r = impl_->prepare(select_rounds_sql);
+  r.bind_blob(1, key);
+  while ((rc = r.step()) == SQLITE_ROW) {
+    auction_record a;
+    a.round = static_cast<uint32_t>(r.column_int(0));
+    a.strategy = r.column_text(1);
+    a.clearing = r.column_text(2);
+    a.opened_at = r.column_int(3);
+    a.closed_at = r.column_int(4);
+    a.deadline_ms = static_cast<int32_t>(r.column_int(5));
+    a.floor_micros = r.column_int(6);
+    a.winner = r.column_text(7);
+    a.winning_bid_micros = r.column_int(8);
+    a.clearing_price_micros = r.column_int(9);
+    x.auctions.push_back(std::move(a));
+  }
+  if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "find auctions");
+  auto e = impl_->prepare(select_entries_sql);
+  e.bind_blob(1, key);
+  while ((rc = e.step()) == SQLITE_ROW) {
+    auto round = static_cast<uint32_t>(e.column_int(0));
+    auto a = std::find_if(x.auctions.begin(), x.auctions.end(), [&](const auction_record& y) { return y.round == round; });
+    if (a == x.auctions.end()) continue;
+    auction_entry entry;
+    entry.buyer_id = e.column_text(1);
+    if (!from_string(e.column_text(2), entry.verdict)) entry.verdict = bidder_verdict::error;
+    entry.reason = e.column_text(3);
+    entry.bid_micros = e.column_int(4);
+    entry.price_micros = e.column_int(5);
+    entry.latency_us = e.column_int(6);
+    entry.transport_us = e.column_int(7);
+    entry.rank = static_cast<int32_t>(e.column_int(8));
+    entry.fixed = e.column_int(9) != 0;
+    a->entries.push_back(std::move(entry));
+  }
+  if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "find auction entries");
   return x;
 }
 

@@ -36,6 +36,16 @@ constexpr const char* insert_lead_sql =
 constexpr const char* insert_event_sql =
   "INSERT OR IGNORE INTO call_events (call_id, seq, at, state, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 
+constexpr const char* insert_round_sql =
+  "INSERT OR IGNORE INTO auction_rounds (call_id, round, strategy, clearing, opened_at, closed_at, deadline_ms, "
+  "floor_micros, winner, winning_bid_micros, clearing_price_micros) "
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+constexpr const char* insert_entry_sql =
+  "INSERT OR IGNORE INTO auction_entries (call_id, round, seq, buyer_id, verdict, reason, bid_micros, "
+  "price_micros, latency_us, transport_us, rank, fixed) "
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
 constexpr milliseconds first_backoff{10};
 constexpr milliseconds max_backoff{1000};
 
@@ -51,7 +61,7 @@ struct sqlite_lead_store::impl {
   sqlite_options options;
   size_t batch_max = 1;
   sqlite::db_ptr db;
-  sqlite::statement begin, commit, rollback, insert_lead, insert_event;
+  sqlite::statement begin, commit, rollback, insert_lead, insert_event, insert_round, insert_entry;
 
   std::mutex mutex;
   std::condition_variable work_ready; ///< wakes the writer
@@ -77,6 +87,7 @@ struct sqlite_lead_store::impl {
   void write_with_retry();
   int write_batch(uint64_t& inserted, std::string& error);
   int write_lead(const lead_record& lead, bool& inserted);
+  int write_auctions(const lead_record& lead, const sqlite::uuid_bytes& id);
   bool sleep_unless_stopping(milliseconds delay);
   void give_up(const std::string& error);
 };
@@ -86,7 +97,9 @@ bool sqlite_lead_store::impl::prepare(std::string* error) {
   return begin.prepare(raw, "BEGIN IMMEDIATE", error, true) && commit.prepare(raw, "COMMIT", error, true) &&
          rollback.prepare(raw, "ROLLBACK", error, true) &&
          insert_lead.prepare(raw, insert_lead_sql, error, true) &&
-         insert_event.prepare(raw, insert_event_sql, error, true);
+         insert_event.prepare(raw, insert_event_sql, error, true) &&
+         insert_round.prepare(raw, insert_round_sql, error, true) &&
+         insert_entry.prepare(raw, insert_entry_sql, error, true);
 }
 
 void sqlite_lead_store::impl::run() {
@@ -239,6 +252,46 @@ int sqlite_lead_store::impl::write_lead(const lead_record& lead, bool& inserted)
     rc = e.step();
     e.reset();
     if (rc != SQLITE_DONE) return rc;
+  }
+  return write_auctions(lead, id);
+}
+
+int sqlite_lead_store::impl::write_auctions(const lead_record& lead, const sqlite::uuid_bytes& id) {
+  for (const auto& a : lead.auctions) {
+    auto& r = insert_round;
+    r.bind_blob(1, id);
+    r.bind_int(2, a.round);
+    r.bind_text(3, a.strategy);
+    r.bind_text(4, a.clearing);
+    r.bind_int(5, a.opened_at);
+    r.bind_int(6, a.closed_at);
+    r.bind_int(7, a.deadline_ms);
+    r.bind_int(8, a.floor_micros);
+    r.bind_text(9, a.winner);
+    r.bind_int(10, a.winning_bid_micros);
+    r.bind_int(11, a.clearing_price_micros);
+    int rc = r.step();
+    r.reset();
+    if (rc != SQLITE_DONE) return rc;
+    for (size_t seq = 0; seq < a.entries.size(); ++seq) {
+      const auto& e = a.entries[seq];
+      auto& s = insert_entry;
+      s.bind_blob(1, id);
+      s.bind_int(2, a.round);
+      s.bind_int(3, static_cast<int64_t>(seq));
+      s.bind_text(4, e.buyer_id);
+      s.bind_text(5, to_string(e.verdict));
+      s.bind_text(6, e.reason);
+      s.bind_int(7, e.bid_micros);
+      s.bind_int(8, e.price_micros);
+      s.bind_int(9, e.latency_us);
+      s.bind_int(10, e.transport_us);
+      s.bind_int(11, e.rank);
+      s.bind_int(12, e.fixed ? 1 : 0);
+      rc = s.step();
+      s.reset();
+      if (rc != SQLITE_DONE) return rc;
+    }
   }
   return SQLITE_OK;
 }

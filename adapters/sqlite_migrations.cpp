@@ -3,6 +3,7 @@
 #include "adapters/sqlite_common.hpp"
 #include "generated/migration_0001.hpp"
 #include "generated/migration_0002.hpp"
+#include "generated/migration_0003.hpp"
 
 #include <sqlite3.h>
 
@@ -17,10 +18,12 @@ namespace {
 // The SQL files in schemas/sql/ are compiled in at build time (cmake/EmbedText.cmake).
 constexpr std::string_view migration_0001 = embedded::migration_0001;
 constexpr std::string_view migration_0002 = embedded::migration_0002;
+constexpr std::string_view migration_0003 = embedded::migration_0003;
 
-constexpr std::array<migration, 2> migrations{{
+constexpr std::array<migration, 3> migrations{{
     {1, migration_0001},
     {2, migration_0002},
+    {3, migration_0003},
 }};
 
 int64_t unix_now_us() {

@@ -15,6 +15,21 @@
 
 namespace ringbid {
 
+/// The caller's answer to one IVR question ("zip" -> "78701").
+struct ivr_answer {
+  std::string key;
+  std::string value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ivr_answer& x) {
+  return f(caf::meta::type_name("ivr_answer"), x.key, x.value);
+}
+
+inline bool operator==(const ivr_answer& a, const ivr_answer& b) {
+  return a.key == b.key && a.value == b.value;
+}
+
 struct ping_request {
   uuid ping_id;
   call_id call;
@@ -26,13 +41,21 @@ struct ping_request {
   std::string area_code;
   std::string zip;
   std::vector<std::string> tags;
+  std::vector<ivr_answer> ivr;
+  /// The caller's number hashed with a key of this buyer's own (64 hex
+  /// digits): repeat callers are recognisable to one buyer, and to no other.
+  std::string caller_hash;
+  /// The share of this buyer's bridged calls on this campaign that converted;
+  /// negative when it has none yet.
+  double conversion_rate = -1;
   caf::timespan time_left{0}; ///< deadline minus a network allowance (OpenRTB tmax)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ping_request& x) {
   return f(caf::meta::type_name("ping_request"), x.ping_id, x.call, x.round, x.buyer_id, x.campaign_id,
-           x.vertical, x.caller_state, x.area_code, x.zip, x.tags, x.time_left);
+           x.vertical, x.caller_state, x.area_code, x.zip, x.tags, x.ivr, x.caller_hash, x.conversion_rate,
+           x.time_left);
 }
 
 enum class bid_kind : uint8_t {
@@ -53,12 +76,15 @@ struct bid_response {
   int32_t expires_in_s = 0;
   std::string destination; ///< E.164 number or SIP URI
   std::string reason;      ///< why no bid, or what failed
+  /// How long the buyer took, as the transport measured it (request out to
+  /// answer in); 0 when unknown.
+  int64_t latency_us = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bid_response& x) {
   return f(caf::meta::type_name("bid_response"), x.ping_id, x.round, x.buyer_id, x.kind, x.amount_micros,
-           x.currency, x.expires_in_s, x.destination, x.reason);
+           x.currency, x.expires_in_s, x.destination, x.reason, x.latency_us);
 }
 
 /// Bidder actor -> itself: an answer from the transport, to account for and
@@ -66,11 +92,12 @@ typename Inspector::result_type inspect(Inspector& f, bid_response& x) {
 struct bid_delivery {
   caf::actor reply_to;
   bid_response response;
+  bool late = false; ///< the answer took longer than the ping's time left
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bid_delivery& x) {
-  return f(caf::meta::type_name("bid_delivery"), x.reply_to, x.response);
+  return f(caf::meta::type_name("bid_delivery"), x.reply_to, x.response, x.late);
 }
 
 } // namespace ringbid

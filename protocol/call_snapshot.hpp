@@ -3,6 +3,8 @@
 // The calls supervisor keeps the latest one per call, so a crashed call actor
 // is restarted from it rather than lost.
 
+#include "protocol/auction.hpp"
+#include "protocol/bidding.hpp"
 #include "protocol/call_state.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/ids.hpp"
@@ -20,7 +22,8 @@ namespace ringbid {
 /// A valid, ranked bid the call may be transferred to.
 struct offer {
   std::string buyer_id;
-  int64_t amount_micros = 0;
+  int64_t amount_micros = 0; ///< the price: what the buyer pays if it takes the call
+  int64_t bid_micros = 0;    ///< what it bid (more than the price under second-price clearing)
   std::string destination;
   timestamp_us expires_at = 0;
   uint64_t token = 0; ///< the ledger reservation held for this buyer
@@ -29,7 +32,7 @@ struct offer {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, offer& x) {
-  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.destination, x.expires_at, x.token,
+  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.bid_micros, x.destination, x.expires_at, x.token,
            x.conversion_buffer_s);
 }
 
@@ -52,6 +55,8 @@ struct call_snapshot {
   std::string did;
   std::string campaign_id;
   std::string source_id;
+  std::vector<std::string> tags;  ///< the number's and the source's
+  std::vector<ivr_answer> ivr;    ///< the caller's answers, when known
 
   call_state state = call_state::greeting;
   call_state ended_in = call_state::greeting; ///< the state the call left for ending
@@ -97,6 +102,8 @@ struct call_snapshot {
 
   uint64_t last_event_sequence = 0; ///< the last carrier event this call handled
 
+  std::vector<auction_record> auctions; ///< one per closed round, for the lead
+
   std::vector<uint32_t> timer_generation = std::vector<uint32_t>(timer_kind_count, 0);
   std::vector<journal_entry> journal;
 };
@@ -104,11 +111,11 @@ struct call_snapshot {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
   return f(caf::meta::type_name("call_snapshot"), x.id, x.carrier_call_id, x.caller, x.did, x.campaign_id,
-           x.source_id, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
+           x.source_id, x.tags, x.ivr, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
            x.recording, x.caller_gone, x.caller_gone_inferred, x.hangup_sent, x.hangup_retried, x.committed, x.adopting, x.round,
            x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
            x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at,
-           x.ended_at, x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence, x.timer_generation, x.journal);
+           x.ended_at, x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence, x.auctions, x.timer_generation, x.journal);
 }
 
 /// Call actor -> calls supervisor after every state change.

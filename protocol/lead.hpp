@@ -1,6 +1,7 @@
 #pragma once
 // The lead: what a call is booked as for reporting and billing, with its journal.
 
+#include "protocol/auction.hpp"
 #include "protocol/call_state.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/ids.hpp"
@@ -52,6 +53,7 @@ struct lead_record {
   hangup_source source = hangup_source::unknown;
   std::string recording_url;
   std::vector<journal_entry> journal;
+  std::vector<auction_record> auctions; ///< every round, for `ringbid auction show`
 };
 
 template <class Inspector>
@@ -60,7 +62,7 @@ typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
            x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
            x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.revenue_micros,
            x.payout_micros, x.auction_rounds, x.transfer_attempts, x.auction_latency_us, x.cause,
-           x.source, x.recording_url, x.journal);
+           x.source, x.recording_url, x.journal, x.auctions);
 }
 
 /// Call actor -> recorder: book this lead. Answered with `lead_accepted` once the

@@ -19,6 +19,7 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<carrier_event>("ringbid::carrier_event");
   cfg.add_message_type<carrier_command>("ringbid::carrier_command");
   cfg.add_message_type<carrier_event_settled>("ringbid::carrier_event_settled");
+  cfg.add_message_type<ivr_answer>("ringbid::ivr_answer");
   cfg.add_message_type<ping_request>("ringbid::ping_request");
   cfg.add_message_type<bid_response>("ringbid::bid_response");
   cfg.add_message_type<bid_delivery>("ringbid::bid_delivery");

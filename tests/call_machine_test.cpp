@@ -179,6 +179,8 @@ std::string describe(const call_input& in) {
         return "shutdown_requested";
       } else if constexpr (std::is_same_v<T, call_resumed>) {
         return "call_resumed";
+      } else if constexpr (std::is_same_v<T, late_answer>) {
+        return "late_answer{" + std::to_string(x.round) + ", " + x.buyer_id + "}";
       } else {
         return "reservation_adopted{" + std::to_string(x.token) + "}";
       }

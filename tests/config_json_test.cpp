@@ -445,5 +445,379 @@ TEST(ConfigJson, CapMistakesAreEachReportedWithTheirPointer) {
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/time_zone"), "unknown time zone \"Mars/Base\"")) << all;
 }
 
+
+// --- Routing: hours, targeting, breakers, strategies, tags ----------------------
+
+/// A buyer "b1" whose body is `buyer_body` (after the id), in the minimal config.
+std::string with_buyer(const std::string& buyer_body) { return minimal(", " + buyer_body); }
+
+/// Every error, formatted, for failure messages.
+std::string all_errors(const config_result& r) { return format_config_errors(r.errors); }
+
+TEST(ConfigJson, RoutingFieldsAreAllRead) {
+  config_result r = parse_config(R"({
+    "caller_hash_secret": "s3cret-key",
+    "buyers": [
+      { "id": "b1", "fixed_payout": 27.5, "priority": 2, "weight": 30,
+        "breaker": { "failure_threshold": 0, "open_ms": 1500 },
+        "hours": {
+          "weekly": [
+            { "days": ["mon", "tue", "wed", "thu", "fri"], "open": "08:30", "close": "17:45" },
+            { "days": ["sat", "sun"], "open": "22:00", "close": "02:00" },
+            { "days": ["wed"], "open": "18:00", "close": "24:00" },
+            { "days": ["thu"] }
+          ],
+          "exceptions": [
+            { "date": "2026-12-25", "note": "Christmas" },
+            { "date": "2026-12-24", "closed": false, "open": "09:00", "close": "13:00", "note": "Christmas Eve" },
+            { "date": "2028-02-29", "closed": true }
+          ]
+        },
+        "target": {
+          "states": ["TX", "CA"], "excluded_states": ["NY"],
+          "area_codes": ["512", "737"], "excluded_area_codes": ["212"],
+          "verticals": ["auto_insurance", "solar"],
+          "rules": [
+            { "field": "caller_state", "op": "equals", "value": "TX" },
+            { "field": "zip", "op": "not_equals", "value": "78701" },
+            { "field": "day_of_week", "op": "in", "values": ["mon", "FRI"] },
+            { "field": "tag", "op": "not_in", "values": ["spam", "test"] },
+            { "field": "ivr.zip", "op": "regex", "value": "787[0-9]{2}" },
+            { "field": "time_of_day", "op": "range", "min": 900, "max": 1730.5 },
+            { "field": "ivr.age", "op": "range", "min": -1, "max": -1 },
+            { "field": "area_code", "op": "in", "values": ["512"] }
+          ]
+        } },
+      { "id": "b2", "ping_url": "https://rtb.example/ping", "fixed_payout": 0 }
+    ],
+    "sources": [{ "id": "s1", "tags": ["organic", "search"] }],
+    "campaigns": [
+      { "id": "c1", "active": false, "strategy": "weighted", "clearing": "second_price",
+        "price_increment": 0.25, "buyer_ids": ["b1", "b2"] },
+      { "id": "c2", "strategy": "round_robin", "price_increment": 0 },
+      { "id": "c3", "strategy": "waterfall", "clearing": "first_price" },
+      { "id": "c4", "strategy": "auction" }
+    ],
+    "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1", "tags": ["spanish"] }]
+  })");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const engine_config& c = *r.config;
+  EXPECT_EQ(c.caller_hash_secret, "s3cret-key");
+
+  const buyer_config& b = c.buyers.at(0);
+  EXPECT_EQ(b.fixed_payout_micros, 27'500'000);
+  EXPECT_EQ(b.priority, 2);
+  EXPECT_EQ(b.weight, 30);
+  EXPECT_EQ(b.breaker.failure_threshold, 0);
+  EXPECT_EQ(b.breaker.open_ms, 1500);
+
+  ASSERT_EQ(b.hours.weekly.size(), 4u);
+  EXPECT_EQ(b.hours.weekly[0].days, (std::vector<int32_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(b.hours.weekly[0].open_minute, 8 * 60 + 30);
+  EXPECT_EQ(b.hours.weekly[0].close_minute, 17 * 60 + 45);
+  EXPECT_EQ(b.hours.weekly[1].days, (std::vector<int32_t>{6, 0})) << "sat = 6, sun = 0";
+  EXPECT_EQ(b.hours.weekly[1].open_minute, 22 * 60);
+  EXPECT_EQ(b.hours.weekly[1].close_minute, 2 * 60) << "overnight: close before open is kept as is";
+  EXPECT_EQ(b.hours.weekly[2].close_minute, 1440);
+  EXPECT_EQ(b.hours.weekly[3].days, std::vector<int32_t>{4});
+  EXPECT_EQ(b.hours.weekly[3].open_minute, 0) << "open defaults to 00:00";
+  EXPECT_EQ(b.hours.weekly[3].close_minute, 1440) << "close defaults to 24:00";
+
+  ASSERT_EQ(b.hours.exceptions.size(), 3u);
+  EXPECT_EQ(b.hours.exceptions[0].date, "2026-12-25");
+  EXPECT_TRUE(b.hours.exceptions[0].closed) << "closed defaults to true";
+  EXPECT_EQ(b.hours.exceptions[0].note, "Christmas");
+  EXPECT_EQ(b.hours.exceptions[1].date, "2026-12-24");
+  EXPECT_FALSE(b.hours.exceptions[1].closed);
+  EXPECT_EQ(b.hours.exceptions[1].open_minute, 9 * 60);
+  EXPECT_EQ(b.hours.exceptions[1].close_minute, 13 * 60);
+  EXPECT_EQ(b.hours.exceptions[1].note, "Christmas Eve");
+  EXPECT_EQ(b.hours.exceptions[2].date, "2028-02-29") << "a leap day is a real date";
+  EXPECT_TRUE(b.hours.exceptions[2].note.empty());
+
+  const targeting& t = b.target;
+  EXPECT_EQ(t.states, (std::vector<std::string>{"TX", "CA"}));
+  EXPECT_EQ(t.excluded_states, std::vector<std::string>{"NY"});
+  EXPECT_EQ(t.area_codes, (std::vector<std::string>{"512", "737"}));
+  EXPECT_EQ(t.excluded_area_codes, std::vector<std::string>{"212"});
+  EXPECT_EQ(t.verticals, (std::vector<std::string>{"auto_insurance", "solar"}));
+  ASSERT_EQ(t.rules.size(), 8u);
+  EXPECT_EQ(t.rules[0].field, "caller_state");
+  EXPECT_EQ(t.rules[0].op, rule_operator::equals);
+  EXPECT_EQ(t.rules[0].values, std::vector<std::string>{"TX"});
+  EXPECT_EQ(t.rules[1].field, "zip");
+  EXPECT_EQ(t.rules[1].op, rule_operator::not_equals);
+  EXPECT_EQ(t.rules[1].values, std::vector<std::string>{"78701"});
+  EXPECT_EQ(t.rules[2].op, rule_operator::in);
+  EXPECT_EQ(t.rules[2].values, (std::vector<std::string>{"mon", "FRI"}));
+  EXPECT_EQ(t.rules[3].field, "tag");
+  EXPECT_EQ(t.rules[3].op, rule_operator::not_in);
+  EXPECT_EQ(t.rules[3].values, (std::vector<std::string>{"spam", "test"}));
+  EXPECT_EQ(t.rules[4].field, "ivr.zip");
+  EXPECT_EQ(t.rules[4].op, rule_operator::regex);
+  EXPECT_EQ(t.rules[4].values, std::vector<std::string>{"787[0-9]{2}"});
+  EXPECT_EQ(t.rules[5].field, "time_of_day");
+  EXPECT_EQ(t.rules[5].op, rule_operator::range);
+  EXPECT_TRUE(t.rules[5].values.empty());
+  EXPECT_DOUBLE_EQ(t.rules[5].min, 900);
+  EXPECT_DOUBLE_EQ(t.rules[5].max, 1730.5);
+  EXPECT_DOUBLE_EQ(t.rules[6].min, -1);
+  EXPECT_DOUBLE_EQ(t.rules[6].max, -1);
+  EXPECT_EQ(t.rules[7].field, "area_code");
+
+  EXPECT_EQ(c.buyers.at(1).fixed_payout_micros, 0) << "0 = a bidding buyer, which may have a ping_url";
+  EXPECT_EQ(c.buyers.at(1).ping_url, "https://rtb.example/ping");
+
+  EXPECT_EQ(c.sources.at(0).tags, (std::vector<std::string>{"organic", "search"}));
+  EXPECT_EQ(c.dids.at(0).tags, std::vector<std::string>{"spanish"});
+
+  const campaign_config& c1 = c.campaigns.at(0);
+  EXPECT_FALSE(c1.active);
+  EXPECT_EQ(c1.strategy, routing_strategy::weighted);
+  EXPECT_EQ(c1.clearing, clearing_rule::second_price);
+  EXPECT_EQ(c1.price_increment_micros, 250'000);
+  EXPECT_EQ(c.campaigns.at(1).strategy, routing_strategy::round_robin);
+  EXPECT_EQ(c.campaigns.at(1).price_increment_micros, 0);
+  EXPECT_EQ(c.campaigns.at(2).strategy, routing_strategy::waterfall);
+  EXPECT_EQ(c.campaigns.at(2).clearing, clearing_rule::first_price);
+  EXPECT_EQ(c.campaigns.at(3).strategy, routing_strategy::auction);
+}
+
+TEST(ConfigJson, RoutingFieldsDefaultWhenAbsent) {
+  config_result r = parse_config(minimal());
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const engine_config& c = *r.config;
+  EXPECT_TRUE(c.caller_hash_secret.empty());
+
+  const buyer_config& b = c.buyers.at(0);
+  EXPECT_EQ(b.fixed_payout_micros, 0);
+  EXPECT_EQ(b.priority, 1);
+  EXPECT_EQ(b.weight, 1);
+  EXPECT_EQ(b.breaker.failure_threshold, 5);
+  EXPECT_EQ(b.breaker.open_ms, 30'000);
+  EXPECT_TRUE(b.hours.weekly.empty());
+  EXPECT_TRUE(b.hours.exceptions.empty());
+  EXPECT_TRUE(b.target.states.empty());
+  EXPECT_TRUE(b.target.excluded_states.empty());
+  EXPECT_TRUE(b.target.area_codes.empty());
+  EXPECT_TRUE(b.target.excluded_area_codes.empty());
+  EXPECT_TRUE(b.target.verticals.empty());
+  EXPECT_TRUE(b.target.rules.empty());
+  EXPECT_TRUE(c.sources.at(0).tags.empty());
+  EXPECT_TRUE(c.dids.at(0).tags.empty());
+
+  const campaign_config& campaign = c.campaigns.at(0);
+  EXPECT_TRUE(campaign.active);
+  EXPECT_EQ(campaign.strategy, routing_strategy::auction);
+  EXPECT_EQ(campaign.clearing, clearing_rule::first_price);
+  EXPECT_EQ(campaign.price_increment_micros, 10'000);
+
+  // Empty objects keep the defaults too.
+  r = parse_config(with_buyer(R"("hours": {}, "target": {}, "breaker": { "open_ms": 5 })"));
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(r.config->buyers[0].breaker.failure_threshold, 5);
+  EXPECT_EQ(r.config->buyers[0].breaker.open_ms, 5);
+  EXPECT_TRUE(r.config->buyers[0].hours.weekly.empty());
+}
+
+TEST(ConfigJson, HoursMistakes) {
+  config_result r = parse_config(with_buyer(R"("hours": { "weekly": [
+      { "days": ["mon", "Tue", "tues", "mon"], "open": "9:00", "close": "24:30" },
+      { "days": [], "open": "24:00", "close": "12:60" },
+      { "open": "08:00", "close": "17:00" }
+    ] })"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{
+                             "/buyers/0/hours/weekly/0/days/3", "/buyers/0/hours/weekly/0/days/1",
+                             "/buyers/0/hours/weekly/0/days/2", "/buyers/0/hours/weekly/0/open",
+                             "/buyers/0/hours/weekly/0/close", "/buyers/0/hours/weekly/1/days",
+                             "/buyers/0/hours/weekly/1/open", "/buyers/0/hours/weekly/1/close",
+                             "/buyers/0/hours/weekly/2"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/days/1"), "\"mon\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/days/1"), "\"Tue\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/days/3"), "duplicate")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/open"), "HH:MM")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/2"), "\"days\"")) << all_errors(r);
+  EXPECT_FALSE(r.config);
+}
+
+TEST(ConfigJson, DateExceptionMistakes) {
+  // The format is the schema's; real dates and the open/close pairing are checked after.
+  config_result r = parse_config(with_buyer(R"("hours": { "exceptions": [
+      { "date": "2026-2-3" }, { "date": "Christmas" }, { "note": "no date" }
+    ] })"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/hours/exceptions/0/date",
+                                                   "/buyers/0/hours/exceptions/1/date",
+                                                   "/buyers/0/hours/exceptions/2"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/exceptions/0/date"), "YYYY-MM-DD")) << all_errors(r);
+
+  r = parse_config(with_buyer(R"("hours": { "exceptions": [
+      { "date": "2026-02-30" },
+      { "date": "2025-02-29", "closed": true },
+      { "date": "2026-13-01" },
+      { "date": "2026-12-24", "closed": false },
+      { "date": "2026-12-31", "closed": false, "open": "10:00" },
+      { "date": "2026-12-25", "open": "10:00", "close": "14:00" },
+      { "date": "2026-12-26", "closed": false, "open": "22:00", "close": "02:00" },
+      { "date": "2026-12-24", "closed": false, "open": "10:00", "close": "10:00" },
+      { "date": "2026-04-31" },
+      { "date": "0000-01-01" },
+      { "date": "2026-07-04", "closed": false, "open": "00:00", "close": "24:00" }
+    ] })"));
+  const std::string at = "/buyers/0/hours/exceptions/";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{
+                             at + "0/date", at + "1/date", at + "2/date", at + "3", at + "3", at + "4",
+                             at + "5/open", at + "5/close", at + "6/close", at + "7/date", at + "7/close",
+                             at + "8/date", at + "9/date"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "0/date"), "\"2026-02-30\" is not a real date")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "3"), "\"closed\": false needs \"open\"")) << all_errors(r);
+  EXPECT_TRUE(contains(all_errors(r), at + "3: a date with \"closed\": false needs \"close\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "4"), "needs \"close\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "5/open"), "a closed date takes no \"open\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "6/close"), "after open (22:00)")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "7/date"), "duplicate date \"2026-12-24\" (first at " + at + "3/date)"))
+      << all_errors(r);
+  EXPECT_FALSE(r.config);
+}
+
+TEST(ConfigJson, TargetListMistakes) {
+  config_result r = parse_config(with_buyer(R"("target": {
+      "states": ["tx", "Texas", "CA", "CA"], "excluded_states": ["T1"],
+      "area_codes": ["51", "5125"], "excluded_area_codes": ["abc"],
+      "verticals": [""], "nope": 1 })"));
+  const std::string at = "/buyers/0/target";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{
+                             at + "/nope", at + "/states/3", at + "/states/0", at + "/states/1",
+                             at + "/excluded_states/0", at + "/area_codes/0", at + "/area_codes/1",
+                             at + "/excluded_area_codes/0", at + "/verticals/0"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "/states/0"), "two-letter")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "/area_codes/0"), "three-digit")) << all_errors(r);
+
+  // A state or area code both accepted and excluded can never match.
+  r = parse_config(with_buyer(R"("target": { "states": ["TX", "CA"], "excluded_states": ["NY", "CA"],
+                                              "area_codes": ["512"], "excluded_area_codes": ["512"] })"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "/excluded_states/1", at + "/excluded_area_codes/0"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "/excluded_states/1"), "\"CA\" is also in \"states\"")) << all_errors(r);
+}
+
+TEST(ConfigJson, RuleFieldsAndOperatorsAreChecked) {
+  config_result r = parse_config(with_buyer(R"("target": { "rules": [
+      { "field": "colour", "op": "equals", "value": "red" },
+      { "field": "ivr.", "op": "equals", "value": "x" },
+      { "field": "zip", "op": "like", "value": "787%" },
+      { "field": "zip" },
+      { "field": "zip", "op": "in", "values": [] },
+      { "field": "zip", "op": "equals", "value": "" },
+      { "field": "zip", "op": "range", "min": "1", "max": 2 }
+    ] })"));
+  const std::string at = "/buyers/0/target/rules/";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0/field", at + "1/field", at + "2/op", at + "3",
+                                                   at + "4/values", at + "5/value", at + "6/min"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "0/field"), "ivr.<key>")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "2/op"), "\"not_equals\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "3"), "\"op\"")) << all_errors(r);
+}
+
+TEST(ConfigJson, RuleOperandsMustMatchTheOperator) {
+  config_result r = parse_config(with_buyer(R"("target": { "rules": [
+      { "field": "zip", "op": "in", "value": "78701" },
+      { "field": "zip", "op": "equals", "values": ["78701"] },
+      { "field": "zip", "op": "regex", "value": "787.*", "min": 1 },
+      { "field": "ivr.age", "op": "range", "min": 18 },
+      { "field": "ivr.age", "op": "range", "min": 18, "max": 65, "value": "x", "values": ["y"] },
+      { "field": "zip", "op": "not_in", "values": ["78701"], "max": 3 }
+    ] })"));
+  const std::string at = "/buyers/0/target/rules/";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0", at + "0/value", at + "1", at + "1/values",
+                                                   at + "2/min", at + "3", at + "4/value", at + "4/values",
+                                                   at + "5/max"}))
+      << all_errors(r);
+  EXPECT_EQ(message_at(r, at + "0"), "op \"in\" needs \"values\"");
+  EXPECT_EQ(message_at(r, at + "0/value"), "op \"in\" takes \"values\" (an array of strings), not \"value\"");
+  EXPECT_EQ(message_at(r, at + "1"), "op \"equals\" needs \"value\"");
+  EXPECT_EQ(message_at(r, at + "1/values"), "op \"equals\" takes \"value\" (a string), not \"values\"");
+  EXPECT_EQ(message_at(r, at + "2/min"), "op \"regex\" takes \"value\" (a string), not \"min\"");
+  EXPECT_EQ(message_at(r, at + "3"), "op \"range\" needs \"max\"");
+  EXPECT_EQ(message_at(r, at + "4/value"), "op \"range\" takes \"min\" and \"max\" (numbers), not \"value\"");
+  EXPECT_FALSE(r.config);
+}
+
+TEST(ConfigJson, RuleValuesMustMakeSenseForTheirField) {
+  config_result r = parse_config(with_buyer(R"j("target": { "rules": [
+      { "field": "zip", "op": "regex", "value": "787(0|1" },
+      { "field": "ivr.zip", "op": "regex", "value": "[9-0]" },
+      { "field": "ivr.age", "op": "range", "min": 65, "max": 18 },
+      { "field": "time_of_day", "op": "range", "min": 900, "max": 900 },
+      { "field": "day_of_week", "op": "in", "values": ["mon", "Fri", "funday"] },
+      { "field": "day_of_week", "op": "range", "min": 1, "max": 5 },
+      { "field": "time_of_day", "op": "equals", "value": "9:30" },
+      { "field": "caller_state", "op": "not_in", "values": ["Texas", "CA"] },
+      { "field": "area_code", "op": "equals", "value": "51" },
+      { "field": "day_of_week", "op": "regex", "value": "(sat|sun)" },
+      { "field": "tag", "op": "range", "min": 1, "max": 2 }
+    ] })j"));
+  const std::string at = "/buyers/0/target/rules/";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0/value", at + "1/value", at + "2/min", at + "4/values/2",
+                                                   at + "5/op", at + "6/value", at + "7/values/0", at + "8/value"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "0/value"), "bad regex \"787(0|1\"")) << all_errors(r);
+  EXPECT_EQ(message_at(r, at + "2/min"), "range min 65 is greater than max 18");
+  EXPECT_TRUE(contains(message_at(r, at + "4/values/2"), "\"funday\" is not a day")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "5/op"), "day_of_week")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "6/value"), "HHMM")) << all_errors(r);
+  EXPECT_FALSE(r.config);
+}
+
+TEST(ConfigJson, FixedPayoutBuyerHasNoPingUrl) {
+  config_result r = parse_config(with_buyer(R"("fixed_payout": 30, "ping_url": "https://rtb.example/ping")"));
+  EXPECT_EQ(pointers(r), std::vector<std::string>{"/buyers/0/ping_url"}) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/ping_url"), "fixed-payout buyer has no RTB endpoint"))
+      << all_errors(r);
+
+  r = parse_config(with_buyer(R"("fixed_payout": 12.3456789)"));
+  EXPECT_EQ(pointers(r), std::vector<std::string>{"/buyers/0/fixed_payout"}) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/fixed_payout"), "6 decimal")) << all_errors(r);
+
+  r = parse_config(with_buyer(R"("fixed_payout": -1, "priority": 0, "weight": 0,
+                                 "breaker": { "failure_threshold": -1, "open_ms": 0 })"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/fixed_payout", "/buyers/0/priority",
+                                                   "/buyers/0/weight", "/buyers/0/breaker/failure_threshold",
+                                                   "/buyers/0/breaker/open_ms"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/weight"), "at least 1")) << all_errors(r);
+}
+
+TEST(ConfigJson, CampaignRoutingMistakes) {
+  config_result r = parse_config(minimal("", R"(, "strategy": "highest_bid", "clearing": "vickrey",
+                                                "price_increment": -0.01, "active": "yes")"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/campaigns/0/strategy", "/campaigns/0/clearing",
+                                                   "/campaigns/0/price_increment", "/campaigns/0/active"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/campaigns/0/strategy"), "\"round_robin\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/campaigns/0/strategy"), "\"highest_bid\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/campaigns/0/clearing"), "\"second_price\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/campaigns/0/price_increment"), "at least 0")) << all_errors(r);
+
+  r = parse_config(minimal("", R"(, "price_increment": 0.0000001)"));
+  EXPECT_EQ(pointers(r), std::vector<std::string>{"/campaigns/0/price_increment"}) << all_errors(r);
+}
+
+TEST(ConfigJson, TagsAndSecretMistakes) {
+  config_result r = parse_config(R"({
+    "caller_hash_secret": 42,
+    "sources": [{ "id": "s1", "tags": ["a", ""] }],
+    "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1", "tags": ["x", "x"] },
+             { "number": "+18005550101", "campaign_id": "c1", "source_id": "s1", "tags": "x" }]
+  })");
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/caller_hash_secret", "/sources/0/tags/1", "/dids/0/tags/1",
+                                                   "/dids/1/tags"}))
+      << all_errors(r);
+}
+
 } // namespace
 } // namespace ringbid

@@ -440,6 +440,87 @@ TEST(http_server, times_out_a_handler_that_never_responds) {
   kept[0](text("too late")); // harmless
 }
 
+TEST(http_server, trickles_a_body_when_asked) {
+  http_server server;
+  server.route("GET", "/slow", [](http_request&&, http_responder respond) {
+    auto r = text("0123456789");
+    r.trickle_bytes = 3;
+    r.trickle_interval = 100ms;
+    respond(std::move(r));
+  });
+  server.route("GET", "/fast", [](http_request&&, http_responder respond) { respond(text("quick")); });
+  tcp_client client(listen_local(server));
+  auto start = steady::now();
+  ASSERT_TRUE(client.send(get("/slow")));
+  auto head = client.read_head(); // the head first
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), "10");
+  ASSERT_TRUE(client.read_until("0123456789"));
+  EXPECT_GE(steady::now() - start, 400ms); // 4 pieces, each after a pause
+  EXPECT_EQ(client.pending(), "0123456789");
+  // The connection goes on as usual (the next response read after the pending body).
+  ASSERT_TRUE(client.send(get("/fast")));
+  ASSERT_TRUE(client.read_until("quick"));
+}
+
+TEST(http_server, closes_a_connection_whose_client_left_while_awaiting_when_asked) {
+  http_server_limits limits;
+  limits.close_when_client_leaves = true;
+  http_server server(limits);
+  std::mutex mutex;
+  std::vector<http_responder> parked;
+  std::vector<std::thread> workers;
+  server.route("GET", "/park", [&](http_request&&, http_responder respond) {
+    std::lock_guard lock(mutex);
+    parked.push_back(std::move(respond));
+  });
+  server.route("GET", "/later", [&](http_request&& request, http_responder respond) {
+    std::lock_guard lock(mutex);
+    workers.emplace_back([respond, query = request.query] {
+      std::this_thread::sleep_for(50ms);
+      respond(text("late " + query));
+    });
+  });
+  auto port = listen_local(server);
+  {
+    tcp_client leaving(port);
+    ASSERT_TRUE(leaving.send(get("/park")));
+    ASSERT_TRUE(eventually([&] {
+      std::lock_guard lock(mutex);
+      return parked.size() == 1;
+    }));
+    EXPECT_EQ(server.statistics().active, 1u);
+  } // closed: far sooner than idle_timeout (60 s), the server closes its side
+  EXPECT_TRUE(eventually([&] { return server.statistics().active == 0; }));
+  {
+    std::lock_guard lock(mutex);
+    parked[0](text("nobody there")); // harmless
+  }
+
+  // Clients that stay are served as before: deferred answers, keep-alive, pipelining, close.
+  tcp_client client(port);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(client.send(get("/later?" + std::to_string(i))));
+    auto r = client.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "late " + std::to_string(i));
+  }
+  ASSERT_TRUE(client.send(get("/later?a") + get("/later?b")));
+  for (const char* q : {"a", "b"}) {
+    auto r = client.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, std::string("late ") + q);
+  }
+  ASSERT_TRUE(client.send(get("/later?c", "Connection: close\r\n")));
+  auto last = client.read_response();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, "late c");
+  EXPECT_TRUE(client.closed_by_server());
+  std::lock_guard lock(mutex);
+  for (auto& w : workers) w.join();
+}
+
 // ---- bad input --------------------------------------------------------------------------------
 
 TEST(http_server, rejects_large_bodies_and_headers) {

@@ -68,8 +68,8 @@ engine_config bench_config(int buyers, int32_t deadline_ms, int32_t latency_ms) 
     cfg.buyers.push_back(b);
   }
   cfg.campaigns.push_back(c);
-  cfg.sources.push_back(source_config{"pub", "Publisher", 5000});
-  for (int i = 0; i < 4; ++i) cfg.dids.push_back(did_config{fmt::format("+1800555{:04}", i), "bench", "pub"});
+  cfg.sources.push_back(source_config{"pub", "Publisher", 5000, "UTC", {}});
+  for (int i = 0; i < 4; ++i) cfg.dids.push_back(did_config{fmt::format("+1800555{:04}", i), "bench", "pub", {}});
   cfg.carrier_sim.unknown_did_rate = 0;
   cfg.carrier_sim.abandon_rate = 0;
   cfg.carrier_sim.talk_s_mean = 60;

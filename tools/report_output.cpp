@@ -31,23 +31,6 @@ void write_money(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, int64_t 
 
 } // namespace
 
-std::string format_money(int64_t micros) {
-  auto sign = micros < 0 ? "-" : "";
-  auto abs = micros < 0 ? -micros : micros;
-  auto dollars = abs / 1'000'000;
-  auto rest = abs % 1'000'000;
-  std::string digits = std::to_string(dollars);
-  std::string grouped;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) grouped.push_back(',');
-    grouped.push_back(digits[i]);
-  }
-  // Cents as usual; fractions of a cent (revenue shares) shown, never rounded away.
-  auto fraction = fmt::format("{:06}", rest);
-  while (fraction.size() > 2 && fraction.back() == '0') fraction.pop_back();
-  return fmt::format("{}${}.{}", sign, grouped, fraction);
-}
-
 void print_report_table(std::ostream& out, const simulation_report& r) {
   const auto& s = r.leads;
   out << fmt::format("ringbid simulate: seed {}, {} calls in {:.2f} s wall time ({:.0f} s simulated)\n", r.seed,

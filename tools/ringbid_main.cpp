@@ -1,8 +1,10 @@
 // `ringbid`: the command line. `simulate` runs a node in-process on virtual
 // time with the simulated carrier and bidders; `caps` shows every cap;
-// `carrier-sim` plays Telnyx over HTTP for a real node.
+// `carrier-sim` plays Telnyx over HTTP for a real node; `buyer-sim` plays buyers'
+// ping endpoints for its HTTP bidders.
 
 #include "adapters/config_json.hpp"
+#include "tools/buyer_sim.hpp"
 #include "tools/caps_command.hpp"
 #include "tools/carrier_sim.hpp"
 #include "tools/host_port.hpp"
@@ -114,7 +116,16 @@ int main(int argc, char** argv) {
   carrier->add_option("--record", sim.record_path, "write the carrier's record of every call here (JSON)");
   carrier->add_flag("--json", sim.json, "print the summary as JSON");
 
+  auto* buyers = app.add_subcommand("buyer-sim", "serve simulated buyers' ping endpoints: POST /buyers/<id>");
+  ringbid::buyer_sim_command_options buyer_sim;
+  buyers->add_option("--listen", buyer_sim.listen, "serve on HOST:PORT (port 0: any; the first line says which)");
+  buyers->add_option("--buyers", buyer_sim.buyers_path, "the buyers (JSON): {\"buyers\":[{\"id\":...}]}")->required();
+  buyers->add_option("--seed", buyer_sim.seed, "random seed");
+  buyers->add_option("--log-pings", buyer_sim.log_pings_path, "append every request body to this file, one a line");
+  buyers->add_flag("--json", buyer_sim.json, "print the final stats as JSON");
+
   CLI11_PARSE(app, argc, argv);
+  if (buyers->parsed()) return ringbid::run_buyer_sim_command(buyer_sim, std::cout, std::cerr);
 
   auto loaded = ringbid::load_config_file(config_path);
   if (!loaded.ok()) {

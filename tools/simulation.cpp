@@ -1,5 +1,6 @@
 #include "tools/simulation.hpp"
 
+#include "adapters/http_client.hpp"
 #include "adapters/sim_clock.hpp"
 #include "adapters/sqlite_cap_journal.hpp"
 #include "adapters/sqlite_lead_store.hpp"
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 namespace ringbid {
 
@@ -31,7 +33,19 @@ bool report_finished(const node_counters& counters, const simulation_options& op
 
 } // namespace
 
+/// Reads the leads back once the stores are closed.
+void read_back(simulation_report& report, const simulation_options& options) {
+  std::string error;
+  auto reader = sqlite_lead_reader::open(options.db_path, &error);
+  if (!reader) throw std::runtime_error("cannot read " + options.db_path + ": " + error);
+  report.leads = reader->summarize();
+  report.leads_written = reader->count();
+}
+
+simulation_report run_live_simulation(const engine_config& config, const simulation_options& options);
+
 simulation_report run_simulation(const engine_config& config, const simulation_options& options) {
+  if (options.http_bidders) return run_live_simulation(config, options);
   auto wall_start = std::chrono::steady_clock::now();
   remove_database(options.db_path);
   std::string error;
@@ -124,10 +138,91 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   journal->flush();
   report.cap_journal_entries = journal->written();
   journal.reset();
-  auto reader = sqlite_lead_reader::open(options.db_path, &error);
-  if (!reader) throw std::runtime_error("cannot read " + options.db_path + ": " + error);
-  report.leads = reader->summarize();
-  report.leads_written = reader->count();
+  read_back(report, options);
+  report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return report;
+}
+
+simulation_report run_live_simulation(const engine_config& config, const simulation_options& options) {
+  auto wall_start = std::chrono::steady_clock::now();
+  remove_database(options.db_path);
+  std::string error;
+  sqlite_options db;
+  db.path = options.db_path;
+  db.batch_max = config.storage.batch_max;
+  db.batch_interval_ms = config.storage.batch_interval_ms;
+  db.synchronous_full = false;
+  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
+  if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
+  if (!journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+
+  simulation_report report;
+  report.seed = options.seed;
+  report.carrier = std::make_shared<sim_carrier_report>();
+  {
+    caf::actor_system_config cfg;
+    add_protocol_types(cfg);
+    cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
+    cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    caf::actor_system sys{cfg};
+    auto shared_config = std::make_shared<const engine_config>(config);
+    http_client_options client_options;
+    client_options.max_connections_per_host = 64;
+    auto bid_client = std::make_shared<http_client>(client_options);
+    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
+                                 journal, bid_client);
+    sim_carrier_options carrier;
+    carrier.calls = options.calls;
+    carrier.calls_per_second =
+      options.calls_per_second > 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
+    carrier.seed = options.seed;
+    carrier.behavior = config.carrier_sim;
+    carrier.config = shared_config;
+    carrier.report = report.carrier;
+    carrier.time_scale = options.time_scale > 0 ? options.time_scale : 1.0;
+    auto root = start_node(sys, parts, carrier, std::nullopt);
+    if (options.at_start) options.at_start();
+
+    auto& counters = *parts.ctx->counters;
+    // Long enough for every call at the given rate and scale, with room to spare.
+    double limit_s = options.max_wall_s > 0
+                       ? options.max_wall_s
+                       : double(options.calls) / carrier.calls_per_second + 4 * 3600 / carrier.time_scale + 60;
+    auto deadline = wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(limit_s));
+    while (counters.calls_finished.load() < options.calls && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+      if (options.progress) options.progress(counters.calls_finished.load(), options.calls);
+    }
+    if (options.at_stop) options.at_stop(parts.calls->by_carrier_id.size());
+    caf::scoped_actor self{sys};
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    self->wait_for(root);
+    bid_client->stop(); // its last callbacks still find the actor system
+    journal->on_durable({});
+    auto now = parts.ctx->clock->now();
+    report.finished = counters.calls_finished.load() >= options.calls;
+    report.virtual_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    report.calls = report.carrier->placed;
+    report.completed = counters.calls_finished.load();
+    report.open_reservations = parts.ledger->core.open_reservations();
+    report.caps = parts.ledger->core.report(now);
+    report.cap_denials = parts.ledger->core.denied_total();
+    report.call_restarts = counters.calls_restarted.load();
+    report.calls_interrupted = counters.calls_interrupted.load();
+    report.events_ignored = counters.events_ignored.load();
+    report.pings = counters.pings_sent.load();
+    report.bids = counters.bids_received.load();
+  }
+  if (options.progress) options.progress(report.completed, options.calls);
+  store->flush();
+  store.reset();
+  journal->flush();
+  report.cap_journal_entries = journal->written();
+  journal.reset();
+  read_back(report, options);
   report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return report;
 }

@@ -28,6 +28,14 @@ struct simulation_options {
   double stop_at_virtual_s = 0;
   std::function<void()> at_start;
   std::function<void(uint64_t live_calls)> at_stop;
+  /// Ping the buyers that have a ping_url over real HTTP (the others stay
+  /// simulated). HTTP needs real time, so the run leaves the deterministic
+  /// scheduler: it runs on CAF's threads and the wall clock, and is not
+  /// reproducible from the seed. `time_scale` shortens the calls' own delays
+  /// (speech, ringing, talk), not the call rate or the auction deadline.
+  bool http_bidders = false;
+  double time_scale = 1.0;
+  double max_wall_s = 0; ///< live runs: give up after this long (0: a bound from calls and rate)
 };
 
 struct simulation_report {
@@ -46,13 +54,14 @@ struct simulation_report {
   uint64_t events_ignored = 0;
   uint64_t pings = 0;
   uint64_t bids = 0;
-  double virtual_seconds = 0;
+  double virtual_seconds = 0; ///< live runs: the run's real duration
   double wall_seconds = 0;
   bool finished = false; ///< false when the run hit its virtual time limit
   std::shared_ptr<sim_carrier_report> carrier;
 };
 
-/// Runs the simulation; throws std::runtime_error when the database cannot be opened.
+/// Runs the simulation (live when options.http_bidders); throws
+/// std::runtime_error when the database cannot be opened.
 simulation_report run_simulation(const engine_config& config, const simulation_options& options);
 
 } // namespace ringbid

@@ -1,6 +1,7 @@
 #include "tools/wiring.hpp"
 
 #include "actors/supervisor.hpp"
+#include "adapters/caller_hash.hpp"
 #include "adapters/http_bidder_transport.hpp"
 #include "adapters/sim_bidder_transport.hpp"
 #include "adapters/sqlite_cap_journal.hpp"
@@ -14,11 +15,16 @@ node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::sha
                            std::shared_ptr<cap_journal> journal, std::shared_ptr<http_client> bid_client) {
   node_parts p;
   p.ctx = node_context::make(config, std::move(clock), seed);
+  std::vector<std::string> buyer_ids;
+  for (const auto& b : config->buyers) buyer_ids.push_back(b.id);
+  p.ctx->hasher = make_caller_hasher(config->caller_hash_secret.empty() ? config->node_name : config->caller_hash_secret,
+                                     buyer_ids);
   p.dids = did_table::from_config(*config);
   p.ledger = ledger_memory::from_config(*config, std::move(journal));
   p.calls = std::make_shared<call_registry>();
   p.store = std::move(store);
   for (const auto& b : config->buyers) {
+    if (b.fixed_payout_micros > 0) continue; // bids its fixed price without a ping: no bidder
     p.transports[b.id] = bid_client && !b.ping_url.empty() ? make_http_bidder_transport(bid_client, b)
                                                            : make_sim_bidder_transport(b, seed);
   }
