@@ -1,9 +1,11 @@
 // `ringbid`: the command line. `simulate` runs a node in-process on virtual
 // time with the simulated carrier and bidders; `caps` shows every cap;
 // `carrier-sim` plays Telnyx over HTTP for a real node; `buyer-sim` plays buyers'
-// ping endpoints for its HTTP bidders.
+// ping endpoints for its HTTP bidders; `auction show` explains a call's routing.
 
 #include "adapters/config_json.hpp"
+#include "adapters/sqlite_lead_reader.hpp"
+#include "tools/auction_command.hpp"
 #include "tools/buyer_sim.hpp"
 #include "tools/caps_command.hpp"
 #include "tools/carrier_sim.hpp"
@@ -58,6 +60,41 @@ int run_caps(const ringbid::engine_config& config, const std::string& db, const 
   return 0;
 }
 
+int show_auction(const std::string& call_text, const std::string& config_path, std::string db_path, bool json) {
+  auto id = ringbid::uuid::parse(call_text);
+  if (!id) {
+    std::cerr << "ringbid auction show: not a call id (8-4-4-4-12 hex digits): \"" << call_text << "\"\n";
+    return 2;
+  }
+  if (db_path.empty()) {
+    if (config_path.empty()) {
+      std::cerr << "ringbid auction show: give --db, or --config to use the node's database\n";
+      return 2;
+    }
+    auto loaded = ringbid::load_config_file(config_path);
+    if (!loaded.ok()) {
+      std::cerr << "ringbid: invalid config " << config_path << ":\n" << ringbid::format_config_errors(loaded.errors);
+      return 2;
+    }
+    const auto& storage = loaded.config->storage;
+    db_path = (std::filesystem::path{storage.data_dir} / storage.sqlite_file).string();
+  }
+  std::string error;
+  auto reader = ringbid::sqlite_lead_reader::open(db_path, &error);
+  if (!reader) {
+    std::cerr << "ringbid auction show: " << error << '\n';
+    return 1;
+  }
+  auto lead = reader->find(*id);
+  if (!lead) {
+    std::cerr << "ringbid auction show: no lead " << id->to_string() << " in " << db_path << '\n';
+    return 1;
+  }
+  if (json) ringbid::print_auctions_json(std::cout, *lead);
+  else ringbid::print_auctions_table(std::cout, *lead);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +116,14 @@ int main(int argc, char** argv) {
   simulate->add_option("--seed", seed, "random seed: the same seed gives the same result");
   simulate->add_option("--db", db_path, "SQLite file for the leads (default: <data_dir>/simulate.db; replaced)");
   simulate->add_flag("--chaos", chaos, "kill bidders, ledger, recorder and call actors at random");
+  std::string bidders = "sim";
+  double time_scale = 1.0;
+  simulate->add_option("--bidders", bidders,
+                       "sim: simulated buyers on virtual time; http: buyers with a ping_url are pinged over "
+                       "HTTP, in real time")
+    ->check(CLI::IsMember({"sim", "http"}));
+  simulate->add_option("--time-scale", time_scale, "with --bidders http: divide the calls' own delays by this")
+    ->check(CLI::Range(0.001, 1e6));
   simulate->add_flag("--json", json, "print the summary as one JSON object");
 
   auto* caps = app.add_subcommand("caps", "show every cap: value, limit, window, reset time");
@@ -116,6 +161,15 @@ int main(int argc, char** argv) {
   carrier->add_option("--record", sim.record_path, "write the carrier's record of every call here (JSON)");
   carrier->add_flag("--json", sim.json, "print the summary as JSON");
 
+  auto* auction = app.add_subcommand("auction", "explain how calls were routed");
+  auction->require_subcommand(1);
+  auto* show = auction->add_subcommand("show", "every auction round of one call: eligibility, pings, bids, winner, price");
+  std::string call_text;
+  show->add_option("CALL_ID", call_text, "the call's id (a lead's id, as in the leads table)")->required();
+  show->add_option("--config", config_path, "node config (JSON): where its database is");
+  show->add_option("--db", db_path, "the SQLite file (default: <data_dir>/<sqlite_file> of --config)");
+  show->add_flag("--json", json, "print JSON");
+
   auto* buyers = app.add_subcommand("buyer-sim", "serve simulated buyers' ping endpoints: POST /buyers/<id>");
   ringbid::buyer_sim_command_options buyer_sim;
   buyers->add_option("--listen", buyer_sim.listen, "serve on HOST:PORT (port 0: any; the first line says which)");
@@ -126,6 +180,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (buyers->parsed()) return ringbid::run_buyer_sim_command(buyer_sim, std::cout, std::cerr);
+  if (show->parsed()) return show_auction(call_text, config_path, db_path, json);
 
   auto loaded = ringbid::load_config_file(config_path);
   if (!loaded.ok()) {
@@ -143,6 +198,8 @@ int main(int argc, char** argv) {
   opt.calls_per_second = rate;
   opt.seed = seed;
   opt.chaos = chaos;
+  opt.http_bidders = bidders == "http";
+  opt.time_scale = time_scale;
   opt.db_path = db_path.empty()
                   ? (std::filesystem::path{config.storage.data_dir} / "simulate.db").string()
                   : db_path;
