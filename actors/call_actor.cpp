@@ -326,11 +326,37 @@ void adopt_reservation(call_self self, adopt_kind mode) {
     [] {});
 }
 
+/// What the buyer is charged and the source paid (actors/billing): the
+/// conversion, duration tiers, and the buyer's duplicate-caller window.
+void charge(call_self self, lead_record& lead) {
+  auto& st = self->state;
+  const auto& config = *st.ctx->config;
+  const auto* buyer = lead.buyer_id.empty() ? nullptr : config.find_buyer(lead.buyer_id);
+  if (buyer != nullptr && st.ctx->hasher && !lead.caller.empty())
+    lead.caller_hash = st.ctx->hasher->hash(lead.caller, buyer->id);
+  billing_input in;
+  in.price_micros = lead.revenue_micros;
+  in.talk_ms = lead.talk_ms;
+  in.bridged = lead.outcome == disposition::bridged && buyer != nullptr;
+  in.conversion_buffer_s = st.call.current.conversion_buffer_s;
+  in.duplicate = buyer != nullptr &&
+                 st.ctx->duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
+  in.buyer = buyer;
+  in.source = config.find_source(lead.source_id);
+  auto bill_result = bill(in);
+  lead.converted = bill_result.converted;
+  lead.revenue_micros = bill_result.revenue_micros;
+  lead.payout_micros = bill_result.payout_micros;
+  lead.billing_note = bill_result.note;
+  if (bill_result.charged()) st.ctx->duplicates->record(buyer->id, lead.caller_hash, lead.started_at);
+}
+
 void book_lead(call_self self) {
   auto& st = self->state;
   auto lead = make_lead(st.call, *st.settings);
+  charge(self, lead);
   bool bridged = lead.outcome == disposition::bridged && !lead.buyer_id.empty();
-  bool converted = lead.talk_ms >= int64_t{st.call.current.conversion_buffer_s} * 1000;
+  bool converted = lead.converted;
   auto campaign_id = lead.campaign_id;
   auto buyer_id = lead.buyer_id;
   auto done = [=](const lead_accepted&) {

@@ -1,5 +1,7 @@
 #include "actors/call_machine.hpp"
 
+#include "actors/area_codes.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -666,6 +668,10 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
   lead.carrier_call_id = c.carrier_call_id;
   lead.did = c.did;
   lead.caller = c.caller;
+  lead.area_code = area_code_of(c.caller);
+  lead.caller_state = std::string(region_of_area_code(lead.area_code));
+  lead.tags = c.tags;
+  lead.ivr = c.ivr;
   lead.campaign_id = c.campaign_id;
   lead.source_id = c.source_id;
   lead.outcome = c.outcome;

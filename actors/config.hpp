@@ -83,6 +83,15 @@ struct breaker_config {
   int32_t open_ms = 30'000;      ///< then one probe ping is allowed through
 };
 
+/// Call-duration billing: a buyer with tiers is charged the price of the
+/// highest tier whose min_talk_s is at most the call's talk time (whole
+/// seconds), instead of its clearing price. Tiers go in strictly increasing
+/// min_talk_s (the config loader refuses other orders).
+struct duration_tier {
+  int32_t min_talk_s = 0;
+  int64_t price_micros = 0;
+};
+
 struct buyer_config {
   std::string id;
   std::string name;
@@ -97,6 +106,11 @@ struct buyer_config {
   /// A buyer without an RTB endpoint buys at this fixed price: it competes
   /// with it as its bid, without a ping. 0 = not a fixed-payout buyer.
   int64_t fixed_payout_micros = 0;
+  /// A caller (by caller hash) this buyer was charged for within this many days
+  /// is not charged again (actors/billing.hpp). 0 = no duplicate window.
+  int32_t duplicate_window_days = 0;
+  /// Empty: charged the clearing price. Else: by talk time (duration_tier).
+  std::vector<duration_tier> duration_tiers;
   int32_t priority = 1; ///< 1 = first tier (waterfall order, weighted tiers)
   int32_t weight = 1;   ///< share within its priority tier (weighted routing)
   business_hours hours;
@@ -105,12 +119,28 @@ struct buyer_config {
   buyer_simulation sim;
 };
 
+/// How a source (publisher) is paid for a call (actors/billing.hpp).
+enum class payout_kind : uint8_t {
+  revenue_share, ///< a share of what the buyer is charged: revenue * bp / 10000, rounded down
+  fixed,         ///< a fixed amount per call, when `pay_on` holds
+};
+
+/// When a fixed payout is earned.
+enum class payout_trigger : uint8_t {
+  converted, ///< the call converted (talk time reached the buyer's buffer, or a postback)
+  bridged,   ///< the call reached a buyer, converted or not
+};
+
 struct source_config {
   std::string id;
   std::string name;
   int32_t revenue_share_bp = 0; ///< payout = revenue * bp / 10000, rounded down
   std::string time_zone = "UTC";
   std::vector<std::string> tags; ///< added to the tags of every call from this source
+  // Last, so positional initializers ({id, name, bp, zone, tags}) still compile.
+  payout_kind payout_mode = payout_kind::revenue_share;
+  int64_t fixed_payout_micros = 0;                   ///< payout_mode fixed: paid per call
+  payout_trigger pay_on = payout_trigger::converted; ///< payout_mode fixed: which calls earn it
 };
 
 /// How a campaign picks among the buyers that want the call.

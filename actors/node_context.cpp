@@ -64,6 +64,7 @@ std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_co
   ctx->breakers = std::make_shared<breaker_board>(config->buyers);
   ctx->turns = std::make_shared<routing_turns>(*config);
   ctx->conversions = std::make_shared<conversion_stats>();
+  ctx->duplicates = std::make_shared<duplicate_window>(largest_duplicate_window(config->buyers));
   ctx->unassigned_settings =
     std::make_shared<const call_settings>(call_settings::make(*config, nullptr, nullptr));
   return ctx;

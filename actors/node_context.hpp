@@ -3,6 +3,7 @@
 // and the handles of the peers a call talks to.
 
 #include "actors/call_machine.hpp"
+#include "actors/billing.hpp"
 #include "actors/circuit_breaker.hpp"
 #include "actors/config.hpp"
 #include "actors/eligibility.hpp"
@@ -65,6 +66,7 @@ struct node_context {
   std::shared_ptr<breaker_board> breakers;         ///< per buyer, fed by the bidders
   std::shared_ptr<routing_turns> turns;            ///< round-robin turns per campaign
   std::shared_ptr<conversion_stats> conversions;   ///< per campaign and buyer
+  std::shared_ptr<duplicate_window> duplicates;    ///< callers each buyer was charged for
   std::shared_ptr<const caller_hasher> hasher;     ///< null: pings carry no caller hash
 
   /// The roster of a campaign, or null for an unknown one.

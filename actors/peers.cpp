@@ -8,14 +8,10 @@
 
 #include <algorithm>
 #include <deque>
+#include <mutex>
+#include <optional>
 
 namespace ringbid {
-
-std::shared_ptr<did_table> did_table::from_config(const engine_config& cfg) {
-  auto t = std::make_shared<did_table>();
-  for (const auto& d : cfg.dids) t->routes[d.number] = did_route{d.number, true, d.campaign_id, d.source_id, d.tags};
-  return t;
-}
 
 int64_t ledger_lease_us(const engine_config& cfg) {
   const auto& t = cfg.timing;
@@ -45,20 +41,79 @@ namespace {
 
 // -- directory ------------------------------------------------------------------
 
+/// A lookup's answer that came from another thread, back in the actor. Local only.
+struct directory_answer {
+  uint64_t id = 0;
+  bool ok = false; ///< false: the directory could not answer
+  did_route route;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, directory_answer& x) {
+  return f(caf::meta::type_name("directory_answer"), x.id, x.ok, x.route);
+}
+
+/// Where a lookup's callback leaves an answer given before lookup() returned.
+struct inline_answer {
+  std::mutex mutex;
+  bool returned = false; ///< lookup() has returned: answer by message
+  bool answered = false;
+  std::optional<did_route> route;
+};
+
 struct directory_state {
-  std::shared_ptr<did_table> table;
+  std::shared_ptr<did_directory> directory;
+  uint64_t next_id = 0;
+  std::unordered_map<uint64_t, caf::typed_response_promise<did_route>> waiting;
   static inline const char* name = "directory";
 };
 
-caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, std::shared_ptr<did_table> table) {
-  self->state.table = std::move(table);
+caf::error directory_unavailable() {
+  return caf::make_error(caf::sec::runtime_error, "the DID directory could not answer");
+}
+
+caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, std::shared_ptr<did_directory> directory) {
+  self->state.directory = std::move(directory);
   return {
-    [=](const did_lookup& q) -> did_route {
-      auto& t = *self->state.table;
-      std::lock_guard<std::mutex> guard{t.mutex};
-      auto i = t.routes.find(q.did);
-      if (i == t.routes.end()) return did_route{q.did, false, {}, {}, {}};
-      return i->second;
+    // An answer given inline (the in-process directory; the simulation) is
+    // returned at once, exactly as a plain handler would. One given later, on
+    // another thread, comes back as a directory_answer for a response promise.
+    [=](const did_lookup& q) -> caf::result<did_route> {
+      auto& st = self->state;
+      auto id = ++st.next_id;
+      auto slot = std::make_shared<inline_answer>();
+      auto me = caf::actor_cast<caf::actor_addr>(self);
+      st.directory->lookup(q.did, [slot, me, id](std::optional<did_route> route) {
+        {
+          std::lock_guard<std::mutex> guard{slot->mutex};
+          if (!slot->returned) {
+            slot->answered = true;
+            slot->route = std::move(route);
+            return;
+          }
+        }
+        if (auto dest = caf::actor_cast<caf::actor>(me))
+          caf::anon_send(dest, directory_answer{id, route.has_value(), route ? std::move(*route) : did_route{}});
+      });
+      {
+        std::lock_guard<std::mutex> guard{slot->mutex};
+        slot->returned = true;
+        if (slot->answered) {
+          if (!slot->route) return directory_unavailable();
+          return std::move(*slot->route);
+        }
+      }
+      auto promise = self->make_response_promise<did_route>();
+      st.waiting.emplace(id, promise);
+      return promise;
+    },
+    [=](directory_answer& a) {
+      auto& waiting = self->state.waiting;
+      auto i = waiting.find(a.id);
+      if (i == waiting.end()) return;
+      if (a.ok) i->second.deliver(std::move(a.route));
+      else i->second.deliver(directory_unavailable());
+      waiting.erase(i);
     },
   };
 }
@@ -191,8 +246,6 @@ struct bidder_state {
   std::shared_ptr<bidder_transport> transport;
   std::shared_ptr<const node_context> ctx;
   uint64_t pinged = 0;
-  uint64_t answered = 0;
-  uint64_t failed = 0;
   static inline const char* name = "bidder";
 };
 
@@ -208,17 +261,22 @@ caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string 
       ++st.pinged;
       auto reply_to = caf::actor_cast<caf::actor>(self->current_sender());
       caf::actor me = self;
-      // The transport may answer on another thread: hand the answer back to
-      // this actor as a message rather than touching its state.
       auto time_left = ping.time_left;
-      st.transport->ping(ping, [me, reply_to, time_left](bid_response answer, caf::timespan after) {
+      auto shared = st.ctx;
+      auto buyer = st.buyer_id;
+      st.transport->ping(ping, [me, reply_to, time_left, shared, buyer](bid_response answer, caf::timespan after) {
         // A simulated answer's latency is its delay; a real one was measured.
         if (after.count() > 0 && answer.latency_us == 0)
           answer.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(after).count();
         bool late = answer.latency_us > std::chrono::duration_cast<std::chrono::microseconds>(time_left).count();
-        if (after.count() > 0)
+        if (after.count() > 0) { // simulated: the answer travels as a delayed message through this actor
           caf::delayed_anon_send(me, after, bid_delivery{reply_to, std::move(answer), late});
-        else caf::anon_send(me, bid_delivery{reply_to, std::move(answer), late});
+          return;
+        }
+        // A real answer, on the transport's thread: the breaker board is
+        // thread-safe, so the answer goes straight to the call, saving a hop.
+        shared->breakers->record(buyer, answer.kind != bid_kind::error && !late, shared->clock->now());
+        caf::anon_send(reply_to, std::move(answer));
       });
     },
     [=](bid_delivery& d) {
@@ -226,8 +284,6 @@ caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string 
       // Errors and answers past the buyer's time count against its breaker.
       bool failed = d.response.kind == bid_kind::error || d.late;
       st.ctx->breakers->record(st.buyer_id, !failed, st.ctx->clock->now());
-      if (failed) ++st.failed;
-      else ++st.answered;
       self->send(d.reply_to, std::move(d.response));
     },
   };
@@ -235,8 +291,8 @@ caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string 
 
 } // namespace
 
-caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_table> table) {
-  return parent->spawn(directory_actor, std::move(table));
+caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_directory> directory) {
+  return parent->spawn(directory_actor, std::move(directory));
 }
 
 caf::actor spawn_ledger(caf::local_actor* parent, std::shared_ptr<ledger_memory> memory,

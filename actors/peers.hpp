@@ -14,18 +14,10 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 namespace ringbid {
-
-/// DID -> campaign + source, seeded from the config.
-struct did_table {
-  std::mutex mutex; ///< the directory actor and admin commands may both touch it
-  std::unordered_map<std::string, did_route> routes;
-  static std::shared_ptr<did_table> from_config(const engine_config& cfg);
-};
 
 /// The ledger's counters and reservations, plus the holders to watch.
 struct ledger_memory {
@@ -43,7 +35,9 @@ struct ledger_memory {
 /// longest a call can last.
 int64_t ledger_lease_us(const engine_config& cfg);
 
-caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_table> table);
+/// DID -> campaign + source through the did_directory port. The actor never
+/// blocks: an answer the port gives later comes back to it as a message.
+caf::actor spawn_directory(caf::local_actor* parent, std::shared_ptr<did_directory> directory);
 caf::actor spawn_ledger(caf::local_actor* parent, std::shared_ptr<ledger_memory> memory,
                         std::shared_ptr<const node_context> ctx);
 caf::actor spawn_recorder(caf::local_actor* parent, std::shared_ptr<lead_store> store);

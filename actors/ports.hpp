@@ -3,6 +3,7 @@
 // executables in tools/ wire one implementation of each into the node.
 
 #include "protocol/bidding.hpp"
+#include "protocol/directory.hpp"
 #include "protocol/lead.hpp"
 #include "protocol/time.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +53,17 @@ public:
   using completion = std::function<void(bid_response answer, caf::timespan deliver_after)>;
   virtual ~bidder_transport() = default;
   virtual void ping(const ping_request& request, completion done) = 0;
+};
+
+/// Which campaign and source a dialed number belongs to. `done` is called
+/// exactly once, possibly inline (before lookup returns) or on another thread:
+/// a route (found=false for an unassigned number), or nullopt when the
+/// directory could not answer (its storage failed). Thread-safe.
+class did_directory {
+public:
+  virtual ~did_directory() = default;
+  using done = std::function<void(std::optional<did_route>)>;
+  virtual void lookup(const std::string& number, done callback) = 0;
 };
 
 } // namespace ringbid

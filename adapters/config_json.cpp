@@ -432,6 +432,16 @@ constexpr std::array<std::pair<std::string_view, clearing_rule>, 2> clearing_rul
     {"second_price", clearing_rule::second_price},
 }};
 
+constexpr std::array<std::pair<std::string_view, payout_kind>, 2> payout_kind_names{{
+    {"revenue_share", payout_kind::revenue_share},
+    {"fixed", payout_kind::fixed},
+}};
+
+constexpr std::array<std::pair<std::string_view, payout_trigger>, 2> payout_trigger_names{{
+    {"converted", payout_trigger::converted},
+    {"bridged", payout_trigger::bridged},
+}};
+
 /// The enum named `name`, or `fallback` (the schema has already checked the spelling).
 template <class E, std::size_t N>
 E enum_named(const std::array<std::pair<std::string_view, E>, N>& names, std::string_view name, E fallback) {
@@ -549,11 +559,18 @@ private:
     return c;
   }
 
-  source_config source(const json& o, const std::string&) {
+  source_config source(const json& o, const std::string& pointer) {
     source_config s;
     field(o, "id", s.id);
     field(o, "name", s.name);
+    std::string text;
+    field(o, "payout_mode", text);
+    s.payout_mode = enum_named(payout_kind_names, text, s.payout_mode);
     field(o, "revenue_share_bp", s.revenue_share_bp);
+    money(o, "fixed_payout", s.fixed_payout_micros, pointer);
+    text.clear();
+    field(o, "pay_on", text);
+    s.pay_on = enum_named(payout_trigger_names, text, s.pay_on);
     field(o, "time_zone", s.time_zone);
     field(o, "tags", s.tags);
     return s;
@@ -572,6 +589,16 @@ private:
     field(o, "time_zone", b.time_zone);
     field(o, "conversion_buffer_s", b.conversion_buffer_s);
     money(o, "fixed_payout", b.fixed_payout_micros, pointer);
+    field(o, "duplicate_window_days", b.duplicate_window_days);
+    if (const json* tiers = member(o, "duration_tiers")) {
+      std::string at = child_pointer(pointer, "duration_tiers");
+      for (rapidjson::SizeType i = 0; i < tiers->Size(); ++i) {
+        duration_tier tier;
+        field((*tiers)[i], "min_talk_s", tier.min_talk_s);
+        money((*tiers)[i], "price", tier.price_micros, child_pointer(at, i));
+        b.duration_tiers.push_back(tier);
+      }
+    }
     field(o, "priority", b.priority);
     field(o, "weight", b.weight);
     if (const json* h = member(o, "hours")) b.hours = hours(*h);
@@ -1020,6 +1047,14 @@ void check_buyers(const json& root, const engine_config& c, error_list& errors) 
     if (b.fixed_payout_micros > 0 && member(o, "ping_url"))
       errors.push_back({at + "/ping_url", "a fixed-payout buyer has no RTB endpoint: it takes no \"ping_url\" "
                                           "(it bids its fixed_payout without a ping)"});
+    for (std::size_t k = 1; k < b.duration_tiers.size(); ++k) {
+      int32_t previous = b.duration_tiers[k - 1].min_talk_s;
+      int32_t here = b.duration_tiers[k].min_talk_s;
+      if (here <= previous)
+        errors.push_back({child_pointer(at + "/duration_tiers", k) + "/min_talk_s",
+                          "must be greater than the previous tier's min_talk_s (" + std::to_string(previous) +
+                              "), got " + std::to_string(here) + ": tiers go in increasing talk time"});
+    }
     if (const json* hours = member(o, "hours"))
       if (const json* exceptions = member(*hours, "exceptions"))
         check_exceptions(*exceptions, b.hours.exceptions, at + "/hours/exceptions", errors);
@@ -1031,6 +1066,29 @@ void check_buyers(const json& root, const engine_config& c, error_list& errors) 
       for (std::size_t k = 0; k < b.target.rules.size(); ++k)
         check_rule((*rules)[static_cast<rapidjson::SizeType>(k)], b.target.rules[k],
                    child_pointer(at + "/target/rules", k), errors);
+  }
+}
+
+/// What the schema cannot say about sources: the payout fields each payout_mode takes.
+void check_sources(const json& root, const engine_config& c, error_list& errors) {
+  const json* sources = member(root, "sources");
+  if (!sources) return;
+  for (std::size_t i = 0; i < c.sources.size(); ++i) {
+    const source_config& s = c.sources[i];
+    const json& o = (*sources)[static_cast<rapidjson::SizeType>(i)];
+    std::string at = child_pointer("/sources", i);
+    if (s.payout_mode == payout_kind::fixed) {
+      if (!member(o, "fixed_payout"))
+        errors.push_back({at, "payout_mode \"fixed\" needs \"fixed_payout\" (dollars per call)"});
+      if (member(o, "revenue_share_bp"))
+        errors.push_back({at + "/revenue_share_bp",
+                          "payout_mode \"fixed\" takes no \"revenue_share_bp\": it pays fixed_payout per call"});
+    } else {
+      for (const char* key : {"fixed_payout", "pay_on"})
+        if (member(o, key))
+          errors.push_back({child_pointer(at, key), std::string("payout_mode \"revenue_share\" takes no \"") + key +
+                                                        "\"; set \"payout_mode\": \"fixed\" to pay a fixed amount"});
+    }
   }
 }
 
@@ -1050,6 +1108,7 @@ config_result parse_config(std::string_view json_text) {
   check_references(config, result.errors);
   check_caps(doc, config, result.errors);
   check_buyers(doc, config, result.errors);
+  check_sources(doc, config, result.errors);
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

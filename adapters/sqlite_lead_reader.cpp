@@ -2,9 +2,11 @@
 
 #include "adapters/sqlite_common.hpp"
 
+#include <rapidjson/document.h>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
@@ -13,11 +15,34 @@ namespace ringbid {
 
 namespace {
 
+std::vector<std::string> split_tags(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+/// IVR answers from their stored JSON object; nothing for '' or a broken value.
+std::vector<ivr_answer> parse_ivr(const std::string& text) {
+  std::vector<ivr_answer> out;
+  rapidjson::Document doc;
+  if (text.empty() || doc.Parse(text.c_str(), text.size()).HasParseError() || !doc.IsObject()) return out;
+  for (const auto& m : doc.GetObject())
+    if (m.value.IsString()) out.push_back(ivr_answer{m.name.GetString(), m.value.GetString()});
+  return out;
+}
+
 constexpr const char* select_lead_sql =
   "SELECT id, carrier_call_id, did, caller, campaign_id, source_id, buyer_id, destination, outcome, "
   "ended_in, started_at, answered_at, bridged_at, ended_at, hold_ms, talk_ms, bid_micros, "
   "revenue_micros, payout_micros, auction_rounds, transfer_attempts, auction_latency_us, hangup_cause, "
-  "hangup_source, recording_url FROM leads WHERE id = ?1";
+  "hangup_source, recording_url, caller_state, area_code, converted, billing_note, caller_hash, tags, ivr "
+  "FROM leads WHERE id = ?1";
 
 constexpr const char* select_journal_sql =
   "SELECT at, state, note FROM call_events WHERE call_id = ?1 ORDER BY seq";
@@ -63,6 +88,33 @@ Enum parse_enum(std::string_view text, Enum last, Enum fallback) {
   throw std::runtime_error(std::string("sqlite_lead_reader: ") + what + ": " + sqlite::error_text(db, rc));
 }
 
+/// The WHERE clause of a lead_query; parameters ?1..?6 as bound by bind_query.
+std::string where_clause(const lead_query& q) {
+  std::string sql;
+  auto add = [&](const char* condition) {
+    sql += sql.empty() ? " WHERE " : " AND ";
+    sql += condition;
+  };
+  if (q.from) add("started_at >= ?1");
+  if (q.until) add("started_at < ?2");
+  if (!q.campaign_id.empty()) add("campaign_id = ?3");
+  if (!q.source_id.empty()) add("source_id = ?4");
+  if (!q.buyer_id.empty()) add("buyer_id = ?5");
+  if (q.outcome) add("outcome = ?6");
+  return sql;
+}
+
+/// Binds what where_clause() refers to. Texts are bound without copying: `q`
+/// must outlive the statement's use.
+void bind_query(sqlite::statement& s, const lead_query& q) {
+  if (q.from) s.bind_int(1, *q.from);
+  if (q.until) s.bind_int(2, *q.until);
+  if (!q.campaign_id.empty()) s.bind_text(3, q.campaign_id);
+  if (!q.source_id.empty()) s.bind_text(4, q.source_id);
+  if (!q.buyer_id.empty()) s.bind_text(5, q.buyer_id);
+  if (q.outcome) s.bind_text(6, to_string(*q.outcome)); // a static string
+}
+
 uint64_t* outcome_counter(lead_summary& s, disposition d) {
   switch (d) {
     case disposition::in_progress: return &s.in_progress;
@@ -96,6 +148,9 @@ struct sqlite_lead_reader::impl {
   }
 
   int64_t latency_at_rank(uint64_t n, uint64_t percent) const;
+  /// Whether the leads table has `column` (the 0004 columns are missing in
+  /// a store no build with migration 0004 has opened yet).
+  bool has_lead_column(const char* column) const;
   void read_outcomes(lead_summary& out) const;
 };
 
@@ -126,6 +181,13 @@ int64_t sqlite_lead_reader::impl::latency_at_rank(uint64_t n, uint64_t percent) 
   s.bind_int(1, static_cast<int64_t>(rank - 1));
   one_row(s, "latency percentile");
   return s.column_int(0);
+}
+
+bool sqlite_lead_reader::impl::has_lead_column(const char* column) const {
+  auto s = prepare("SELECT count(*) FROM pragma_table_info('leads') WHERE name = ?1");
+  s.bind_text(1, column);
+  one_row(s, "table info");
+  return s.column_int(0) > 0;
 }
 
 void sqlite_lead_reader::impl::read_outcomes(lead_summary& out) const {
@@ -206,6 +268,69 @@ uint64_t sqlite_lead_reader::count_duplicate_ids() const {
   return static_cast<uint64_t>(s.column_int(0));
 }
 
+lead_totals sqlite_lead_reader::scan(const lead_query& query,
+                                     const std::function<void(const lead_row&)>& visit) const {
+  std::lock_guard lock(impl_->mutex);
+  snapshot snap(impl_->db.get());
+  const auto where = where_clause(query);
+  lead_totals totals;
+  {
+    auto t = impl_->prepare(
+      ("SELECT count(*), coalesce(sum(revenue_micros), 0), coalesce(sum(payout_micros), 0) FROM leads" + where)
+        .c_str());
+    bind_query(t, query);
+    impl_->one_row(t, "lead totals");
+    totals.leads = static_cast<uint64_t>(t.column_int(0));
+    totals.revenue_micros = t.column_int(1);
+    totals.payout_micros = t.column_int(2);
+  }
+  auto column_or = [&](const char* column, const char* fallback) {
+    return std::string(impl_->has_lead_column(column) ? column : fallback);
+  };
+  const auto sql = "SELECT id, started_at, campaign_id, source_id, did, caller, " +
+                   column_or("caller_state", "''") +
+                   ", buyer_id, outcome, ended_in, hold_ms, talk_ms, bid_micros, revenue_micros, payout_micros, " +
+                   column_or("converted", "0") + ", " + column_or("billing_note", "''") + ", " +
+                   column_or("tags", "''") + " FROM leads" + where +
+                   " ORDER BY started_at DESC, id DESC LIMIT ?7";
+  auto s = impl_->prepare(sql.c_str());
+  bind_query(s, query);
+  constexpr uint64_t no_limit = 0;
+  const auto max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  s.bind_int(7, query.limit == no_limit ? -1 : static_cast<int64_t>(std::min(query.limit, max)));
+  lead_row row;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    row.id = s.column_uuid(0);
+    row.started_at = s.column_int(1);
+    row.campaign_id = s.column_text(2);
+    row.source_id = s.column_text(3);
+    row.did = s.column_text(4);
+    row.caller = s.column_text(5);
+    row.caller_state = s.column_text(6);
+    row.buyer_id = s.column_text(7);
+    row.outcome = s.column_text(8);
+    row.ended_in = s.column_text(9);
+    row.hold_ms = s.column_int(10);
+    row.talk_ms = s.column_int(11);
+    row.bid_micros = s.column_int(12);
+    row.revenue_micros = s.column_int(13);
+    row.payout_micros = s.column_int(14);
+    row.converted = s.column_int(15) != 0;
+    row.billing_note = s.column_text(16);
+    row.tags = s.column_text(17);
+    visit(row);
+  }
+  if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "scan leads");
+  return totals;
+}
+
+lead_listing sqlite_lead_reader::list(const lead_query& query) const {
+  lead_listing out;
+  out.matching = scan(query, [&](const lead_row& row) { out.rows.push_back(row); });
+  return out;
+}
+
 std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   std::lock_guard lock(impl_->mutex);
   snapshot snap(impl_->db.get());
@@ -241,6 +366,13 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   x.cause = parse_enum(s.column_text(22), hangup_cause::unspecified, hangup_cause::unspecified);
   x.source = parse_enum(s.column_text(23), hangup_source::unknown, hangup_source::unknown);
   x.recording_url = s.column_text(24);
+  x.caller_state = s.column_text(25);
+  x.area_code = s.column_text(26);
+  x.converted = s.column_int(27) != 0;
+  x.billing_note = s.column_text(28);
+  x.caller_hash = s.column_text(29);
+  x.tags = split_tags(s.column_text(30));
+  x.ivr = parse_ivr(s.column_text(31));
   auto j = impl_->prepare(select_journal_sql);
   j.bind_blob(1, key);
   while ((rc = j.step()) == SQLITE_ROW)

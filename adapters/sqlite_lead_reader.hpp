@@ -5,6 +5,7 @@
 #include "protocol/lead.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,41 @@ struct lead_summary {
   std::vector<buyer_wins> wins; ///< bridged leads grouped by buyer, sorted by buyer_id
 };
 
+/// Which leads `scan` and `list` return. Every condition given must hold.
+struct lead_query {
+  std::optional<timestamp_us> from;  ///< started_at >= from
+  std::optional<timestamp_us> until; ///< started_at < until
+  std::string campaign_id;           ///< exact; "" = any
+  std::string source_id;             ///< exact; "" = any
+  std::string buyer_id;              ///< exact; "" = any
+  std::optional<disposition> outcome;
+  uint64_t limit = 0; ///< most rows, newest first; 0 = no limit
+};
+
+/// One lead as the leads report shows it. Texts are as stored: outcome and
+/// ended_in hold to_string() names (possibly of a newer build).
+struct lead_row {
+  call_id id;
+  timestamp_us started_at = 0;
+  std::string campaign_id, source_id, did, caller, caller_state, buyer_id;
+  std::string outcome, ended_in;
+  int64_t hold_ms = 0, talk_ms = 0;
+  int64_t bid_micros = 0, revenue_micros = 0, payout_micros = 0;
+  bool converted = false;
+  std::string billing_note, tags;
+};
+
+/// Over every lead matching a query, whatever its limit.
+struct lead_totals {
+  uint64_t leads = 0;
+  int64_t revenue_micros = 0, payout_micros = 0;
+};
+
+struct lead_listing {
+  std::vector<lead_row> rows; ///< newest first, at most the query's limit
+  lead_totals matching;
+};
+
 class sqlite_lead_reader {
 public:
   /// Opens an existing lead store read-only. nullptr and `*error` (if not null)
@@ -51,6 +87,15 @@ public:
   std::optional<lead_record> find(const call_id& id) const;
   /// Rows beyond the first per id: 0 unless the primary key is broken.
   uint64_t count_duplicate_ids() const;
+
+  /// Calls `visit` for each lead matching `query`, newest first (started_at,
+  /// then id, descending), at most `query.limit` of them, and returns the totals
+  /// over every matching lead; all from one snapshot. The snapshot stays open
+  /// while `visit` runs. A store older than migration 0004 reads caller_state,
+  /// billing_note and tags as "" and converted as false.
+  lead_totals scan(const lead_query& query, const std::function<void(const lead_row&)>& visit) const;
+  /// scan() collected into a vector.
+  lead_listing list(const lead_query& query) const;
 
 private:
   struct impl;

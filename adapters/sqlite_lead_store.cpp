@@ -29,9 +29,10 @@ constexpr const char* insert_lead_sql =
   "INSERT OR IGNORE INTO leads (id, id_text, carrier_call_id, did, caller, campaign_id, source_id, "
   "buyer_id, destination, outcome, ended_in, started_at, answered_at, bridged_at, ended_at, hold_ms, "
   "talk_ms, bid_micros, revenue_micros, payout_micros, auction_rounds, transfer_attempts, "
-  "auction_latency_us, hangup_cause, hangup_source, recording_url) "
+  "auction_latency_us, hangup_cause, hangup_source, recording_url, caller_state, area_code, converted, "
+  "billing_note, caller_hash, tags, ivr) "
   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-  "?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+  "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)";
 
 constexpr const char* insert_event_sql =
   "INSERT OR IGNORE INTO call_events (call_id, seq, at, state, note) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -48,6 +49,40 @@ constexpr const char* insert_entry_sql =
 
 constexpr milliseconds first_backoff{10};
 constexpr milliseconds max_backoff{1000};
+
+std::string join_tags(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) {
+    if (!out.empty()) out += ',';
+    out += t;
+  }
+  return out;
+}
+
+/// IVR answers as a JSON object ({"zip":"78701"}), '' when there are none.
+std::string ivr_json(const std::vector<ivr_answer>& answers) {
+  if (answers.empty()) return {};
+  auto quoted = [](const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+        out += buf;
+        continue;
+      }
+      out += c;
+    }
+    return out + "\"";
+  };
+  std::string out = "{";
+  for (size_t i = 0; i < answers.size(); ++i) {
+    if (i > 0) out += ',';
+    out += quoted(answers[i].key) + ':' + quoted(answers[i].value);
+  }
+  return out + "}";
+}
 
 void log_line(const std::string& text) {
   std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str());
@@ -235,6 +270,15 @@ int sqlite_lead_store::impl::write_lead(const lead_record& lead, bool& inserted)
   s.bind_text(24, to_string(lead.cause));
   s.bind_text(25, to_string(lead.source));
   s.bind_text(26, lead.recording_url);
+  s.bind_text(27, lead.caller_state);
+  s.bind_text(28, lead.area_code);
+  s.bind_int(29, lead.converted ? 1 : 0);
+  s.bind_text(30, lead.billing_note);
+  s.bind_text(31, lead.caller_hash);
+  auto tags = join_tags(lead.tags);
+  s.bind_text(32, tags);
+  auto ivr = ivr_json(lead.ivr);
+  s.bind_text(33, ivr);
   int rc = s.step();
   s.reset();
   if (rc != SQLITE_DONE) return rc;

@@ -4,6 +4,8 @@
 #include "generated/migration_0001.hpp"
 #include "generated/migration_0002.hpp"
 #include "generated/migration_0003.hpp"
+#include "generated/migration_0004.hpp"
+#include "generated/migration_0005.hpp"
 
 #include <sqlite3.h>
 
@@ -19,11 +21,15 @@ namespace {
 constexpr std::string_view migration_0001 = embedded::migration_0001;
 constexpr std::string_view migration_0002 = embedded::migration_0002;
 constexpr std::string_view migration_0003 = embedded::migration_0003;
+constexpr std::string_view migration_0004 = embedded::migration_0004;
+constexpr std::string_view migration_0005 = embedded::migration_0005;
 
-constexpr std::array<migration, 3> migrations{{
+constexpr std::array<migration, 5> migrations{{
     {1, migration_0001},
     {2, migration_0002},
     {3, migration_0003},
+    {4, migration_0004},
+    {5, migration_0005},
 }};
 
 int64_t unix_now_us() {

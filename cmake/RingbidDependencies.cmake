@@ -30,6 +30,7 @@ find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS headers) # Beast and 
 find_package(OpenSSL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 find_package(CLI11 REQUIRED)
 find_package(RapidJSON REQUIRED)
 if(NOT TARGET RapidJSON::RapidJSON)

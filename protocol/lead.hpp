@@ -2,6 +2,7 @@
 // The lead: what a call is booked as for reporting and billing, with its journal.
 
 #include "protocol/auction.hpp"
+#include "protocol/bidding.hpp"
 #include "protocol/call_state.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/ids.hpp"
@@ -31,6 +32,8 @@ struct lead_record {
   std::string carrier_call_id;
   std::string did;
   std::string caller; ///< stored for the network's own records; never sent to buyers
+  std::string caller_state; ///< from the caller's area code; "" when unknown
+  std::string area_code;
   std::string campaign_id;
   std::string source_id;
   std::string buyer_id; ///< the buyer the call was bridged to, if any
@@ -46,6 +49,11 @@ struct lead_record {
   int64_t bid_micros = 0;     ///< the winning bid
   int64_t revenue_micros = 0; ///< what the buyer is charged
   int64_t payout_micros = 0;  ///< what the source (publisher) is paid
+  bool converted = false;     ///< talk time reached the buyer's buffer
+  std::string billing_note;   ///< why revenue is what it is: "bid", "tier ≥60 s", "duplicate caller..."
+  std::string caller_hash;    ///< keyed for the buyer that took the call (duplicate windows)
+  std::vector<std::string> tags;
+  std::vector<ivr_answer> ivr;
   uint32_t auction_rounds = 0;
   uint32_t transfer_attempts = 0;
   int64_t auction_latency_us = -1; ///< first round: reservation to close
@@ -58,10 +66,11 @@ struct lead_record {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
-  return f(caf::meta::type_name("lead_record"), x.id, x.carrier_call_id, x.did, x.caller, x.campaign_id,
+  return f(caf::meta::type_name("lead_record"), x.id, x.carrier_call_id, x.did, x.caller, x.caller_state,
+           x.area_code, x.campaign_id,
            x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
            x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.revenue_micros,
-           x.payout_micros, x.auction_rounds, x.transfer_attempts, x.auction_latency_us, x.cause,
+           x.payout_micros, x.converted, x.billing_note, x.caller_hash, x.tags, x.ivr, x.auction_rounds, x.transfer_attempts, x.auction_latency_us, x.cause,
            x.source, x.recording_url, x.journal, x.auctions);
 }
 

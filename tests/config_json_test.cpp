@@ -819,5 +819,161 @@ TEST(ConfigJson, TagsAndSecretMistakes) {
       << all_errors(r);
 }
 
+// --- Billing: duplicate windows, duration tiers, source payouts -------------------
+
+/// The minimal config with source "s1"'s body `source_body` (after the id).
+std::string with_source(const std::string& source_body) {
+  return R"({
+    "buyers": [{ "id": "b1" }],
+    "sources": [{ "id": "s1", )" + source_body + R"( }],
+    "campaigns": [{ "id": "c1", "buyer_ids": ["b1"] }],
+    "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1" }]
+  })";
+}
+
+TEST(ConfigJson, BillingFieldsAreRead) {
+  config_result r = parse_config(R"({
+    "buyers": [
+      { "id": "b1", "conversion_buffer_s": 90, "duplicate_window_days": 30,
+        "duration_tiers": [{ "min_talk_s": 0, "price": 2.5 }, { "min_talk_s": 60, "price": 19.99 },
+                           { "min_talk_s": 120, "price": 0.000001 }] },
+      { "id": "b2", "duplicate_window_days": 365, "duration_tiers": [] }
+    ],
+    "sources": [
+      { "id": "s1", "payout_mode": "fixed", "fixed_payout": 12.5, "pay_on": "bridged" },
+      { "id": "s2", "payout_mode": "fixed", "fixed_payout": 0.1 },
+      { "id": "s3", "payout_mode": "revenue_share", "revenue_share_bp": 6000 },
+      { "id": "s4", "payout_mode": "fixed", "fixed_payout": 0 }
+    ],
+    "campaigns": [{ "id": "c1", "buyer_ids": ["b1", "b2"] }],
+    "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1" }]
+  })");
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const engine_config& c = *r.config;
+
+  const buyer_config& b1 = c.buyers.at(0);
+  EXPECT_EQ(b1.conversion_buffer_s, 90);
+  EXPECT_EQ(b1.duplicate_window_days, 30);
+  ASSERT_EQ(b1.duration_tiers.size(), 3u);
+  EXPECT_EQ(b1.duration_tiers[0].min_talk_s, 0);
+  EXPECT_EQ(b1.duration_tiers[0].price_micros, 2'500'000);
+  EXPECT_EQ(b1.duration_tiers[1].min_talk_s, 60);
+  EXPECT_EQ(b1.duration_tiers[1].price_micros, 19'990'000);
+  EXPECT_EQ(b1.duration_tiers[2].min_talk_s, 120);
+  EXPECT_EQ(b1.duration_tiers[2].price_micros, 1);
+  EXPECT_EQ(c.buyers.at(1).duplicate_window_days, 365);
+  EXPECT_TRUE(c.buyers.at(1).duration_tiers.empty());
+
+  const source_config& s1 = c.sources.at(0);
+  EXPECT_EQ(s1.payout_mode, payout_kind::fixed);
+  EXPECT_EQ(s1.fixed_payout_micros, 12'500'000);
+  EXPECT_EQ(s1.pay_on, payout_trigger::bridged);
+  const source_config& s2 = c.sources.at(1);
+  EXPECT_EQ(s2.payout_mode, payout_kind::fixed);
+  EXPECT_EQ(s2.fixed_payout_micros, 100'000);
+  EXPECT_EQ(s2.pay_on, payout_trigger::converted);
+  const source_config& s3 = c.sources.at(2);
+  EXPECT_EQ(s3.payout_mode, payout_kind::revenue_share);
+  EXPECT_EQ(s3.revenue_share_bp, 6000);
+  EXPECT_EQ(s3.fixed_payout_micros, 0);
+  EXPECT_EQ(c.sources.at(3).payout_mode, payout_kind::fixed);
+  EXPECT_EQ(c.sources.at(3).fixed_payout_micros, 0);
+}
+
+TEST(ConfigJson, BillingFieldsDefaultWhenAbsent) {
+  config_result r = parse_config(minimal());
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  const buyer_config& b = r.config->buyers.at(0);
+  EXPECT_EQ(b.duplicate_window_days, 0);
+  EXPECT_TRUE(b.duration_tiers.empty());
+  const source_config& s = r.config->sources.at(0);
+  EXPECT_EQ(s.payout_mode, payout_kind::revenue_share);
+  EXPECT_EQ(s.revenue_share_bp, 0);
+  EXPECT_EQ(s.fixed_payout_micros, 0);
+  EXPECT_EQ(s.pay_on, payout_trigger::converted);
+}
+
+TEST(ConfigJson, DurationTiersMustStrictlyIncrease) {
+  config_result r = parse_config(with_buyer(R"("duration_tiers": [
+      { "min_talk_s": 60, "price": 5 }, { "min_talk_s": 60, "price": 6 }, { "min_talk_s": 30, "price": 7 },
+      { "min_talk_s": 90, "price": 8 }, { "min_talk_s": 120, "price": 9 }, { "min_talk_s": 0, "price": 1 }
+    ])"));
+  const std::string at = "/buyers/0/duration_tiers/";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "1/min_talk_s", at + "2/min_talk_s", at + "5/min_talk_s"}))
+      << all_errors(r);
+  EXPECT_EQ(message_at(r, at + "1/min_talk_s"),
+            "must be greater than the previous tier's min_talk_s (60), got 60: tiers go in increasing talk time");
+  EXPECT_TRUE(contains(message_at(r, at + "2/min_talk_s"), "previous tier's min_talk_s (60), got 30"))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "5/min_talk_s"), "previous tier's min_talk_s (120), got 0"))
+      << all_errors(r);
+  EXPECT_FALSE(r.config);
+
+  r = parse_config(with_buyer(R"("duration_tiers": [{ "min_talk_s": 0, "price": 1 }, { "min_talk_s": 1, "price": 1 }])"));
+  EXPECT_TRUE(r.ok()) << all_errors(r);
+}
+
+TEST(ConfigJson, DurationTierAndWindowMistakes) {
+  config_result r = parse_config(with_buyer(R"("duplicate_window_days": 366, "duration_tiers": [
+      { "min_talk_s": -1, "price": 5 },
+      { "price": 5 },
+      { "min_talk_s": 10 },
+      { "min_talk_s": 1.5, "price": -1, "prize": 3 },
+      { "min_talk_s": 86401, "price": "5" }
+    ])"));
+  const std::string at = "/buyers/0/duration_tiers/";
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/duplicate_window_days", at + "0/min_talk_s", at + "1",
+                                                   at + "2", at + "3/prize", at + "3/min_talk_s", at + "3/price",
+                                                   at + "4/min_talk_s", at + "4/price"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/duplicate_window_days"), "at most 365")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "1"), "missing required property \"min_talk_s\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "2"), "missing required property \"price\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "3/prize"), "did you mean \"price\"")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "3/min_talk_s"), "expected integer")) << all_errors(r);
+
+  r = parse_config(with_buyer(R"("duplicate_window_days": -1, "duration_tiers": { "min_talk_s": 0, "price": 1 })"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/duplicate_window_days", "/buyers/0/duration_tiers"}))
+      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/duration_tiers"), "expected array")) << all_errors(r);
+
+  r = parse_config(with_buyer(R"("duration_tiers": [{ "min_talk_s": 0, "price": 1.0000001 },
+                                                    { "min_talk_s": 5, "price": 2 }])"));
+  EXPECT_EQ(pointers(r), std::vector<std::string>{at + "0/price"}) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "0/price"), "6 decimal")) << all_errors(r);
+}
+
+TEST(ConfigJson, SourcePayoutModeMistakes) {
+  config_result r = parse_config(with_source(R"("payout_mode": "cpa", "pay_on": "answered")"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0/payout_mode", "/sources/0/pay_on"})) << all_errors(r);
+  EXPECT_EQ(message_at(r, "/sources/0/payout_mode"), "must be one of \"revenue_share\", \"fixed\", got \"cpa\"");
+  EXPECT_EQ(message_at(r, "/sources/0/pay_on"), "must be one of \"converted\", \"bridged\", got \"answered\"");
+
+  // A fixed payout needs its amount, and takes no share.
+  r = parse_config(with_source(R"("payout_mode": "fixed", "revenue_share_bp": 5000, "pay_on": "bridged")"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0", "/sources/0/revenue_share_bp"})) << all_errors(r);
+  EXPECT_EQ(message_at(r, "/sources/0"), "payout_mode \"fixed\" needs \"fixed_payout\" (dollars per call)");
+  EXPECT_TRUE(contains(message_at(r, "/sources/0/revenue_share_bp"), "takes no \"revenue_share_bp\""))
+      << all_errors(r);
+  EXPECT_FALSE(r.config);
+
+  // A revenue share (the default) takes no fixed amount and no pay_on.
+  for (const std::string mode : {"", R"("payout_mode": "revenue_share", )"}) {
+    r = parse_config(with_source(mode + R"("revenue_share_bp": 10, "fixed_payout": 3, "pay_on": "converted")"));
+    EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0/fixed_payout", "/sources/0/pay_on"}))
+        << all_errors(r);
+    EXPECT_EQ(message_at(r, "/sources/0/pay_on"),
+              "payout_mode \"revenue_share\" takes no \"pay_on\"; set \"payout_mode\": \"fixed\" to pay a fixed amount");
+  }
+
+  r = parse_config(with_source(R"("payout_mode": "fixed", "fixed_payout": 2.1234567)"));
+  EXPECT_EQ(pointers(r), std::vector<std::string>{"/sources/0/fixed_payout"}) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/sources/0/fixed_payout"), "6 decimal")) << all_errors(r);
+
+  r = parse_config(with_source(R"("payout_mode": "fixed", "fixed_payout": -1, "pay_on": 1)"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0/fixed_payout", "/sources/0/pay_on"})) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/sources/0/fixed_payout"), "at least 0")) << all_errors(r);
+}
+
 } // namespace
 } // namespace ringbid

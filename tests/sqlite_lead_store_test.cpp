@@ -96,6 +96,33 @@ void expect_same(const lead_record& a, const lead_record& b) {
   EXPECT_EQ(a.cause, b.cause);
   EXPECT_EQ(a.source, b.source);
   EXPECT_EQ(a.recording_url, b.recording_url);
+  EXPECT_EQ(a.caller_state, b.caller_state);
+  EXPECT_EQ(a.area_code, b.area_code);
+  EXPECT_EQ(a.converted, b.converted);
+  EXPECT_EQ(a.billing_note, b.billing_note);
+  EXPECT_EQ(a.caller_hash, b.caller_hash);
+  EXPECT_EQ(a.tags, b.tags);
+  EXPECT_EQ(a.ivr, b.ivr);
+  ASSERT_EQ(a.auctions.size(), b.auctions.size());
+  for (size_t i = 0; i < a.auctions.size(); ++i) {
+    EXPECT_EQ(a.auctions[i].round, b.auctions[i].round);
+    EXPECT_EQ(a.auctions[i].winner, b.auctions[i].winner);
+    EXPECT_EQ(a.auctions[i].clearing_price_micros, b.auctions[i].clearing_price_micros);
+    ASSERT_EQ(a.auctions[i].entries.size(), b.auctions[i].entries.size());
+    for (size_t j = 0; j < a.auctions[i].entries.size(); ++j) {
+      const auto& x = a.auctions[i].entries[j];
+      const auto& y = b.auctions[i].entries[j];
+      EXPECT_EQ(x.buyer_id, y.buyer_id);
+      EXPECT_EQ(x.verdict, y.verdict);
+      EXPECT_EQ(x.reason, y.reason);
+      EXPECT_EQ(x.bid_micros, y.bid_micros);
+      EXPECT_EQ(x.price_micros, y.price_micros);
+      EXPECT_EQ(x.latency_us, y.latency_us);
+      EXPECT_EQ(x.transport_us, y.transport_us);
+      EXPECT_EQ(x.rank, y.rank);
+      EXPECT_EQ(x.fixed, y.fixed);
+    }
+  }
   ASSERT_EQ(a.journal.size(), b.journal.size());
   for (size_t i = 0; i < a.journal.size(); ++i) {
     EXPECT_EQ(a.journal[i].at, b.journal[i].at) << "entry " << i;
@@ -175,6 +202,23 @@ TEST_F(SqliteLeadStore, RoundTripsEveryFieldAndTheJournal) {
   lead.transfer_attempts = 2;
   lead.bid_micros = -1; // stored as given, even if odd
   lead.journal[1].note = "naïve ünïcode, 'quotes' and \"doubles\"";
+  lead.caller_state = "TX";
+  lead.area_code = "512";
+  lead.converted = true;
+  lead.billing_note = "tier ≥60 s";
+  lead.caller_hash = std::string(64, 'a');
+  lead.tags = {"spanish", "tv"};
+  lead.ivr = {{"zip", "78701"}, {"say \"yes\"", "1\n2"}};
+  auction_record round;
+  round.round = 1;
+  round.strategy = "auction";
+  round.clearing = "second_price";
+  round.winner = "b2";
+  round.clearing_price_micros = 15'010'000;
+  round.entries.push_back(auction_entry{"b1", bidder_verdict::skipped, "closed: Christmas (2026-12-25)", 0, 0, -1, -1, 0, false});
+  round.entries.push_back(auction_entry{"b2", bidder_verdict::won, "highest valid bid", 20'000'000, 15'010'000, 90'000, 85'000, 1, false});
+  round.entries.push_back(auction_entry{"f", bidder_verdict::ranked, "outbid", 12'000'000, 12'000'000, -1, -1, 2, true});
+  lead.auctions.push_back(round);
   auto store = open_store();
   ASSERT_TRUE(store);
   store->submit(lead);

@@ -7,11 +7,15 @@
 //                the memory of an idle CAF stateful actor
 //   ledger       cap-ledger decisions per second (reserve, commit, release),
 //                against a trivial echo actor's request/response rate
+//   auction      auctions per second with 10 HTTP bidders through the engine,
+//                against a bare Beast client loop sending the same requests;
+//                the engine's overhead per auction p50/p99
 //   e2e          call setups per second through real HTTP (carrier-sim ->
 //                node -> carrier-sim, separate processes), against the HTTP
 //                transport's ceiling; the node's webhook handling p50/p99
 
 #include "actors/config.hpp"
+#include "tools/bench_auction.hpp"
 #include "tools/bench_e2e.hpp"
 #include "tools/bench_ledger.hpp"
 #include "tools/bench_result.hpp"
@@ -155,7 +159,9 @@ double idle_actor_bytes(uint64_t n) {
 
 // -- benchmarks ------------------------------------------------------------------
 
-result_row bench_lifecycles(uint64_t calls, const std::string& db) {
+/// Call lifecycles per second with 10 simulated bidders per auction, and the
+/// auctions per second inside them (a call may hold more than one round).
+std::vector<result_row> bench_lifecycles(uint64_t calls, const std::string& db) {
   auto cfg = bench_config(10, 500, 40);
   simulation_options opt;
   opt.calls = calls;
@@ -170,7 +176,12 @@ result_row bench_lifecycles(uint64_t calls, const std::string& db) {
   row.baseline_name = "bare CAF 10-way request/gather rounds/s";
   row.baseline = caf_fanout_rounds_per_second(calls);
   row.ratio = row.value / row.baseline;
-  return row;
+  result_row auctions = row;
+  auctions.name = "auctions/s, 10 in-process simulated bidders";
+  auctions.value = double(report.auctions) / report.wall_seconds;
+  auctions.unit = "auctions/s";
+  auctions.ratio = auctions.value / auctions.baseline;
+  return {row, auctions};
 }
 
 result_row bench_rss(uint64_t calls, const std::string& db) {
@@ -249,17 +260,22 @@ int main(int argc, char** argv) {
   ringbid::e2e_options e2e;
   app.add_option("--e2e-calls", e2e.calls, "calls the carrier simulator places in the e2e benchmark");
   app.add_option("--e2e-rate", e2e.calls_per_second, "calls per second it places them at");
-  app.add_option("--only", only, "run one benchmark: lifecycles, rss, ledger or e2e");
+  app.add_option("--only", only, "run one benchmark: lifecycles, rss, ledger, auction or e2e");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::vector<ringbid::result_row> rows;
   if (only.empty() || only == "lifecycles")
-    rows.push_back(ringbid::bench_lifecycles(lifecycle_calls, (dir / "lifecycles.db").string()));
+    for (auto& row : ringbid::bench_lifecycles(lifecycle_calls, (dir / "lifecycles.db").string())) rows.push_back(row);
   if (only.empty() || only == "rss") rows.push_back(ringbid::bench_rss(hold_calls, (dir / "rss.db").string()));
   if (only.empty() || only == "ledger")
     for (auto& row : ringbid::bench_ledger(ledger_cycles, (dir / "ledger.db").string())) rows.push_back(row);
+  if (only.empty() || only == "auction") {
+    ringbid::auction_bench_options auction;
+    auction.work_dir = dir.string();
+    for (auto& row : ringbid::bench_auction(auction)) rows.push_back(row);
+  }
   if (only.empty() || only == "e2e") {
     e2e.work_dir = (dir / "e2e").string();
     for (auto& row : ringbid::bench_e2e(e2e)) rows.push_back(row);

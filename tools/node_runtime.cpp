@@ -132,8 +132,18 @@ int run_node(const engine_config& config, const node_options& options) {
                                   [](const buyer_config& b) { return !b.ping_url.empty(); });
       spdlog::info("{} of {} buyers pinged over HTTP; the others are simulated", pinged, config.buyers.size());
     }
+    // Inside the actor system's scope: the Redis cache's threads send to actors.
+    auto dids = open_did_directory(config, db_path, options.redis);
+    if (!dids.directory) {
+      spdlog::error("{}{}", dids.bad_option ? "--redis: " : "", dids.error);
+      return dids.bad_option ? 2 : 1;
+    }
+    spdlog::info("DID directory in {}: {} numbers assigned ({} new from the config, {} config numbers kept as "
+                 "stored){}",
+                 db_path, dids.local->size(), dids.seeded.inserted, dids.seeded.kept,
+                 dids.redis ? ", cached in Redis at " + dids.redis_at.text() : std::string{});
     auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
-                                 journal, bid_client);
+                                 journal, bid_client, dids.directory);
     auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
     if (!restored.error.empty()) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
@@ -181,7 +191,7 @@ int run_node(const engine_config& config, const node_options& options) {
       spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
     }
     spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}",
-                 config.node_name, config.campaigns.size(), config.buyers.size(), config.dids.size(),
+                 config.node_name, config.campaigns.size(), config.buyers.size(), dids.local->size(),
                  config.threads, db_path);
 
     int sig = wait_for_stop(signals, options.run_for_s);
@@ -210,6 +220,7 @@ int run_node(const engine_config& config, const node_options& options) {
     server.stop(); // no webhook posts into an actor system that is going away
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->wait_for(root);
+    if (dids.redis) dids.redis->stop(); // no lookup answers into an actor system that is going away
     if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
     if (http_parts.link) {
       http_parts.link->stop();

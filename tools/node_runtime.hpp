@@ -28,6 +28,9 @@ struct node_options {
   std::string telnyx_api_url = "https://api.telnyx.com";
   std::string telnyx_api_key;     ///< bearer key for the commands
   std::string telnyx_public_key;  ///< Base64 Ed25519 key that signs the webhooks
+  /// redis://HOST:PORT[/DB]: DID lookups go through Redis, with SQLite behind
+  /// it (and invalidations from `ringbid dids --redis`); empty: in-process only.
+  std::string redis;
 };
 
 /// Blocks until a signal (or run_for_s) ends the node; returns the exit code.

@@ -1,7 +1,8 @@
 // `ringbid`: the command line. `simulate` runs a node in-process on virtual
 // time with the simulated carrier and bidders; `caps` shows every cap;
 // `carrier-sim` plays Telnyx over HTTP for a real node; `buyer-sim` plays buyers'
-// ping endpoints for its HTTP bidders; `auction show` explains a call's routing.
+// ping endpoints for its HTTP bidders; `auction show` explains a call's routing;
+// `dids` assigns tracked numbers to campaigns and sources.
 
 #include "adapters/config_json.hpp"
 #include "adapters/sqlite_lead_reader.hpp"
@@ -9,7 +10,9 @@
 #include "tools/buyer_sim.hpp"
 #include "tools/caps_command.hpp"
 #include "tools/carrier_sim.hpp"
+#include "tools/dids_command.hpp"
 #include "tools/host_port.hpp"
+#include "tools/leads_command.hpp"
 #include "tools/report_output.hpp"
 #include "tools/simulation.hpp"
 
@@ -170,6 +173,38 @@ int main(int argc, char** argv) {
   show->add_option("--db", db_path, "the SQLite file (default: <data_dir>/<sqlite_file> of --config)");
   show->add_flag("--json", json, "print JSON");
 
+  auto* leads = app.add_subcommand("leads", "list leads, newest first, filtered, as a table with totals, CSV or JSON");
+  ringbid::leads_options leads_opt;
+  uint64_t leads_limit = 0;
+  std::string leads_format = "table";
+  leads->add_option("--config", leads_opt.config_path, "node config (JSON): where its database is");
+  leads->add_option("--db", leads_opt.db_path, "the SQLite file (default: <data_dir>/<sqlite_file> of --config)");
+  leads->add_option("--from", leads_opt.from, "from this UTC day (YYYY-MM-DD) or instant (2026-11-21T14:00:00Z)");
+  leads->add_option("--to", leads_opt.to, "through this UTC day (inclusive), or before this instant");
+  leads->add_option("--campaign", leads_opt.campaign, "only this campaign id");
+  leads->add_option("--source", leads_opt.source, "only this source id");
+  leads->add_option("--buyer", leads_opt.buyer, "only this buyer id");
+  leads->add_option("--disposition", leads_opt.disposition, "only this outcome: " + ringbid::disposition_names());
+  leads->add_option("--limit", leads_limit, "at most N leads, newest first; 0: all (default: 100 for table, all for csv/json)");
+  leads->add_option("--format", leads_format, "table, csv (RFC 4180) or json")->check(CLI::IsMember({"table", "csv", "json"}));
+
+  auto* dids = app.add_subcommand("dids", "DID assignments in the node's database: list, assign, unassign");
+  dids->require_subcommand(1);
+  dids->fallthrough();
+  ringbid::dids_options dids_opt;
+  dids->add_option("--config", config_path, "node config (JSON): campaigns, sources, the DIDs it seeds")->required();
+  dids->add_option("--db", dids_opt.db_path, "the node's SQLite file (default: <data_dir>/<sqlite_file>)");
+  dids->add_option("--redis", dids_opt.redis_url, "after a change, invalidate it for nodes using redis://HOST:PORT");
+  auto* dids_list = dids->add_subcommand("list", "every number: campaign, source, tags");
+  dids_list->add_flag("--json", dids_opt.json, "print JSON");
+  auto* dids_assign = dids->add_subcommand("assign", "assign a number to a campaign and source");
+  dids_assign->add_option("NUMBER", dids_opt.number, "E.164 number, e.g. +18005550100")->required();
+  dids_assign->add_option("--campaign", dids_opt.campaign_id, "campaign id (in the config)")->required();
+  dids_assign->add_option("--source", dids_opt.source_id, "source id (in the config)")->required();
+  dids_assign->add_option("--tags", dids_opt.tags, "the number's tags, comma-separated");
+  auto* dids_unassign = dids->add_subcommand("unassign", "take a number out of service");
+  dids_unassign->add_option("NUMBER", dids_opt.number, "E.164 number")->required();
+
   auto* buyers = app.add_subcommand("buyer-sim", "serve simulated buyers' ping endpoints: POST /buyers/<id>");
   ringbid::buyer_sim_command_options buyer_sim;
   buyers->add_option("--listen", buyer_sim.listen, "serve on HOST:PORT (port 0: any; the first line says which)");
@@ -181,6 +216,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (buyers->parsed()) return ringbid::run_buyer_sim_command(buyer_sim, std::cout, std::cerr);
   if (show->parsed()) return show_auction(call_text, config_path, db_path, json);
+  if (leads->parsed()) {
+    if (leads->count("--limit") > 0) leads_opt.limit = leads_limit;
+    leads_opt.format = leads_format == "csv"    ? ringbid::leads_format::csv
+                       : leads_format == "json" ? ringbid::leads_format::json
+                                                : ringbid::leads_format::table;
+    return ringbid::run_leads_command(leads_opt, std::cout, std::cerr);
+  }
 
   auto loaded = ringbid::load_config_file(config_path);
   if (!loaded.ok()) {
@@ -189,6 +231,10 @@ int main(int argc, char** argv) {
   }
   const auto& config = *loaded.config;
   if (caps->parsed()) return run_caps(config, db_path, node, timeout_ms, json);
+  if (dids->parsed()) {
+    dids_opt.action = dids_list->parsed() ? "list" : dids_assign->parsed() ? "assign" : "unassign";
+    return ringbid::run_dids_command(config, dids_opt, std::cout, std::cerr);
+  }
   if (carrier->parsed()) {
     sim.announce = [](const std::string& line) { std::cout << "carrier-sim " << line << std::endl; };
     return ringbid::run_carrier_sim(config, sim);

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     ->envname("TELNYX_PUBLIC_KEY");
   app.add_option("--telnyx-api-key", opt.telnyx_api_key, "API key for the commands (better: TELNYX_API_KEY)")
     ->envname("TELNYX_API_KEY");
+  app.add_option("--redis", opt.redis,
+                 "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
   std::string bidders = "sim";
   app.add_option("--bidders", bidders, "how buyers are pinged: sim (in-process) or http (their ping_url)")
     ->check(CLI::IsMember({"sim", "http"}));

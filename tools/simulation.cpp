@@ -58,6 +58,9 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
   std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
   if (!journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+  // The in-process DID directory: lookups answer inline, so runs stay deterministic.
+  auto dids = open_did_directory(config, options.db_path);
+  if (!dids.directory) throw std::runtime_error(dids.error);
 
   simulation_report report;
   report.seed = options.seed;
@@ -71,7 +74,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
     auto shared_config = std::make_shared<const engine_config>(config);
     auto clock = make_actor_wall_clock(sys, simulation_epoch);
-    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal);
+    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal, nullptr, dids.directory);
 
     sim_carrier_options carrier;
     carrier.calls = options.calls;
@@ -126,6 +129,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     report.call_restarts = counters.calls_restarted.load();
     report.calls_interrupted = counters.calls_interrupted.load();
     report.events_ignored = counters.events_ignored.load();
+    report.auctions = counters.auctions.load();
     report.pings = counters.pings_sent.load();
     report.bids = counters.bids_received.load();
     caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
@@ -156,6 +160,9 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
   if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
   std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
   if (!journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+  // The in-process DID directory on the run's database; lookups answer inline.
+  auto dids = open_did_directory(config, options.db_path);
+  if (!dids.directory) throw std::runtime_error(dids.error);
 
   simulation_report report;
   report.seed = options.seed;
@@ -172,7 +179,7 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     client_options.max_connections_per_host = 64;
     auto bid_client = std::make_shared<http_client>(client_options);
     auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
-                                 journal, bid_client);
+                                 journal, bid_client, dids.directory);
     sim_carrier_options carrier;
     carrier.calls = options.calls;
     carrier.calls_per_second =
@@ -213,6 +220,7 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     report.call_restarts = counters.calls_restarted.load();
     report.calls_interrupted = counters.calls_interrupted.load();
     report.events_ignored = counters.events_ignored.load();
+    report.auctions = counters.auctions.load();
     report.pings = counters.pings_sent.load();
     report.bids = counters.bids_received.load();
   }

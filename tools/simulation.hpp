@@ -52,6 +52,7 @@ struct simulation_report {
   uint64_t call_restarts = 0;
   uint64_t calls_interrupted = 0;
   uint64_t events_ignored = 0;
+  uint64_t auctions = 0; ///< rounds started
   uint64_t pings = 0;
   uint64_t bids = 0;
   double virtual_seconds = 0; ///< live runs: the run's real duration

@@ -8,18 +8,56 @@
 
 #include <caf/all.hpp>
 
+#include <stdexcept>
+
 namespace ringbid {
+
+did_directory_parts open_did_directory(const engine_config& config, const std::string& db_path,
+                                       const std::string& redis_url) {
+  did_directory_parts out;
+  redis_endpoint endpoint;
+  if (!redis_url.empty() && !parse_redis_url(redis_url, endpoint, &out.error)) {
+    out.bad_option = true;
+    return out;
+  }
+  auto store = did_store::open(db_path, &out.error);
+  if (!store) return out;
+  if (!store->seed(config, &out.seeded, &out.error)) {
+    out.error = "cannot seed the DIDs in " + db_path + ": " + out.error;
+    return out;
+  }
+  out.local = sqlite_did_directory::open(store, config, &out.error);
+  if (!out.local) {
+    out.error = "cannot load the DIDs from " + db_path + ": " + out.error;
+    return out;
+  }
+  out.directory = out.local;
+  if (!redis_url.empty()) {
+    redis_did_options options;
+    options.endpoint = endpoint;
+    out.redis_at = endpoint;
+    out.redis = std::make_shared<redis_did_cache>(out.local, options);
+    out.directory = out.redis;
+  }
+  return out;
+}
 
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
                            std::shared_ptr<lead_store> store, uint64_t seed,
-                           std::shared_ptr<cap_journal> journal, std::shared_ptr<http_client> bid_client) {
+                           std::shared_ptr<cap_journal> journal, std::shared_ptr<http_client> bid_client,
+                           std::shared_ptr<did_directory> dids) {
   node_parts p;
   p.ctx = node_context::make(config, std::move(clock), seed);
   std::vector<std::string> buyer_ids;
   for (const auto& b : config->buyers) buyer_ids.push_back(b.id);
   p.ctx->hasher = make_caller_hasher(config->caller_hash_secret.empty() ? config->node_name : config->caller_hash_secret,
                                      buyer_ids);
-  p.dids = did_table::from_config(*config);
+  if (!dids) {
+    auto in_memory = open_did_directory(*config, ":memory:");
+    if (!in_memory.directory) throw std::runtime_error("cannot set up the DID directory: " + in_memory.error);
+    dids = in_memory.directory;
+  }
+  p.dids = std::move(dids);
   p.ledger = ledger_memory::from_config(*config, std::move(journal));
   p.calls = std::make_shared<call_registry>();
   p.store = std::move(store);

@@ -13,6 +13,7 @@
 #include "actors/node_context.hpp"
 #include "actors/peers.hpp"
 #include "actors/ports.hpp"
+#include "adapters/redis_did_cache.hpp"
 #include "adapters/sim_carrier.hpp"
 #include "adapters/sim_chaos.hpp"
 #include "adapters/telnyx_carrier.hpp"
@@ -33,21 +34,44 @@ class http_client;
 /// The node's durable parts: they outlive any actor restart.
 struct node_parts {
   std::shared_ptr<node_context> ctx;
-  std::shared_ptr<did_table> dids;
+  std::shared_ptr<did_directory> dids; ///< what the directory actor asks
   std::shared_ptr<ledger_memory> ledger;
   std::shared_ptr<call_registry> calls;
   std::shared_ptr<lead_store> store;
   std::map<std::string, std::shared_ptr<bidder_transport>> transports;
 };
 
+/// The DID directory on the node's database.
+struct did_directory_parts {
+  std::shared_ptr<did_directory> directory;   ///< the Redis cache, or else `local`
+  std::shared_ptr<sqlite_did_directory> local; ///< the in-process map over SQLite
+  std::shared_ptr<redis_did_cache> redis;      ///< null without a Redis URL
+  redis_endpoint redis_at;                     ///< where, when `redis`
+  did_seed_result seeded;
+  std::string error;       ///< empty on success
+  bool bad_option = false; ///< the error is the caller's (a bad Redis URL)
+};
+
+/// Opens the DID directory in the database at `db_path` (":memory:" for a
+/// private one): seeds it from the config's dids[] (a number with a stored row
+/// keeps it: `ringbid dids` changes survive restarts), upserts the config's
+/// campaigns, sources and buyers, and loads the in-process map, which answers
+/// lookups inline. With `redis_url` the Redis cache goes in front of it (its own
+/// threads; Redis need not be up yet).
+did_directory_parts open_did_directory(const engine_config& config, const std::string& db_path,
+                                       const std::string& redis_url = {});
+
 /// Builds the parts for `config`, with simulated bidders seeded by `seed`. The
 /// ledger journals to `journal` when one is given. With `bid_client`, buyers
 /// that have a ping_url are pinged over HTTP through it (the others stay
 /// simulated); the caller stops the client before the actor system goes.
+/// `dids` is the DID directory; none: a private in-memory one seeded from the
+/// config.
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
                            std::shared_ptr<lead_store> store, uint64_t seed,
                            std::shared_ptr<cap_journal> journal = nullptr,
-                           std::shared_ptr<http_client> bid_client = nullptr);
+                           std::shared_ptr<http_client> bid_client = nullptr,
+                           std::shared_ptr<did_directory> dids = nullptr);
 
 struct ledger_restore {
   uint64_t entries = 0;   ///< journal rows replayed
