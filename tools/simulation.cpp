@@ -42,11 +42,14 @@ void read_back(simulation_report& report, const simulation_options& options) {
   report.leads_written = reader->count();
 }
 
-simulation_report run_live_simulation(const engine_config& config, const simulation_options& options);
+/// A run's database, replaced: its lead store, cap journal and DID directory.
+struct run_stores {
+  std::shared_ptr<sqlite_lead_store> store;
+  std::shared_ptr<sqlite_cap_journal> journal;
+  did_directory_parts dids;
+};
 
-simulation_report run_simulation(const engine_config& config, const simulation_options& options) {
-  if (options.http_bidders) return run_live_simulation(config, options);
-  auto wall_start = std::chrono::steady_clock::now();
+run_stores open_run_stores(const engine_config& config, const simulation_options& options) {
   remove_database(options.db_path);
   std::string error;
   sqlite_options db;
@@ -54,14 +57,41 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   db.batch_max = config.storage.batch_max;
   db.batch_interval_ms = config.storage.batch_interval_ms;
   db.synchronous_full = false; // a simulation's leads are disposable; a node's are not
-  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
-  if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
-  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
-  if (!journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+  run_stores out;
+  out.store = sqlite_lead_store::open(db, &error);
+  if (!out.store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
+  out.journal = sqlite_cap_journal::open(db, &error);
+  if (!out.journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
   // The in-process DID directory: lookups answer inline, so runs stay deterministic.
-  auto dids = open_did_directory(config, options.db_path);
-  if (!dids.directory) throw std::runtime_error(dids.error);
+  out.dids = open_did_directory(config, options.db_path);
+  if (!out.dids.directory) throw std::runtime_error(out.dids.error);
+  return out;
+}
 
+/// The run's figures from the node's counters and ledger, when it stops.
+void take_counts(simulation_report& report, const node_parts& parts, const simulation_options& options) {
+  const auto& counters = *parts.ctx->counters;
+  auto now = parts.ctx->clock->now();
+  report.finished = counters.calls_finished.load() >= options.calls;
+  report.calls = report.carrier->placed;
+  report.completed = counters.calls_finished.load();
+  report.open_reservations = parts.ledger->core.open_reservations();
+  report.caps = parts.ledger->core.report(now);
+  report.cap_denials = parts.ledger->core.denied_total();
+  report.call_restarts = counters.calls_restarted.load();
+  report.calls_interrupted = counters.calls_interrupted.load();
+  report.events_ignored = counters.events_ignored.load();
+  report.auctions = counters.auctions.load();
+  report.pings = counters.pings_sent.load();
+  report.bids = counters.bids_received.load();
+}
+
+simulation_report run_live_simulation(const engine_config& config, const simulation_options& options);
+
+simulation_report run_simulation(const engine_config& config, const simulation_options& options) {
+  if (options.http_bidders) return run_live_simulation(config, options);
+  auto wall_start = std::chrono::steady_clock::now();
+  auto [store, journal, dids] = open_run_stores(config, options);
   simulation_report report;
   report.seed = options.seed;
   report.carrier = std::make_shared<sim_carrier_report>();
@@ -118,20 +148,9 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       parts.ledger->ship_journal();
     }
     if (options.at_stop) options.at_stop(parts.calls->by_carrier_id.size());
-    report.finished = counters.calls_finished.load() >= options.calls;
     report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
-    report.calls = report.carrier->placed;
-    report.completed = counters.calls_finished.load();
-    report.open_reservations = parts.ledger->core.open_reservations();
-    report.caps = parts.ledger->core.report(clock->now());
-    report.cap_denials = parts.ledger->core.denied_total();
     report.peer_kills = kills ? kills->load() : 0;
-    report.call_restarts = counters.calls_restarted.load();
-    report.calls_interrupted = counters.calls_interrupted.load();
-    report.events_ignored = counters.events_ignored.load();
-    report.auctions = counters.auctions.load();
-    report.pings = counters.pings_sent.load();
-    report.bids = counters.bids_received.load();
+    take_counts(report, parts, options);
     caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     sched.run();
     sys.await_actors_before_shutdown(false); // nothing runs jobs once this scope ends
@@ -149,21 +168,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
 
 simulation_report run_live_simulation(const engine_config& config, const simulation_options& options) {
   auto wall_start = std::chrono::steady_clock::now();
-  remove_database(options.db_path);
-  std::string error;
-  sqlite_options db;
-  db.path = options.db_path;
-  db.batch_max = config.storage.batch_max;
-  db.batch_interval_ms = config.storage.batch_interval_ms;
-  db.synchronous_full = false;
-  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
-  if (!store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
-  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error);
-  if (!journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
-  // The in-process DID directory on the run's database; lookups answer inline.
-  auto dids = open_did_directory(config, options.db_path);
-  if (!dids.directory) throw std::runtime_error(dids.error);
-
+  auto [store, journal, dids] = open_run_stores(config, options);
   simulation_report report;
   report.seed = options.seed;
   report.carrier = std::make_shared<sim_carrier_report>();
@@ -209,20 +214,8 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     self->wait_for(root);
     bid_client->stop(); // its last callbacks still find the actor system
     journal->on_durable({});
-    auto now = parts.ctx->clock->now();
-    report.finished = counters.calls_finished.load() >= options.calls;
     report.virtual_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    report.calls = report.carrier->placed;
-    report.completed = counters.calls_finished.load();
-    report.open_reservations = parts.ledger->core.open_reservations();
-    report.caps = parts.ledger->core.report(now);
-    report.cap_denials = parts.ledger->core.denied_total();
-    report.call_restarts = counters.calls_restarted.load();
-    report.calls_interrupted = counters.calls_interrupted.load();
-    report.events_ignored = counters.events_ignored.load();
-    report.auctions = counters.auctions.load();
-    report.pings = counters.pings_sent.load();
-    report.bids = counters.bids_received.load();
+    take_counts(report, parts, options);
   }
   if (options.progress) options.progress(report.completed, options.calls);
   store->flush();
