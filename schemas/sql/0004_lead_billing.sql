@@ -1,4 +1,4 @@
--- Migration 0004: what a lead is billed on, and calls that are still live.
+-- Migration 0004: what a lead is billed on, and where its caller is.
 -- Conventions as in 0001.
 
 -- Where the caller is (from the caller's number; never sent to buyers as the number).
@@ -15,20 +15,3 @@ ALTER TABLE leads ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 ALTER TABLE leads ADD COLUMN ivr TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX leads_duplicates ON leads (buyer_id, caller_hash, started_at);
-
--- Calls that have started and have no lead yet. A crash leaves their rows
--- behind; the next start books each as `interrupted` in its last known state.
-CREATE TABLE live_calls (
-  id              BLOB PRIMARY KEY NOT NULL,
-  carrier_call_id TEXT NOT NULL,
-  did             TEXT NOT NULL,
-  caller          TEXT NOT NULL,
-  campaign_id     TEXT NOT NULL,
-  source_id       TEXT NOT NULL,
-  state           TEXT NOT NULL,
-  buyer_id        TEXT NOT NULL,
-  started_at      INTEGER NOT NULL,
-  answered_at     INTEGER NOT NULL,
-  bridged_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL
-) WITHOUT ROWID;
