@@ -21,8 +21,10 @@ namespace {
 
 /// The auction round in flight: the round's book, and where the call is with it.
 struct open_round {
-  explicit open_round(uint32_t id, timestamp_us now, const campaign_roster& roster) : book(id, now, roster) {}
+  open_round(uint32_t id, timestamp_us now, const campaign_roster& roster, call_facts known)
+    : book(id, now, roster), facts(std::move(known)) {}
   auction_round book;
+  call_facts facts; ///< what the round's eligibility tested and its pings carry
   bool reserving = true; ///< waiting for the ledger
   bool abandoned = false;
 };
@@ -226,7 +228,7 @@ caf::timespan round_deadline_of(call_self self) {
 /// `time_left`: until the round's deadline, less the network allowance.
 void send_pings(call_self self, open_round& round, const std::vector<round_ping>& pings, caf::timespan time_left) {
   auto& st = self->state;
-  auto facts = facts_of(self);
+  const auto& facts = round.facts;
   auto now = now_of(self);
   for (const auto& p : pings) {
     ping_request ping;
@@ -257,7 +259,8 @@ void start_round(call_self self) {
     release_round(self, *st.round);
   }
   static const campaign_roster no_roster;
-  st.round = std::make_unique<open_round>(st.call.round, now_of(self), st.roster ? *st.roster : no_roster);
+  st.round = std::make_unique<open_round>(st.call.round, now_of(self), st.roster ? *st.roster : no_roster,
+                                          facts_of(self));
   st.ctx->counters->auctions++;
   auto* round = st.round.get();
   reserve_request req;
@@ -265,7 +268,7 @@ void start_round(call_self self) {
   req.campaign_id = st.call.campaign_id;
   req.source_id = st.call.source_id;
   auto has_bidder = [&](const std::string& buyer_id) { return st.peers->bidders.count(buyer_id) > 0; };
-  req.buyer_ids = round->book.select(facts_of(self), now_of(self), st.ctx->breakers.get(), has_bidder);
+  req.buyer_ids = round->book.select(round->facts, now_of(self), st.ctx->breakers.get(), has_bidder);
   auto round_id = round->book.id();
   auto on_reserved = [=](reserve_reply& reply) {
     auto& s = self->state;
@@ -326,35 +329,9 @@ void adopt_reservation(call_self self, adopt_kind mode) {
     [] {});
 }
 
-/// What the buyer is charged and the source paid (actors/billing): the
-/// conversion, duration tiers, and the buyer's duplicate-caller window.
-void charge(call_self self, lead_record& lead) {
-  auto& st = self->state;
-  const auto& config = *st.ctx->config;
-  const auto* buyer = lead.buyer_id.empty() ? nullptr : config.find_buyer(lead.buyer_id);
-  if (buyer != nullptr && st.ctx->hasher && !lead.caller.empty())
-    lead.caller_hash = st.ctx->hasher->hash(lead.caller, buyer->id);
-  billing_input in;
-  in.price_micros = lead.revenue_micros;
-  in.talk_ms = lead.talk_ms;
-  in.bridged = lead.outcome == disposition::bridged && buyer != nullptr;
-  in.conversion_buffer_s = st.call.current.conversion_buffer_s;
-  in.duplicate = buyer != nullptr &&
-                 st.ctx->duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
-  in.buyer = buyer;
-  in.source = config.find_source(lead.source_id);
-  auto bill_result = bill(in);
-  lead.converted = bill_result.converted;
-  lead.revenue_micros = bill_result.revenue_micros;
-  lead.payout_micros = bill_result.payout_micros;
-  lead.billing_note = bill_result.note;
-  if (bill_result.charged()) st.ctx->duplicates->record(buyer->id, lead.caller_hash, lead.started_at);
-}
-
 void book_lead(call_self self) {
   auto& st = self->state;
-  auto lead = make_lead(st.call, *st.settings);
-  charge(self, lead);
+  auto lead = st.ctx->book(st.call, *st.settings);
   bool bridged = lead.outcome == disposition::bridged && !lead.buyer_id.empty();
   bool converted = lead.converted;
   auto campaign_id = lead.campaign_id;
@@ -409,7 +386,7 @@ void route(call_self self) {
         s.settings = s.ctx->settings_for(r.campaign_id, r.source_id);
         s.roster = s.ctx->roster_for(r.campaign_id);
         s.call.tags = r.tags;
-        if (const auto* source = s.ctx->config->find_source(r.source_id))
+        if (const auto* source = s.settings->source)
           for (const auto& tag : source->tags)
             if (std::find(s.call.tags.begin(), s.call.tags.end(), tag) == s.call.tags.end()) s.call.tags.push_back(tag);
       }

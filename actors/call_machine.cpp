@@ -630,6 +630,7 @@ call_settings call_settings::make(const engine_config& cfg, const campaign_confi
     s.transfer_timeout_s = campaign->transfer_timeout_s;
   }
   if (source != nullptr) s.revenue_share_bp = source->revenue_share_bp;
+  s.source = source;
   const auto& t = cfg.timing;
   s.answer_timeout = milliseconds{t.answer_timeout_ms};
   s.greeting_timeout = milliseconds{t.greeting_timeout_ms};

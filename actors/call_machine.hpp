@@ -32,6 +32,7 @@ struct call_settings {
   uint32_t max_transfer_attempts = 3;
   int32_t transfer_timeout_s = 30;
   int32_t revenue_share_bp = 0;
+  const source_config* source = nullptr; ///< the call's source (tags, billing); null when unassigned
   caf::timespan answer_timeout{};
   caf::timespan greeting_timeout{};
   caf::timespan max_hold{};

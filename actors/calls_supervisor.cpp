@@ -70,7 +70,7 @@ void book_interrupted(calls_self self, call_registry::entry& e) {
   snap.ended_at = st.ctx->clock->now();
   snap.journal.push_back(journal_entry{snap.ended_at, call_state::done, "interrupted by the supervisor"});
   auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
-  auto lead = make_lead(snap, *settings);
+  auto lead = st.ctx->book(snap, *settings);
   auto carrier_id = snap.carrier_call_id;
   // The caller must not be left hanging at the carrier.
   carrier_command hangup;
@@ -81,11 +81,11 @@ void book_interrupted(calls_self self, call_registry::entry& e) {
   self->send(st.peers->carrier, std::move(hangup));
   ++st.registry->interrupted;
   st.ctx->counters->calls_interrupted++;
-  self->request(st.peers->recorder, std::chrono::seconds{5}, record_lead{std::move(lead)})
+  self->request(st.peers->recorder, std::chrono::seconds{5}, record_lead{lead})
     .then([](const lead_accepted&) {},
           [=](caf::error&) {
             // The recorder was down: hand the lead to whichever recorder is live now.
-            self->send(self->state.peers->recorder, record_lead{make_lead(snap, *settings)});
+            self->send(self->state.peers->recorder, record_lead{lead});
           });
   forget(self, carrier_id);
 }

@@ -18,6 +18,29 @@ std::shared_ptr<const call_settings> node_context::settings_for(const std::strin
   return i == settings.end() ? unassigned_settings : i->second;
 }
 
+lead_record node_context::book(const call_snapshot& call, const call_settings& call_rules) const {
+  auto lead = make_lead(call, call_rules);
+  const auto* roster = roster_for(lead.campaign_id);
+  const auto* buyer = lead.buyer_id.empty() || roster == nullptr ? nullptr : roster->find(lead.buyer_id);
+  if (buyer != nullptr && hasher && !lead.caller.empty()) lead.caller_hash = hasher->hash(lead.caller, buyer->id);
+  billing_input in;
+  in.price_micros = lead.revenue_micros;
+  in.talk_ms = lead.talk_ms;
+  in.bridged = lead.outcome == disposition::bridged && buyer != nullptr;
+  in.conversion_buffer_s = call.current.conversion_buffer_s;
+  in.duplicate = buyer != nullptr &&
+                 duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
+  in.buyer = buyer;
+  in.source = call_rules.source;
+  auto charged = bill(in);
+  lead.converted = charged.converted;
+  lead.revenue_micros = charged.revenue_micros;
+  lead.payout_micros = charged.payout_micros;
+  lead.billing_note = charged.note;
+  if (charged.charged()) duplicates->record(buyer->id, lead.caller_hash, lead.started_at);
+  return lead;
+}
+
 const buyer_config* campaign_roster::find(const std::string& buyer_id) const {
   auto i = position(buyer_id);
   return i < buyers.size() ? buyers[i] : nullptr;

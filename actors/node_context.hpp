@@ -74,6 +74,11 @@ struct node_context {
 
   std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id,
                                                     const std::string& source_id) const;
+
+  /// The lead a finished call is booked as, charged by the billing rules
+  /// (actors/billing): conversion, duration tiers, the buyer's duplicate-caller
+  /// window (recorded here when the buyer is charged), the source's payout.
+  lead_record book(const call_snapshot& call, const call_settings& call_rules) const;
   /// Throws std::invalid_argument when a buyer's hours or targeting do not
   /// compile (the JSON loader reports those first, with their pointers).
   static std::shared_ptr<node_context> make(std::shared_ptr<const engine_config> config,

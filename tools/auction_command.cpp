@@ -27,13 +27,17 @@ void print_round(std::ostream& out, const auction_record& a) {
   else
     out << fmt::format("  ranked first: {}, bid {}, price {}\n", a.winner, format_money(a.winning_bid_micros),
                        format_money(a.clearing_price_micros));
-  out << fmt::format("  {:>4}  {:<20} {:<10} {:>12} {:>12} {:>10}  {}\n", "rank", "buyer", "verdict", "bid", "price",
-                     "latency", "why");
+  // One layout for the header and the rows.
+  auto line = [&](std::string_view rank, std::string_view buyer, std::string_view verdict, std::string_view bid,
+                  std::string_view price, std::string_view latency, std::string_view why) {
+    out << fmt::format("  {:>4}  {:<20} {:<10} {:>12} {:>12} {:>10}  {}\n", rank, buyer, verdict, bid, price, latency, why);
+  };
+  line("rank", "buyer", "verdict", "bid", "price", "latency", "why");
   for (const auto& e : a.entries) {
     auto rank = e.rank > 0 ? std::to_string(e.rank) : std::string("-");
     auto latency = e.fixed ? std::string("fixed") : ms_text(e.latency_us);
-    out << fmt::format("  {:>4}  {:<20} {:<10} {:>12} {:>12} {:>10}  {}\n", rank, e.buyer_id, to_string(e.verdict),
-                       money_or_dash(e.bid_micros), money_or_dash(e.price_micros), latency, e.reason);
+    line(rank, e.buyer_id, to_string(e.verdict), money_or_dash(e.bid_micros), money_or_dash(e.price_micros), latency,
+         e.reason);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "adapters/bid_wire.hpp"
 #include "tools/bench_beast_loop.hpp"
+#include "tools/bench_config.hpp"
 #include "tools/buyer_sim.hpp"
 #include "tools/simulation.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 
 constexpr int buyer_count = 10;
 
-std::string buyer_id(int i) { return fmt::format("rtb-{:02}", i); }
+std::string buyer_id(int i) { return fmt::format("buyer-{:02}", i); } // as bench_config names them
 
 /// Buyers that answer at once with a bid: the auction's cost is the engine's
 /// and HTTP's, not the buyers' thinking time.
@@ -39,31 +40,10 @@ std::vector<buyer_sim_buyer> instant_buyers() {
   return out;
 }
 
+/// The benchmarks' node, its buyers pinged over HTTP at buyer-sim.
 engine_config http_config(const buyer_sim_server& buyers) {
-  engine_config cfg;
-  cfg.node_name = "bench-auction";
-  campaign_config c;
-  c.id = "bench";
-  c.vertical = "auto_insurance";
-  c.greeting_text = "Thanks.";
-  c.ending_text = "Goodbye.";
-  c.auction_deadline_ms = 500;
-  for (int i = 0; i < buyer_count; ++i) {
-    buyer_config b;
-    b.id = buyer_id(i);
-    b.name = b.id;
-    b.destination = fmt::format("+1512555{:04}", i);
-    b.ping_url = buyers.url_of(b.id);
-    b.sim.answer_rate = 1.0;
-    c.buyer_ids.push_back(b.id);
-    cfg.buyers.push_back(b);
-  }
-  cfg.campaigns.push_back(c);
-  cfg.sources.push_back(source_config{"pub", "Publisher", 5000, "UTC", {}});
-  for (int i = 0; i < 4; ++i) cfg.dids.push_back(did_config{fmt::format("+1800555{:04}", i), "bench", "pub", {}});
-  cfg.carrier_sim.unknown_did_rate = 0;
-  cfg.carrier_sim.abandon_rate = 0;
-  cfg.carrier_sim.talk_s_mean = 60;
+  auto cfg = bench_config(buyer_count, 500, 0);
+  for (auto& b : cfg.buyers) b.ping_url = buyers.url_of(b.id);
   return cfg;
 }
 

@@ -16,6 +16,7 @@
 
 #include "actors/config.hpp"
 #include "tools/bench_auction.hpp"
+#include "tools/bench_config.hpp"
 #include "tools/bench_e2e.hpp"
 #include "tools/bench_ledger.hpp"
 #include "tools/bench_result.hpp"
@@ -37,17 +38,7 @@
 #include <unistd.h>
 
 namespace ringbid {
-namespace {
 
-int64_t rss_bytes() {
-  malloc_trim(0);
-  std::ifstream statm{"/proc/self/statm"};
-  int64_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
-
-/// One campaign, `buyers` buyers without caps, every transfer answered.
 engine_config bench_config(int buyers, int32_t deadline_ms, int32_t latency_ms) {
   engine_config cfg;
   cfg.node_name = "bench";
@@ -81,6 +72,17 @@ engine_config bench_config(int buyers, int32_t deadline_ms, int32_t latency_ms) 
   cfg.timing.greeting_timeout_ms = 3'600'000;
   return cfg;
 }
+
+namespace {
+
+int64_t rss_bytes() {
+  malloc_trim(0);
+  std::ifstream statm{"/proc/self/statm"};
+  int64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
 
 // -- baseline: bare CAF fan-out --------------------------------------------------
 
