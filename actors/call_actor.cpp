@@ -351,6 +351,14 @@ void book_lead(call_self self) {
   ask_peer(self, peer_kind::recorder, record_lead{std::move(lead)}, done, unreachable);
 }
 
+/// Tells the recorder what this call would be booked as if the node died now.
+/// The same recorder gets the lead later, so the two arrive in order.
+void track(call_self self) {
+  auto& st = self->state;
+  if (st.recorder)
+    self->send(st.recorder, track_call{st.ctx->provisional_lead(st.call, *st.settings), st.call.state});
+}
+
 void apply(call_self self, call_effects fx) {
   auto& st = self->state;
   for (auto& cmd : fx.commands) {
@@ -371,6 +379,7 @@ void apply(call_self self, call_effects fx) {
   if (fx.adopt != adopt_kind::none) adopt_reservation(self, fx.adopt);
   if (fx.start_round) start_round(self);
   if (fx.state_changed || fx.finished) self->send(st.peers->calls, call_checkpoint{st.call});
+  if (fx.state_changed && !fx.finished) track(self);
   if (fx.finished) book_lead(self);
 }
 
@@ -408,8 +417,12 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
                   ? st.ctx->unassigned_settings
                   : st.ctx->settings_for(st.call.campaign_id, st.call.source_id);
   st.roster = st.ctx->roster_for(st.call.campaign_id);
-  if (args.resumed) feed(self, call_resumed{});
-  else route(self);
+  if (args.resumed) {
+    feed(self, call_resumed{});
+  } else {
+    track(self);
+    route(self);
+  }
   return {
     [=](const carrier_event& ev) {
       auto& s = self->state;

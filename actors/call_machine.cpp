@@ -663,6 +663,21 @@ call_effects step(call_snapshot& call, const call_input& input, timestamp_us now
   return fx;
 }
 
+call_snapshot interrupted_copy(call_snapshot call, timestamp_us now, std::string note) {
+  // A call already ending has its outcome and keeps the state it left for
+  // ending; any other is interrupted where it stood (a bridged one keeps its
+  // buyer, and is billed on the talk time known).
+  if (call.state != call_state::done && call.state != call_state::ending) {
+    call.ended_in = call.state;
+    call.outcome = disposition::interrupted;
+  }
+  if (call.outcome == disposition::in_progress) call.outcome = disposition::interrupted;
+  call.state = call_state::done;
+  call.ended_at = now;
+  call.journal.push_back(journal_entry{now, call_state::done, std::move(note)});
+  return call;
+}
+
 lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
   lead_record lead;
   lead.id = c.id;

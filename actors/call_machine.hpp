@@ -129,6 +129,12 @@ call_effects step(call_snapshot& call, const call_input& input, timestamp_us now
 /// The lead a finished (or interrupted) call is booked as.
 lead_record make_lead(const call_snapshot& call, const call_settings& settings);
 
+/// The call as booked when it cannot end normally (its actor keeps crashing,
+/// or the node died): interrupted in its current state at `now` (a call
+/// already ending keeps its outcome and the state it left for ending), with
+/// `note` as the journal's last entry.
+call_snapshot interrupted_copy(call_snapshot call, timestamp_us now, std::string note);
+
 /// A fresh call as the carrier announced it.
 call_snapshot make_call(call_id id, std::string carrier_call_id, std::string caller, std::string did,
                         timestamp_us now);

@@ -59,26 +59,35 @@ void forget(calls_self self, const std::string& carrier_call_id) {
   check_drained(self);
 }
 
+/// The caller must not be left hanging at the carrier.
+void hang_up(calls_self self, call_id call, const std::string& carrier_call_id, timestamp_us now) {
+  auto& st = self->state;
+  carrier_command hangup;
+  hangup.call = call;
+  hangup.carrier_call_id = carrier_call_id;
+  hangup.kind = command_kind::hangup;
+  hangup.command_id = st.ids.next(now / us_per_ms);
+  self->send(st.peers->carrier, std::move(hangup));
+}
+
+/// Once the carrier is attached: hang up the calls the previous process left.
+void hang_up_recovered(calls_self self) {
+  auto& reg = *self->state.registry;
+  if (reg.recovered_hung_up || !self->state.peers->carrier) return;
+  reg.recovered_hung_up = true;
+  auto now = self->state.ctx->clock->now();
+  for (const auto& [carrier_id, id] : reg.recovered) hang_up(self, id, carrier_id, now);
+}
+
 /// Last resort for a call whose actor keeps crashing: book it as interrupted
 /// from its checkpoint without an actor.
 void book_interrupted(calls_self self, call_registry::entry& e) {
   auto& st = self->state;
-  auto snap = e.snapshot;
-  if (snap.outcome == disposition::in_progress) snap.outcome = disposition::interrupted;
-  if (snap.state != call_state::done) snap.ended_in = snap.state;
-  snap.state = call_state::done;
-  snap.ended_at = st.ctx->clock->now();
-  snap.journal.push_back(journal_entry{snap.ended_at, call_state::done, "interrupted by the supervisor"});
+  auto snap = interrupted_copy(e.snapshot, st.ctx->clock->now(), "interrupted by the supervisor");
   auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
   auto lead = st.ctx->book(snap, *settings);
   auto carrier_id = snap.carrier_call_id;
-  // The caller must not be left hanging at the carrier.
-  carrier_command hangup;
-  hangup.call = snap.id;
-  hangup.carrier_call_id = carrier_id;
-  hangup.kind = command_kind::hangup;
-  hangup.command_id = st.ids.next(snap.ended_at / us_per_ms);
-  self->send(st.peers->carrier, std::move(hangup));
+  hang_up(self, snap.id, carrier_id, snap.ended_at);
   ++st.registry->interrupted;
   st.ctx->counters->calls_interrupted++;
   self->request(st.peers->recorder, std::chrono::seconds{5}, record_lead{lead})
@@ -95,6 +104,13 @@ void on_initiated(calls_self self, const carrier_event& ev) {
   auto& reg = *st.registry;
   if (reg.by_carrier_id.count(ev.carrier_call_id)) return; // duplicate delivery
   auto now = st.ctx->clock->now();
+  if (auto r = reg.recovered.find(ev.carrier_call_id); r != reg.recovered.end()) {
+    // Its start reached the previous process, which died before answering the
+    // carrier: the call is booked already; end it.
+    st.ctx->counters->events_ignored++;
+    hang_up(self, r->second, r->first, now);
+    return;
+  }
   auto& e = reg.by_carrier_id[ev.carrier_call_id];
   e.snapshot = make_call(st.ids.next(now / us_per_ms), ev.carrier_call_id, ev.from, ev.to, now);
   e.counted_in = e.snapshot.state;
@@ -196,6 +212,7 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       next->calls = self;
       if (!next->root) next->root = caf::actor_cast<caf::actor>(self->current_sender());
       s.peers = std::move(next);
+      hang_up_recovered(self);
     },
     [=](const peer_lookup& q) -> peer_handle {
       // Lookup of a live call by position (fault injection picks its victims so).

@@ -19,6 +19,16 @@ std::shared_ptr<const call_settings> node_context::settings_for(const std::strin
 }
 
 lead_record node_context::book(const call_snapshot& call, const call_settings& call_rules) const {
+  return charge(call, call_rules, true);
+}
+
+lead_record node_context::provisional_lead(const call_snapshot& call, const call_settings& call_rules) const {
+  auto note = "interrupted: the node stopped while the call was in " + std::string{to_string(call.state)};
+  return charge(interrupted_copy(call, clock->now(), std::move(note)), call_rules, false);
+}
+
+lead_record node_context::charge(const call_snapshot& call, const call_settings& call_rules,
+                                 bool record_duplicates) const {
   auto lead = make_lead(call, call_rules);
   const auto* roster = roster_for(lead.campaign_id);
   const auto* buyer = lead.buyer_id.empty() || roster == nullptr ? nullptr : roster->find(lead.buyer_id);
@@ -26,7 +36,8 @@ lead_record node_context::book(const call_snapshot& call, const call_settings& c
   billing_input in;
   in.price_micros = lead.revenue_micros;
   in.talk_ms = lead.talk_ms;
-  in.bridged = lead.outcome == disposition::bridged && buyer != nullptr;
+  // Bridged, even if interrupted afterwards: the buyer got the caller.
+  in.bridged = lead.bridged_at != 0 && buyer != nullptr;
   in.conversion_buffer_s = call.current.conversion_buffer_s;
   in.duplicate = buyer != nullptr &&
                  duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
@@ -37,7 +48,7 @@ lead_record node_context::book(const call_snapshot& call, const call_settings& c
   lead.revenue_micros = charged.revenue_micros;
   lead.payout_micros = charged.payout_micros;
   lead.billing_note = charged.note;
-  if (charged.charged()) duplicates->record(buyer->id, lead.caller_hash, lead.started_at);
+  if (record_duplicates && charged.charged()) duplicates->record(buyer->id, lead.caller_hash, lead.started_at);
   return lead;
 }
 

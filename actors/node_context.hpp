@@ -79,6 +79,11 @@ struct node_context {
   /// (actors/billing): conversion, duration tiers, the buyer's duplicate-caller
   /// window (recorded here when the buyer is charged), the source's payout.
   lead_record book(const call_snapshot& call, const call_settings& call_rules) const;
+  /// The lead a live call would be booked as if the node died now (charged as
+  /// interrupted), without touching any duplicate-caller window.
+  lead_record provisional_lead(const call_snapshot& call, const call_settings& call_rules) const;
+  /// book() and provisional_lead(): make_lead() charged by the billing rules.
+  lead_record charge(const call_snapshot& call, const call_settings& call_rules, bool record_duplicates) const;
   /// Throws std::invalid_argument when a buyer's hours or targeting do not
   /// compile (the JSON loader reports those first, with their pointers).
   static std::shared_ptr<node_context> make(std::shared_ptr<const engine_config> config,

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ringbid {
 
@@ -35,6 +36,16 @@ public:
   virtual void submit(lead_record lead) = 0;
   /// Blocks until every lead submitted so far is committed. Not for actor threads.
   virtual void flush() = 0;
+  /// Keeps `provisional` (the lead a live call would be if the node died now,
+  /// in `state`) durably, replacing the call's older one, until the call's
+  /// lead is submitted; ignored once that lead is stored. Never blocks on I/O.
+  virtual void track(lead_record provisional, call_state state) = 0;
+  /// Whether commits are reported through on_committed(); when not, a
+  /// submitted lead counts as committed at once.
+  virtual bool notifies_commits() const { return false; }
+  /// `callback(ids)`, from the writer's thread, once the leads with these ids
+  /// are committed (or found stored already). Replaces the previous callback.
+  virtual void on_committed(std::function<void(std::vector<call_id>)> callback) { (void) callback; }
 };
 
 /// Hashes a caller's number for one buyer, keyed per buyer: the same caller

@@ -3,6 +3,8 @@
 #include "adapters/sqlite_common.hpp"
 #include "adapters/sqlite_migrations.hpp"
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -46,6 +49,33 @@ constexpr const char* insert_entry_sql =
   "INSERT OR IGNORE INTO auction_entries (call_id, round, seq, buyer_id, verdict, reason, bid_micros, "
   "price_micros, latency_us, transport_us, rank, fixed) "
   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+constexpr const char* lead_exists_sql = "SELECT 1 FROM leads WHERE id = ?1";
+
+constexpr const char* forget_live_sql = "DELETE FROM live_calls WHERE carrier_call_id = ?1";
+
+// An update never replaces a newer one (a higher version: a longer journal).
+constexpr const char* upsert_live_sql =
+  "INSERT INTO live_calls (carrier_call_id, call_id, did, caller, campaign_id, source_id, state, started_at, "
+  "updated_at, version, lead) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+  "ON CONFLICT (carrier_call_id) DO UPDATE SET call_id = excluded.call_id, did = excluded.did, "
+  "caller = excluded.caller, campaign_id = excluded.campaign_id, source_id = excluded.source_id, "
+  "state = excluded.state, updated_at = excluded.updated_at, version = excluded.version, lead = excluded.lead "
+  "WHERE excluded.version >= live_calls.version";
+
+// Noted just after the event went to the engine: should the call already have
+// its lead (it ended at once), there is nothing to note. A lead of the same
+// carrier id more than 10 minutes away is another call (simulated carriers
+// reuse ids from run to run).
+constexpr const char* note_started_sql =
+  "INSERT OR IGNORE INTO live_calls (carrier_call_id, call_id, did, caller, campaign_id, source_id, state, "
+  "started_at, updated_at, version, lead) SELECT ?1, NULL, ?2, ?3, '', '', 'greeting', ?4, ?4, 0, NULL "
+  "WHERE NOT EXISTS (SELECT 1 FROM leads WHERE carrier_call_id = ?1 "
+  "AND started_at BETWEEN ?4 - 600000000 AND ?4 + 600000000)";
+
+constexpr const char* select_live_sql =
+  "SELECT carrier_call_id, call_id, did, caller, campaign_id, source_id, state, started_at, updated_at, lead "
+  "FROM live_calls ORDER BY started_at";
 
 constexpr milliseconds first_backoff{10};
 constexpr milliseconds max_backoff{1000};
@@ -84,6 +114,48 @@ std::string ivr_json(const std::vector<ivr_answer>& answers) {
   return out + "}";
 }
 
+/// What the writer is asked to do, in order.
+struct queued_write {
+  enum class kind {
+    lead,    ///< a call's lead: insert it, forget the call's live row
+    live,    ///< a live call's provisional lead: replace its live row
+    started, ///< a call the carrier announced: note its live row
+  };
+  kind what = kind::lead;
+  lead_record lead;
+  std::function<void()> durable; ///< `started` only
+  call_state state = call_state::greeting; ///< `live` only: the state the call is in
+};
+
+std::vector<char> encode_lead(lead_record& lead) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{static_cast<caf::execution_unit*>(nullptr), buf};
+  if (inspect(sink, lead)) buf.clear();
+  return buf;
+}
+
+std::optional<lead_record> decode_lead(const void* data, size_t size) {
+  if (data == nullptr || size == 0) return std::nullopt;
+  lead_record lead;
+  caf::binary_deserializer source{static_cast<caf::execution_unit*>(nullptr), static_cast<const char*>(data), size};
+  if (inspect(source, lead)) return std::nullopt;
+  return lead;
+}
+
+call_state state_named(std::string_view name) {
+  for (int i = 0; i < call_state_count; ++i)
+    if (to_string(static_cast<call_state>(i)) == name) return static_cast<call_state>(i);
+  return call_state::greeting;
+}
+
+/// A stable id for a call the engine never named, so a recovery that is itself
+/// interrupted books the same lead again (idempotent by id).
+call_id id_for_unnamed_call(const std::string& carrier_call_id, timestamp_us started_at) {
+  uint64_t h = 1469598103934665603ull; // FNV-1a
+  for (unsigned char c : carrier_call_id) h = (h ^ c) * 1099511628211ull;
+  return uuid7_generator{h}.next(started_at / us_per_ms);
+}
+
 void log_line(const std::string& text) {
   std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str());
 }
@@ -97,13 +169,15 @@ struct sqlite_lead_store::impl {
   size_t batch_max = 1;
   sqlite::db_ptr db;
   sqlite::statement begin, commit, rollback, insert_lead, insert_event, insert_round, insert_entry;
+  sqlite::statement lead_exists, forget_live, upsert_live, note_started;
 
   std::mutex mutex;
   std::condition_variable work_ready; ///< wakes the writer
   std::condition_variable work_done;  ///< wakes flush()
-  std::deque<lead_record> queue;      ///< guarded by mutex, like the four below
+  std::deque<queued_write> queue;     ///< guarded by mutex, like the five below
+  std::function<void(std::vector<call_id>)> committed_callback;
   uint64_t submitted = 0;
-  uint64_t settled = 0; ///< leads committed, found duplicate or given up on
+  uint64_t settled = 0; ///< writes committed, found duplicate or given up on
   int flush_waiters = 0;
   bool stopping = false;
 
@@ -111,7 +185,7 @@ struct sqlite_lead_store::impl {
   std::atomic<uint64_t> duplicates{0};
 
   // Writer thread only.
-  std::vector<lead_record> batch;
+  std::vector<queued_write> batch;
   std::set<int> logged_failures;
   std::optional<steady::time_point> give_up_at;
   std::thread writer;
@@ -119,9 +193,14 @@ struct sqlite_lead_store::impl {
   bool prepare(std::string* error);
   void run();
   void linger(std::unique_lock<std::mutex>& lock);
-  void write_with_retry();
+  void enqueue(queued_write write);
+  bool write_with_retry();
+  void report_commit();
   int write_batch(uint64_t& inserted, std::string& error);
+  int write_one(queued_write& write, bool& inserted);
   int write_lead(const lead_record& lead, bool& inserted);
+  int write_live(lead_record& provisional, call_state state);
+  int write_started(const lead_record& call);
   int write_auctions(const lead_record& lead, const sqlite::uuid_bytes& id);
   bool sleep_unless_stopping(milliseconds delay);
   void give_up(const std::string& error);
@@ -134,7 +213,11 @@ bool sqlite_lead_store::impl::prepare(std::string* error) {
          insert_lead.prepare(raw, insert_lead_sql, error, true) &&
          insert_event.prepare(raw, insert_event_sql, error, true) &&
          insert_round.prepare(raw, insert_round_sql, error, true) &&
-         insert_entry.prepare(raw, insert_entry_sql, error, true);
+         insert_entry.prepare(raw, insert_entry_sql, error, true) &&
+         lead_exists.prepare(raw, lead_exists_sql, error, true) &&
+         forget_live.prepare(raw, forget_live_sql, error, true) &&
+         upsert_live.prepare(raw, upsert_live_sql, error, true) &&
+         note_started.prepare(raw, note_started_sql, error, true);
 }
 
 void sqlite_lead_store::impl::run() {
@@ -150,7 +233,7 @@ void sqlite_lead_store::impl::run() {
       queue.pop_front();
     }
     lock.unlock();
-    write_with_retry();
+    if (write_with_retry()) report_commit();
     lock.lock();
     settled += n;
     work_done.notify_all();
@@ -166,10 +249,28 @@ void sqlite_lead_store::impl::linger(std::unique_lock<std::mutex>& lock) {
                         [this] { return stopping || flush_waiters > 0 || queue.size() >= batch_max; });
 }
 
-/// Writes `batch` until it commits. A failure is logged once per kind (result
-/// code); the batch is kept and retried with exponential back-off. Only when
-/// closing, after shutdown_retry_ms of failures, are leads given up on (loudly).
-void sqlite_lead_store::impl::write_with_retry() {
+/// Tells whoever waits that the batch is durable: the recorder (the leads' ids)
+/// and the webhook intake (the calls' starts).
+void sqlite_lead_store::impl::report_commit() {
+  std::vector<call_id> ids;
+  for (auto& write : batch) {
+    if (write.what == queued_write::kind::lead) ids.push_back(write.lead.id);
+    if (write.durable) write.durable();
+  }
+  if (ids.empty()) return;
+  std::function<void(std::vector<call_id>)> callback;
+  {
+    std::lock_guard lock(mutex);
+    callback = committed_callback;
+  }
+  if (callback) callback(std::move(ids));
+}
+
+/// Writes `batch` until it commits (true). A failure is logged once per kind
+/// (result code); the batch is kept and retried with exponential back-off. Only
+/// when closing, after shutdown_retry_ms of failures, are writes given up on
+/// (loudly; false).
+bool sqlite_lead_store::impl::write_with_retry() {
   auto delay = first_backoff;
   bool failed = false;
   for (;;) {
@@ -177,11 +278,13 @@ void sqlite_lead_store::impl::write_with_retry() {
     std::string error;
     int rc = write_batch(inserted, error);
     if (rc == SQLITE_OK) {
+      auto leads = static_cast<uint64_t>(std::count_if(
+        batch.begin(), batch.end(), [](const queued_write& w) { return w.what == queued_write::kind::lead; }));
       committed.fetch_add(inserted, std::memory_order_relaxed);
-      duplicates.fetch_add(batch.size() - inserted, std::memory_order_relaxed);
-      if (failed) log_line("writes recovered; " + std::to_string(batch.size()) + " leads committed");
+      duplicates.fetch_add(leads - inserted, std::memory_order_relaxed);
+      if (failed) log_line("writes recovered; " + std::to_string(leads) + " leads committed");
       give_up_at.reset();
-      return;
+      return true;
     }
     failed = true;
     if (logged_failures.insert(rc).second)
@@ -189,7 +292,10 @@ void sqlite_lead_store::impl::write_with_retry() {
     if (sleep_unless_stopping(delay)) {
       auto now = steady::now();
       if (!give_up_at) give_up_at = now + milliseconds(std::max(0, options.shutdown_retry_ms));
-      if (now >= *give_up_at) return give_up(error);
+      if (now >= *give_up_at) {
+        give_up(error);
+        return false;
+      }
       std::this_thread::sleep_for(std::min<steady::duration>(delay, *give_up_at - now));
     }
     delay = std::min(delay * 2, max_backoff);
@@ -204,9 +310,14 @@ bool sqlite_lead_store::impl::sleep_unless_stopping(milliseconds delay) {
 
 void sqlite_lead_store::impl::give_up(const std::string& error) {
   std::string ids;
-  for (const auto& lead : batch) ids += (ids.empty() ? "" : " ") + lead.id.to_string();
-  log_line("closing: giving up on " + std::to_string(batch.size()) + " unwritten leads (" + error +
-           "): " + ids);
+  size_t leads = 0;
+  for (const auto& write : batch) {
+    if (write.what != queued_write::kind::lead) continue;
+    ids += (ids.empty() ? "" : " ") + write.lead.id.to_string();
+    ++leads;
+  }
+  log_line("closing: giving up on " + std::to_string(leads) + " unwritten leads and " +
+           std::to_string(batch.size() - leads) + " live-call updates (" + error + "): " + ids);
 }
 
 /// One transaction for the whole batch. SQLITE_OK, or the failing result code
@@ -217,9 +328,9 @@ int sqlite_lead_store::impl::write_batch(uint64_t& inserted, std::string& error)
   if (rc == SQLITE_DONE) {
     rc = SQLITE_OK;
     uint64_t count = 0;
-    for (const auto& lead : batch) {
+    for (auto& write : batch) {
       bool added = false;
-      rc = write_lead(lead, added);
+      rc = write_one(write, added);
       if (rc != SQLITE_OK) break;
       count += added ? 1 : 0;
     }
@@ -238,6 +349,60 @@ int sqlite_lead_store::impl::write_batch(uint64_t& inserted, std::string& error)
     rollback.reset();
   }
   return rc;
+}
+
+int sqlite_lead_store::impl::write_one(queued_write& write, bool& inserted) {
+  switch (write.what) {
+    case queued_write::kind::lead: {
+      int rc = write_lead(write.lead, inserted);
+      if (rc != SQLITE_OK) return rc;
+      // The call has its lead: it is no longer live.
+      forget_live.bind_text(1, write.lead.carrier_call_id);
+      rc = forget_live.step();
+      forget_live.reset();
+      return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    case queued_write::kind::live: return write_live(write.lead, write.state);
+    case queued_write::kind::started: return write_started(write.lead);
+  }
+  return SQLITE_MISUSE;
+}
+
+int sqlite_lead_store::impl::write_live(lead_record& provisional, call_state state) {
+  auto id = sqlite::to_bytes(provisional.id);
+  lead_exists.bind_blob(1, id);
+  int rc = lead_exists.step();
+  lead_exists.reset();
+  if (rc == SQLITE_ROW) return SQLITE_OK; // the call's lead is stored: it is over
+  if (rc != SQLITE_DONE) return rc;
+  auto encoded = encode_lead(provisional);
+  auto& s = upsert_live;
+  s.bind_text(1, provisional.carrier_call_id);
+  s.bind_blob(2, id);
+  s.bind_text(3, provisional.did);
+  s.bind_text(4, provisional.caller);
+  s.bind_text(5, provisional.campaign_id);
+  s.bind_text(6, provisional.source_id);
+  s.bind_text(7, to_string(state));
+  s.bind_int(8, provisional.started_at);
+  s.bind_int(9, provisional.ended_at);
+  s.bind_int(10, static_cast<int64_t>(provisional.journal.size()));
+  if (encoded.empty()) sqlite3_bind_null(s.get(), 11);
+  else sqlite3_bind_blob(s.get(), 11, encoded.data(), static_cast<int>(encoded.size()), SQLITE_STATIC);
+  rc = s.step();
+  s.reset();
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int sqlite_lead_store::impl::write_started(const lead_record& call) {
+  auto& s = note_started;
+  s.bind_text(1, call.carrier_call_id);
+  s.bind_text(2, call.did);
+  s.bind_text(3, call.caller);
+  s.bind_int(4, call.started_at);
+  int rc = s.step();
+  s.reset();
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 int sqlite_lead_store::impl::write_lead(const lead_record& lead, bool& inserted) {
@@ -373,15 +538,97 @@ sqlite_lead_store::~sqlite_lead_store() {
   if (impl_->writer.joinable()) impl_->writer.join();
 }
 
-void sqlite_lead_store::submit(lead_record lead) {
+void sqlite_lead_store::impl::enqueue(queued_write write) {
   bool wake = false;
   {
-    std::lock_guard lock(impl_->mutex);
-    impl_->queue.push_back(std::move(lead));
-    ++impl_->submitted;
-    wake = impl_->queue.size() == 1 || impl_->queue.size() == impl_->batch_max;
+    std::lock_guard lock(mutex);
+    queue.push_back(std::move(write));
+    ++submitted;
+    wake = queue.size() == 1 || queue.size() == batch_max;
   }
-  if (wake) impl_->work_ready.notify_one();
+  if (wake) work_ready.notify_one();
+}
+
+void sqlite_lead_store::submit(lead_record lead) {
+  impl_->enqueue(queued_write{queued_write::kind::lead, std::move(lead), {}, call_state::done});
+}
+
+void sqlite_lead_store::track(lead_record provisional, call_state state) {
+  impl_->enqueue(queued_write{queued_write::kind::live, std::move(provisional), {}, state});
+}
+
+void sqlite_lead_store::note_call_started(std::string carrier_call_id, std::string did, std::string caller,
+                                          timestamp_us at, std::function<void()> durable) {
+  queued_write write{queued_write::kind::started, {}, std::move(durable), call_state::greeting};
+  write.lead.carrier_call_id = std::move(carrier_call_id);
+  write.lead.did = std::move(did);
+  write.lead.caller = std::move(caller);
+  write.lead.started_at = at;
+  impl_->enqueue(std::move(write));
+}
+
+bool sqlite_lead_store::notifies_commits() const { return impl_->options.notify_commits; }
+
+void sqlite_lead_store::on_committed(std::function<void(std::vector<call_id>)> callback) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->committed_callback = std::move(callback);
+}
+
+namespace {
+
+/// The lead a leftover live_calls row is booked as: its provisional lead, or,
+/// when the engine never got to write one, a lead made of the row itself.
+lead_record recovered_lead(const sqlite::statement& row, timestamp_us now) {
+  auto carrier_call_id = row.column_text(0);
+  auto blob = sqlite3_column_blob(row.get(), 9);
+  auto decoded = decode_lead(blob, static_cast<size_t>(sqlite3_column_bytes(row.get(), 9)));
+  lead_record lead;
+  if (decoded && decoded->carrier_call_id == carrier_call_id) {
+    lead = std::move(*decoded);
+  } else {
+    lead.carrier_call_id = carrier_call_id;
+    lead.started_at = row.column_int(7);
+    lead.id = row.column_is_null(1) ? id_for_unnamed_call(carrier_call_id, lead.started_at) : row.column_uuid(1);
+    lead.did = row.column_text(2);
+    lead.caller = row.column_text(3);
+    lead.campaign_id = row.column_text(4);
+    lead.source_id = row.column_text(5);
+    lead.outcome = disposition::interrupted;
+    lead.ended_in = call_state::greeting;
+    lead.ended_at = row.column_int(8);
+    lead.journal.push_back(journal_entry{lead.started_at, call_state::greeting, "call.initiated"});
+    lead.journal.push_back(journal_entry{lead.ended_at, call_state::done,
+                                         "interrupted: the node stopped before the call was set up"});
+  }
+  lead.journal.push_back(journal_entry{now, call_state::done, "booked as interrupted when the node restarted"});
+  return lead;
+}
+
+} // namespace
+
+std::vector<recovered_call> sqlite_lead_store::recover_interrupted(timestamp_us now, std::string* error) {
+  std::string scratch;
+  std::string* err = error ? error : &scratch;
+  std::vector<recovered_call> out;
+  {
+    auto db = sqlite::open_db(impl_->options.path, SQLITE_OPEN_READONLY, err);
+    if (!db) return out;
+    sqlite::statement rows;
+    if (!rows.prepare(db.get(), select_live_sql, err)) return out;
+    int rc = SQLITE_ROW;
+    while ((rc = rows.step()) == SQLITE_ROW) {
+      auto lead = recovered_lead(rows, now);
+      out.push_back(recovered_call{lead.carrier_call_id, lead.id, state_named(rows.column_text(6)), lead.outcome});
+      submit(std::move(lead));
+    }
+    if (rc != SQLITE_DONE) {
+      *err = "reading live_calls: " + sqlite::error_text(db.get(), rc);
+      out.clear();
+      return out;
+    }
+  }
+  flush();
+  return out;
 }
 
 void sqlite_lead_store::flush() {

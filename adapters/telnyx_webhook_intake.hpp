@@ -54,10 +54,23 @@ public:
 
   telnyx_webhook_intake(webhook_verifier verifier, deliver_fn deliver, size_t remembered_ids = 200'000);
 
+  /// Notes a call's start durably and then calls `durable` (on any thread).
+  using durable_start_fn = std::function<void(const carrier_event& initiated, std::function<void()> durable)>;
+
   /// One webhook: the two signature headers as received (empty when absent),
   /// the raw body, and the time now. Thread-safe.
   webhook_verdict handle(std::string_view signature, std::string_view timestamp, std::string_view body,
                          timestamp_us now);
+
+  /// As above, answering through `reply` (exactly once, possibly on another
+  /// thread). With a durable-start step set, a call.initiated for the engine is
+  /// answered 2xx only once the call's start is durable, so a call the carrier
+  /// saw acknowledged survives a crash of the node.
+  void handle(std::string_view signature, std::string_view timestamp, std::string_view body, timestamp_us now,
+              std::function<void(webhook_verdict)> reply);
+
+  /// Sets the durable-start step; before the first webhook.
+  void set_durable_start(durable_start_fn step) { durable_start_ = std::move(step); }
 
   const webhook_intake_stats& statistics() const noexcept { return stats_; }
 
@@ -67,8 +80,14 @@ private:
   bool remember(const std::string& id);
   void forget(const std::string& id);
 
+  /// The verdict, and the accepted call.initiated when its answer has to wait
+  /// for durability (then the verdict is the one to give once it is durable).
+  webhook_verdict decide(std::string_view signature, std::string_view timestamp, std::string_view body,
+                         timestamp_us now, const std::function<void(webhook_verdict)>* reply);
+
   webhook_verifier verifier_;
   deliver_fn deliver_;
+  durable_start_fn durable_start_;
   size_t capacity_;
   std::mutex mutex_;
   std::unordered_set<std::string> seen_;

@@ -75,7 +75,8 @@ typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
 }
 
 /// Call actor -> recorder: book this lead. Answered with `lead_accepted` once the
-/// recorder has taken it over (queued to its writer); a retry is idempotent by id.
+/// lead is committed (by a store that reports commits; else once queued to its
+/// writer); a retry is idempotent by id.
 struct record_lead {
   lead_record lead;
 };
@@ -92,6 +93,32 @@ struct lead_accepted {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lead_accepted& x) {
   return f(caf::meta::type_name("lead_accepted"), x.id);
+}
+
+/// Call actor -> recorder, at the call's start and each change of state: the
+/// lead the call would be booked as if the node died now (interrupted, in its
+/// current state). Stored durably until the call's real lead replaces it; a
+/// restarted node books the leftovers. Fire-and-forget: a lost one only makes
+/// the recovered lead less current.
+struct track_call {
+  lead_record lead;
+  call_state state = call_state::greeting; ///< the state the call is in
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, track_call& x) {
+  return f(caf::meta::type_name("track_call"), x.lead, x.state);
+}
+
+/// The lead store's writer -> recorder: these leads are committed (or were
+/// stored already), so their `record_lead` requests may be answered.
+struct leads_committed {
+  std::vector<call_id> ids;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, leads_committed& x) {
+  return f(caf::meta::type_name("leads_committed"), x.ids);
 }
 
 } // namespace ringbid

@@ -83,15 +83,6 @@ double metric(const std::string& text, const std::string& sample) {
   return -1;
 }
 
-/// The value after `prefix` on the first line of the log that has it.
-std::string log_value(const std::string& log, const std::string& prefix) {
-  auto text = read_file(log);
-  auto at = text.find(prefix);
-  if (at == std::string::npos) return {};
-  auto end = text.find('\n', at);
-  return text.substr(at + prefix.size(), end - at - prefix.size());
-}
-
 TEST(CarrierLoopback, ThousandCallsWithDuplicatedAndReorderedWebhooksAgreeCallByCall) {
   auto dir = temp_dir("loopback");
   auto node_port = free_port();

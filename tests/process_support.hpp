@@ -58,4 +58,13 @@ bool wait_until(Predicate predicate, std::chrono::milliseconds limit) {
   return true;
 }
 
+/// The value after `prefix` on the first line of the log that has it; "" if none.
+inline std::string log_value(const std::string& log, const std::string& prefix) {
+  auto text = read_file(log);
+  auto at = text.find(prefix);
+  if (at == std::string::npos) return {};
+  auto end = text.find('\n', at);
+  return text.substr(at + prefix.size(), end - at - prefix.size());
+}
+
 } // namespace ringbid::test
