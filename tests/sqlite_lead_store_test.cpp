@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -552,6 +555,151 @@ TEST_F(SqliteLeadStore, GivesUpLoudlyOnlyWhenClosingAfterTheRetryDeadline) {
   EXPECT_LT(waited, std::chrono::seconds(5));
   EXPECT_NE(log.find("giving up on 1 unwritten leads"), std::string::npos) << log;
   EXPECT_NE(log.find(lead.id.to_string()), std::string::npos) << log; // the lost id is named
+}
+
+
+// -- live calls and crash recovery ------------------------------------------------
+
+/// The lead `make_lead(n)` would be while still live: interrupted in `state`,
+/// with a journal of `entries` entries (the version that orders updates).
+lead_record provisional(uint64_t n, call_state state, size_t entries) {
+  auto lead = make_lead(n);
+  lead.outcome = disposition::interrupted;
+  lead.ended_in = state;
+  lead.journal.resize(entries);
+  return lead;
+}
+
+TEST_F(SqliteLeadStore, ALiveCallKeepsItsNewestStateUntilItsLeadIsStored) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  raw_db raw(path_);
+  store->track(provisional(1, call_state::hold, 2), call_state::hold);
+  store->track(provisional(1, call_state::auction, 3), call_state::auction);
+  store->track(provisional(1, call_state::hold, 2), call_state::hold); // late, older: ignored
+  store->flush();
+  EXPECT_EQ(raw.text("SELECT state || '/' || version FROM live_calls"), "auction/3");
+  EXPECT_EQ(raw.text("SELECT campaign_id FROM live_calls"), make_lead(1).campaign_id);
+  store->submit(make_lead(1));
+  store->flush();
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0) << "the lead ends the call's live row";
+  store->track(provisional(1, call_state::bridged, 4), call_state::bridged); // after its lead: stale
+  store->flush();
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
+  EXPECT_EQ(store->committed(), 1u);
+}
+
+TEST_F(SqliteLeadStore, ANotedStartIsDurableBeforeItsCallbackAndYieldsToTheCall) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  std::atomic<int> durable{0};
+  int64_t rows_when_durable = -1;
+  store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", base_ms * 1000, [&] {
+    raw_db raw(path_);
+    rows_when_durable = raw.integer("SELECT count(*) FROM live_calls");
+    durable++;
+  });
+  store->flush();
+  EXPECT_EQ(durable.load(), 1);
+  EXPECT_EQ(rows_when_durable, 1) << "committed before the callback";
+  store->track(provisional(5, call_state::greeting, 1), call_state::greeting); // the engine named it
+  store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", base_ms * 1000, [] {}); // a retry
+  store->flush();
+  raw_db raw(path_);
+  EXPECT_EQ(raw.text("SELECT lower(hex(call_id)) = lower(replace('" + lead_id(5).to_string() +
+                     "', '-', '')) FROM live_calls"),
+            "1");
+  // A start noted after the call's lead was stored notes nothing.
+  store->submit(make_lead(5));
+  store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", make_lead(5).started_at, [] {});
+  store->flush();
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
+}
+
+TEST_F(SqliteLeadStore, RecoveryBooksLeftoverCallsAsInterruptedOnce) {
+  auto tracked = provisional(9, call_state::bridged, 4);
+  {
+    auto store = open_store(); // the process that dies with two calls live
+    ASSERT_TRUE(store);
+    store->track(tracked, call_state::bridged);
+    store->note_call_started("v3:unnamed", "+18005550100", "+13125550100", base_ms * 1000 + 77, [] {});
+    store->submit(make_lead(10)); // a finished call: not recovered
+  }
+  raw_db raw(path_);
+  std::vector<recovered_call> first;
+  {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    std::string error;
+    first = store->recover_interrupted(base_ms * 1000 + 1'000'000, &error);
+    EXPECT_EQ(error, "");
+  }
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
+  auto reader = open_reader();
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->count(), 3u);
+  for (const auto& r : first) {
+    auto lead = reader->find(r.id);
+    ASSERT_TRUE(lead.has_value()) << r.carrier_call_id;
+    EXPECT_EQ(lead->carrier_call_id, r.carrier_call_id);
+    EXPECT_EQ(lead->outcome, disposition::interrupted);
+    EXPECT_EQ(r.outcome, disposition::interrupted);
+    EXPECT_EQ(lead->journal.back().note, "booked as interrupted when the node restarted");
+    if (r.carrier_call_id == tracked.carrier_call_id) {
+      EXPECT_EQ(r.id, tracked.id);
+      EXPECT_EQ(r.last_state, call_state::bridged);
+      EXPECT_EQ(lead->buyer_id, tracked.buyer_id) << "the provisional lead, as tracked";
+      EXPECT_EQ(lead->journal.size(), tracked.journal.size() + 1);
+    } else {
+      EXPECT_EQ(r.carrier_call_id, "v3:unnamed");
+      EXPECT_EQ(r.last_state, call_state::greeting);
+      EXPECT_EQ(lead->caller, "+13125550100");
+      EXPECT_EQ(lead->did, "+18005550100");
+      EXPECT_EQ(lead->ended_in, call_state::greeting);
+    }
+  }
+  // Put the unnamed call's row back, as if the recovery had died before its
+  // commit: the next recovery books the same lead (same id): a no-op.
+  ASSERT_EQ(raw.exec("INSERT INTO live_calls VALUES ('v3:unnamed', NULL, '+18005550100', '+13125550100', '', '', "
+                     "'greeting', 1763700000000077, 1763700000000077, 0, NULL)"),
+            SQLITE_OK);
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  std::string error;
+  auto second = store->recover_interrupted(base_ms * 1000 + 2'000'000, &error);
+  ASSERT_EQ(second.size(), 1u);
+  auto again = std::find_if(first.begin(), first.end(), [](const recovered_call& r) {
+    return r.carrier_call_id == "v3:unnamed";
+  });
+  ASSERT_NE(again, first.end());
+  EXPECT_EQ(second[0].id, again->id);
+  EXPECT_EQ(store->duplicates(), 1u);
+  EXPECT_EQ(reader->count(), 3u);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
+  EXPECT_TRUE(store->recover_interrupted(base_ms * 1000 + 3'000'000, &error).empty());
+}
+
+TEST_F(SqliteLeadStore, CommitsAreReportedWithEveryLeadIdDuplicatesIncluded) {
+  sqlite_options options;
+  options.notify_commits = true;
+  auto store = open_store(options);
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->notifies_commits());
+  std::mutex mutex;
+  std::vector<call_id> reported;
+  store->on_committed([&](std::vector<call_id> ids) {
+    std::lock_guard lock(mutex);
+    reported.insert(reported.end(), ids.begin(), ids.end());
+  });
+  store->submit(make_lead(1));
+  store->track(provisional(2, call_state::hold, 2), call_state::hold); // not a lead: not reported
+  store->submit(make_lead(1));
+  store->submit(make_lead(3));
+  store->flush();
+  store->on_committed({});
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(reported, (std::vector<call_id>{lead_id(1), lead_id(1), lead_id(3)}));
 }
 
 } // namespace

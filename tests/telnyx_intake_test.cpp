@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,58 @@ TEST_F(Intake, EngineNotReadyIs503AndTheRetryIsTaken) {
   EXPECT_EQ(send(body).status, 200); // not remembered as seen: the retry goes through
   EXPECT_EQ(delivered.size(), 1u);
   EXPECT_EQ(intake.statistics().unavailable.load(), 1u);
+}
+
+
+/// A call's start answered only once durable: the carrier's retry is what
+/// saves a call whose start the node could not keep.
+struct DurableIntake : Intake {
+  std::vector<std::string> noted;                  ///< carrier call ids handed to the durable step
+  std::vector<std::function<void()>> pending;      ///< their "durable now" callbacks
+  std::vector<webhook_verdict> replies;
+
+  DurableIntake() {
+    intake.set_durable_start([this](const carrier_event& ev, std::function<void()> durable) {
+      noted.push_back(ev.carrier_call_id);
+      pending.push_back(std::move(durable));
+    });
+  }
+  void post(const std::string& body) {
+    intake.handle(sign_webhook(keys.secret_key_b64, ts, body), ts, body, now,
+                  [this](webhook_verdict v) { replies.push_back(std::move(v)); });
+  }
+};
+
+TEST_F(DurableIntake, CallStartIsAnsweredOnlyOnceDurable) {
+  post(hook("e1", "call.initiated", "cc-7"));
+  ASSERT_EQ(delivered.size(), 1u) << "the engine gets the call at once";
+  ASSERT_EQ(noted, std::vector<std::string>{"cc-7"});
+  EXPECT_TRUE(replies.empty()) << "no answer before the start is durable";
+  pending[0]();
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].status, 200);
+  EXPECT_NE(replies[0].body.find("accepted"), std::string::npos);
+  EXPECT_EQ(intake.statistics().handling.count(), 1u);
+}
+
+TEST_F(DurableIntake, OtherEventsAndRefusalsAreAnsweredAtOnce) {
+  post(hook("e1", "call.hangup"));
+  post(hook("e1", "call.hangup")); // duplicate
+  auto buyer_state = encode_client_state("0190c7a0-0000-7000-8000-000000000001", call_leg::buyer, "cc-1");
+  post(hook("e2", "call.initiated", "cc-1:b1", "outgoing", buyer_state)); // a buyer leg
+  engine_up = false;
+  post(hook("e3", "call.initiated", "cc-9"));
+  ASSERT_EQ(replies.size(), 4u);
+  EXPECT_EQ(replies[0].status, 200);
+  EXPECT_EQ(replies[1].status, 200);
+  EXPECT_EQ(replies[2].status, 200);
+  EXPECT_EQ(replies[3].status, 503) << "not taken, so nothing to keep: the carrier retries";
+  EXPECT_TRUE(noted.empty());
+}
+
+TEST_F(DurableIntake, TheSynchronousFormNeverWaits) {
+  EXPECT_EQ(send(hook("e1", "call.initiated")).status, 200);
+  EXPECT_TRUE(noted.empty());
 }
 
 } // namespace
