@@ -708,6 +708,7 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
     lead.buyer_id = c.current.buyer_id;
     lead.destination = c.current.destination;
     lead.bid_micros = c.current.bid_micros != 0 ? c.current.bid_micros : c.current.amount_micros;
+    lead.price_micros = c.current.amount_micros;
     lead.revenue_micros = c.current.amount_micros;
     // Integer arithmetic: the publisher's share is rounded down, never up.
     lead.payout_micros = lead.revenue_micros * settings.revenue_share_bp / 10'000;

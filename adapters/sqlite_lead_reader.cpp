@@ -41,8 +41,8 @@ constexpr const char* select_lead_sql =
   "SELECT id, carrier_call_id, did, caller, campaign_id, source_id, buyer_id, destination, outcome, "
   "ended_in, started_at, answered_at, bridged_at, ended_at, hold_ms, talk_ms, bid_micros, "
   "revenue_micros, payout_micros, auction_rounds, transfer_attempts, auction_latency_us, hangup_cause, "
-  "hangup_source, recording_url, caller_state, area_code, converted, billing_note, caller_hash, tags, ivr "
-  "FROM leads WHERE id = ?1";
+  "hangup_source, recording_url, caller_state, area_code, converted, billing_note, caller_hash, tags, ivr, "
+  "price_micros FROM leads WHERE id = ?1";
 
 constexpr const char* select_journal_sql =
   "SELECT at, state, note FROM call_events WHERE call_id = ?1 ORDER BY seq";
@@ -291,7 +291,7 @@ lead_totals sqlite_lead_reader::scan(const lead_query& query,
                    column_or("caller_state", "''") +
                    ", buyer_id, outcome, ended_in, hold_ms, talk_ms, bid_micros, revenue_micros, payout_micros, " +
                    column_or("converted", "0") + ", " + column_or("billing_note", "''") + ", " +
-                   column_or("tags", "''") + " FROM leads" + where +
+                   column_or("tags", "''") + ", " + column_or("price_micros", "0") + " FROM leads" + where +
                    " ORDER BY started_at DESC, id DESC LIMIT ?7";
   auto s = impl_->prepare(sql.c_str());
   bind_query(s, query);
@@ -319,6 +319,7 @@ lead_totals sqlite_lead_reader::scan(const lead_query& query,
     row.converted = s.column_int(15) != 0;
     row.billing_note = s.column_text(16);
     row.tags = s.column_text(17);
+    row.price_micros = s.column_int(18);
     visit(row);
   }
   if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "scan leads");
@@ -373,6 +374,7 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   x.caller_hash = s.column_text(29);
   x.tags = split_tags(s.column_text(30));
   x.ivr = parse_ivr(s.column_text(31));
+  x.price_micros = s.column_int(32);
   auto j = impl_->prepare(select_journal_sql);
   j.bind_blob(1, key);
   while ((rc = j.step()) == SQLITE_ROW)

@@ -53,7 +53,7 @@ struct lead_row {
   std::string campaign_id, source_id, did, caller, caller_state, buyer_id;
   std::string outcome, ended_in;
   int64_t hold_ms = 0, talk_ms = 0;
-  int64_t bid_micros = 0, revenue_micros = 0, payout_micros = 0;
+  int64_t bid_micros = 0, price_micros = 0, revenue_micros = 0, payout_micros = 0;
   bool converted = false;
   std::string billing_note, tags;
 };

@@ -47,6 +47,7 @@ struct lead_record {
   int64_t hold_ms = 0;
   int64_t talk_ms = 0;
   int64_t bid_micros = 0;     ///< the winning bid
+  int64_t price_micros = 0;   ///< the clearing price it was bridged at, before billing
   int64_t revenue_micros = 0; ///< what the buyer is charged
   int64_t payout_micros = 0;  ///< what the source (publisher) is paid
   bool converted = false;     ///< talk time reached the buyer's buffer
@@ -69,7 +70,7 @@ typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
   return f(caf::meta::type_name("lead_record"), x.id, x.carrier_call_id, x.did, x.caller, x.caller_state,
            x.area_code, x.campaign_id,
            x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
-           x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.revenue_micros,
+           x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.price_micros, x.revenue_micros,
            x.payout_micros, x.converted, x.billing_note, x.caller_hash, x.tags, x.ivr, x.auction_rounds, x.transfer_attempts, x.auction_latency_us, x.cause,
            x.source, x.recording_url, x.journal, x.auctions);
 }

@@ -83,6 +83,7 @@ lead_record make_lead(size_t i) {
   x.hold_ms = s.hold_ms;
   x.talk_ms = s.talk_ms;
   x.bid_micros = s.bid;
+  x.price_micros = s.bid;
   x.revenue_micros = s.revenue;
   x.payout_micros = s.payout;
   x.journal = {{s.started, call_state::greeting, "answered"}, {x.ended_at, call_state::done, ""}};
@@ -413,31 +414,31 @@ TEST_F(LeadsCommand, CsvQuotesAndRoundTrips) {
   ASSERT_EQ(records.size(), 6u);
   EXPECT_EQ(records[0],
             (std::vector<std::string>{"id", "started", "campaign", "source", "did", "caller", "caller_state", "buyer",
-                                      "disposition", "hold_s", "talk_s", "bid", "revenue", "payout", "profit",
-                                      "converted", "billing_note", "tags"}));
-  for (const auto& r : records) EXPECT_EQ(r.size(), 18u);
+                                      "disposition", "hold_s", "talk_s", "bid", "price", "revenue", "payout",
+                                      "profit", "converted", "billing_note", "tags"}));
+  for (const auto& r : records) EXPECT_EQ(r.size(), 19u);
   // Newest first: spec 4, 3, 2, 1, 0.
-  EXPECT_EQ(records[3][17], "say \"hi\", ok");
+  EXPECT_EQ(records[3][18], "say \"hi\", ok");
   EXPECT_EQ(records[3][8], "abandoned in hold");
   EXPECT_EQ(records[3][9], "12");
-  EXPECT_EQ(records[5][17], "auto,home");
+  EXPECT_EQ(records[5][18], "auto,home");
   EXPECT_EQ(records[5][0], id_of(0).to_string());
   EXPECT_EQ(records[5][1], "2026-11-20T23:59:59.999Z");
   EXPECT_EQ(records[5][5], "+12125551000");
   EXPECT_EQ(records[5][6], "TX");
-  EXPECT_EQ(records[5][15], "1");
+  EXPECT_EQ(records[5][16], "1");
   EXPECT_EQ(records[4][10], "65.25");
-  EXPECT_EQ(records[4][12], "20.000125");
-  EXPECT_EQ(records[4][14], "14.500125");
-  EXPECT_EQ(records[2][14], "-0.50");
-  EXPECT_EQ(records[2][16], "not converted");
+  EXPECT_EQ(records[4][13], "20.000125");
+  EXPECT_EQ(records[4][15], "14.500125");
+  EXPECT_EQ(records[2][15], "-0.50");
+  EXPECT_EQ(records[2][17], "not converted");
   // The raw text quotes exactly what needs it.
   EXPECT_NE(out.str().find(",\"say \"\"hi\"\", ok\"\r\n"), std::string::npos);
   EXPECT_NE(out.str().find(",\"auto,home\"\r\n"), std::string::npos);
   int64_t profit = 0;
   for (size_t i = 1; i < records.size(); ++i) {
-    EXPECT_EQ(micros_of(records[i][14]), micros_of(records[i][12]) - micros_of(records[i][13]));
-    profit += micros_of(records[i][14]);
+    EXPECT_EQ(micros_of(records[i][15]), micros_of(records[i][13]) - micros_of(records[i][14]));
+    profit += micros_of(records[i][15]);
   }
   EXPECT_EQ(profit, listing.matching.revenue_micros - listing.matching.payout_micros);
 }

@@ -57,6 +57,7 @@ lead_record make_lead(uint64_t n, uint16_t stream = 0) {
   x.hold_ms = 4000;
   x.talk_ms = 111'000;
   x.bid_micros = 12'500'000;
+  x.price_micros = 12'500'000;
   x.revenue_micros = 12'500'000;
   x.payout_micros = 8'000'000;
   x.auction_rounds = 1;
@@ -91,6 +92,7 @@ void expect_same(const lead_record& a, const lead_record& b) {
   EXPECT_EQ(a.hold_ms, b.hold_ms);
   EXPECT_EQ(a.talk_ms, b.talk_ms);
   EXPECT_EQ(a.bid_micros, b.bid_micros);
+  EXPECT_EQ(a.price_micros, b.price_micros);
   EXPECT_EQ(a.revenue_micros, b.revenue_micros);
   EXPECT_EQ(a.payout_micros, b.payout_micros);
   EXPECT_EQ(a.auction_rounds, b.auction_rounds);

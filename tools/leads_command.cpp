@@ -63,12 +63,21 @@ size_t display_width(std::string_view text) {
   return n;
 }
 
-constexpr std::array<const char*, 18> column_names{
-  "id",     "started", "campaign", "source", "did",    "caller", "caller_state", "buyer",        "disposition",
-  "hold_s", "talk_s",  "bid",      "revenue", "payout", "profit", "converted",    "billing_note", "tags"};
+constexpr std::array<const char*, 19> column_names{
+  "id",      "started", "campaign", "source",    "did",      "caller",       "caller_state",
+  "buyer",   "disposition", "hold_s", "talk_s", "bid",     "price",        "revenue",
+  "payout",  "profit",  "converted", "billing_note", "tags"};
+
+constexpr size_t column_index(std::string_view name) {
+  for (size_t i = 0; i < column_names.size(); ++i)
+    if (name == column_names[i]) return i;
+  return column_names.size();
+}
 
 /// Columns right-aligned in the table: the numbers.
-constexpr bool right_aligned(size_t column) { return column >= 9 && column <= 14; }
+constexpr bool right_aligned(size_t column) {
+  return column >= column_index("hold_s") && column <= column_index("profit");
+}
 
 std::string group_thousands(uint64_t n) {
   auto digits = std::to_string(n);
@@ -210,6 +219,7 @@ std::array<std::string, column_names.size()> cells_of(const lead_row& r, Money m
           decimal_seconds(r.hold_ms),
           decimal_seconds(r.talk_ms),
           money(r.bid_micros),
+          money(r.price_micros),
           money(r.revenue_micros),
           money(r.payout_micros),
           money(r.revenue_micros - r.payout_micros),
@@ -260,7 +270,7 @@ leads_csv_writer::leads_csv_writer(std::ostream& out) : out_(out) {
 
 void leads_csv_writer::row(const lead_row& r) {
   auto cells = cells_of(r, [](int64_t micros) { return decimal_dollars(micros); });
-  cells[15] = r.converted ? "1" : "0";
+  cells[column_index("converted")] = r.converted ? "1" : "0";
   for (size_t c = 0; c < cells.size(); ++c) out_ << (c > 0 ? "," : "") << csv_field(cells[c]);
   out_ << "\r\n";
 }
@@ -311,6 +321,7 @@ void leads_json_writer::row(const lead_row& r) {
   x.number("hold_s", decimal_seconds(r.hold_ms));
   x.number("talk_s", decimal_seconds(r.talk_ms));
   x.text("bid", decimal_dollars(r.bid_micros));
+  x.text("price", decimal_dollars(r.price_micros));
   x.text("revenue", decimal_dollars(r.revenue_micros));
   x.text("payout", decimal_dollars(r.payout_micros));
   x.text("profit", decimal_dollars(r.revenue_micros - r.payout_micros));

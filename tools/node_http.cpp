@@ -134,9 +134,8 @@ void add_node_routes(http_server& server, const node_http_parts& parts) {
   });
   if (!parts.intake) return;
   server.route("POST", "/webhooks/telnyx", [intake = parts.intake](http_request&& req, http_responder respond) {
-    auto v = intake->handle(req.header("telnyx-signature-ed25519"), req.header("telnyx-timestamp"), req.body,
-                            system_now());
-    respond(text(v.status, std::move(v.body), "application/json"));
+    intake->handle(req.header("telnyx-signature-ed25519"), req.header("telnyx-timestamp"), req.body, system_now(),
+                   [respond](webhook_verdict v) { respond(text(v.status, std::move(v.body), "application/json")); });
   });
 }
 

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <filesystem>
 #include <pthread.h>
@@ -38,7 +39,8 @@ int wait_for_stop(sigset_t& signals, double run_for_s) {
 
 /// The Telnyx side of the node: the link (sender and actor slot) and the
 /// webhook intake that posts into it. False (logged) when misconfigured.
-bool make_telnyx_parts(const node_options& options, node_http_parts& http) {
+bool make_telnyx_parts(const node_options& options, node_http_parts& http,
+                       const std::shared_ptr<sqlite_lead_store>& store) {
   std::string error;
   auto verifier = webhook_verifier::create(options.telnyx_public_key, &error);
   if (!verifier) {
@@ -51,6 +53,35 @@ bool make_telnyx_parts(const node_options& options, node_http_parts& http) {
   http.link = std::make_shared<telnyx_link>(api);
   http.intake = std::make_shared<telnyx_webhook_intake>(
     *verifier, [link = http.link](carrier_event ev) { return link->post(std::move(ev)); });
+  // Telnyx hears "accepted" for a call only once its start is durable: a call
+  // the carrier handed over is booked even if the node dies the next moment.
+  http.intake->set_durable_start([store](const carrier_event& ev, std::function<void()> durable) {
+    store->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
+  });
+  return true;
+}
+
+/// Books the calls the previous process left live as interrupted; the calls
+/// supervisor hangs them up at the carrier once it is attached. False (logged)
+/// when the database cannot be read.
+bool recover_live_calls(sqlite_lead_store& store, call_registry& calls, timestamp_us now) {
+  std::string error;
+  auto recovered = store.recover_interrupted(now, &error);
+  if (!error.empty()) {
+    spdlog::error("cannot recover the calls of the previous run: {}", error);
+    return false;
+  }
+  std::array<uint64_t, call_state_count> by_state{};
+  for (const auto& r : recovered) {
+    calls.recovered.emplace(r.carrier_call_id, r.id);
+    by_state[static_cast<size_t>(r.last_state)]++;
+  }
+  std::string detail;
+  for (int i = 0; i < call_state_count; ++i)
+    if (by_state[i] > 0)
+      detail += fmt::format("{}{} in {}", detail.empty() ? "" : ", ", by_state[i], to_string(static_cast<call_state>(i)));
+  spdlog::info("{} calls left live by the previous run booked as interrupted{}", recovered.size(),
+               detail.empty() ? "" : " (" + detail + ")");
   return true;
 }
 
@@ -79,6 +110,7 @@ int run_node(const engine_config& config, const node_options& options) {
   db.batch_max = config.storage.batch_max;
   db.batch_interval_ms = config.storage.batch_interval_ms;
   db.synchronous_full = true;
+  db.notify_commits = true; // a call's lead is acknowledged to it once durable
   std::string error;
   std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
   if (!store) {
@@ -117,7 +149,7 @@ int run_node(const engine_config& config, const node_options& options) {
     return 2;
   }
   node_http_parts http_parts;
-  if (options.telnyx && !make_telnyx_parts(options, http_parts)) return 2;
+  if (options.telnyx && !make_telnyx_parts(options, http_parts, store)) return 2;
   http_server server;
   int exit_code = 0;
   {
@@ -154,6 +186,7 @@ int run_node(const engine_config& config, const node_options& options) {
     journal->flush();
     spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
                  restored.entries, restored.orphaned);
+    if (!recover_live_calls(*store, *parts.calls, parts.ctx->clock->now())) return 1;
     carrier_choice carrier;
     if (http_parts.link) {
       carrier = http_parts.link;
@@ -227,6 +260,7 @@ int run_node(const engine_config& config, const node_options& options) {
       http_parts.link->attach(caf::actor{}); // no handle outlives the actor system
     }
     journal->on_durable({}); // no callbacks into an actor system that is going away
+    store->on_committed({});
   }
   store->flush();
   journal->flush();

@@ -20,5 +20,9 @@ CREATE TABLE live_calls (
   lead            BLOB              -- the provisional lead (CAF binary), NULL before the first update
 ) WITHOUT ROWID;
 
+-- The clearing price of the offer the call was bridged on, before billing
+-- (revenue_micros is what the buyer is charged after tiers and duplicates).
+ALTER TABLE leads ADD COLUMN price_micros INTEGER NOT NULL DEFAULT 0;
+
 -- A call's lead by the carrier's id (reports, the conversion postback).
 CREATE INDEX leads_carrier_call ON leads (carrier_call_id);
