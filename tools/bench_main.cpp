@@ -13,11 +13,19 @@
 //   e2e          call setups per second through real HTTP (carrier-sim ->
 //                node -> carrier-sim, separate processes), against the HTTP
 //                transport's ceiling; the node's webhook handling p50/p99
+//   leads        durable lead writes per second through the SQLite lead store
+//                (4 producers, group commit, synchronous=FULL), against a bare
+//                single-threaded batched INSERT loop on the same schema; the
+//                store's submit -> committed latency p50/p99 at a paced rate
+//   dids         DID lookup latency p50/p99: in-process, and through the Redis
+//                cache (a redis-server started for the run) against a bare
+//                hiredis GET round trip to the same server
 
 #include "actors/config.hpp"
 #include "tools/bench_auction.hpp"
 #include "tools/bench_config.hpp"
 #include "tools/bench_e2e.hpp"
+#include "tools/bench_leads.hpp"
 #include "tools/bench_ledger.hpp"
 #include "tools/bench_result.hpp"
 #include "protocol/types.hpp"
@@ -262,7 +270,12 @@ int main(int argc, char** argv) {
   ringbid::e2e_options e2e;
   app.add_option("--e2e-calls", e2e.calls, "calls the carrier simulator places in the e2e benchmark");
   app.add_option("--e2e-rate", e2e.calls_per_second, "calls per second it places them at");
-  app.add_option("--only", only, "run one benchmark: lifecycles, rss, ledger, auction or e2e");
+  ringbid::leads_bench_options leads;
+  app.add_option("--lead-count", leads.leads, "leads written in the leads benchmark (engine and baseline each)");
+  ringbid::dids_bench_options dids;
+  app.add_option("--did-count", dids.dids, "numbers in the DID directory of the dids benchmark");
+  app.add_option("--did-lookups", dids.lookups, "timed lookups per variant in the dids benchmark");
+  app.add_option("--only", only, "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads or dids");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
@@ -281,6 +294,14 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "e2e") {
     e2e.work_dir = (dir / "e2e").string();
     for (auto& row : ringbid::bench_e2e(e2e)) rows.push_back(row);
+  }
+  if (only.empty() || only == "leads") {
+    leads.work_dir = dir.string();
+    for (auto& row : ringbid::bench_leads(leads)) rows.push_back(row);
+  }
+  if (only.empty() || only == "dids") {
+    dids.work_dir = dir.string();
+    for (auto& row : ringbid::bench_dids(dids)) rows.push_back(row);
   }
   std::filesystem::remove_all(dir);
 
