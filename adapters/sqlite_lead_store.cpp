@@ -15,10 +15,12 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace ringbid {
@@ -197,6 +199,7 @@ struct sqlite_lead_store::impl {
   bool write_with_retry();
   void report_commit();
   int write_batch(uint64_t& inserted, std::string& error);
+  std::vector<bool> superseded_updates() const;
   int write_one(queued_write& write, bool& inserted);
   int write_lead(const lead_record& lead, bool& inserted);
   int write_live(lead_record& provisional, call_state state);
@@ -328,9 +331,11 @@ int sqlite_lead_store::impl::write_batch(uint64_t& inserted, std::string& error)
   if (rc == SQLITE_DONE) {
     rc = SQLITE_OK;
     uint64_t count = 0;
-    for (auto& write : batch) {
+    auto superseded = superseded_updates();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (superseded[i]) continue;
       bool added = false;
-      rc = write_one(write, added);
+      rc = write_one(batch[i], added);
       if (rc != SQLITE_OK) break;
       count += added ? 1 : 0;
     }
@@ -349,6 +354,25 @@ int sqlite_lead_store::impl::write_batch(uint64_t& inserted, std::string& error)
     rollback.reset();
   }
   return rc;
+}
+
+/// Live-call updates that a later write of the same batch replaces anyway (the
+/// call's lead, or an update at least as new): writing them would change
+/// nothing that is committed. A simulation on virtual time sends many of these.
+std::vector<bool> sqlite_lead_store::impl::superseded_updates() const {
+  constexpr size_t has_lead = std::numeric_limits<size_t>::max();
+  std::vector<bool> out(batch.size(), false);
+  std::unordered_map<std::string_view, size_t> newest_later; // journal length, or has_lead
+  for (size_t i = batch.size(); i-- > 0;) {
+    const auto& write = batch[i];
+    if (write.what == queued_write::kind::started) continue;
+    size_t version = write.what == queued_write::kind::lead ? has_lead : write.lead.journal.size();
+    auto [later, none_later] = newest_later.emplace(write.lead.carrier_call_id, version);
+    if (none_later) continue;
+    if (write.what == queued_write::kind::live) out[i] = later->second >= version;
+    later->second = std::max(later->second, version);
+  }
+  return out;
 }
 
 int sqlite_lead_store::impl::write_one(queued_write& write, bool& inserted) {

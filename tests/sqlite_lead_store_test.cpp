@@ -581,6 +581,9 @@ TEST_F(SqliteLeadStore, ALiveCallKeepsItsNewestStateUntilItsLeadIsStored) {
   store->track(provisional(1, call_state::hold, 2), call_state::hold); // late, older: ignored
   store->flush();
   EXPECT_EQ(raw.text("SELECT state || '/' || version FROM live_calls"), "auction/3");
+  store->track(provisional(1, call_state::hold, 2), call_state::hold); // older, in a batch of its own
+  store->flush();
+  EXPECT_EQ(raw.text("SELECT state || '/' || version FROM live_calls"), "auction/3");
   EXPECT_EQ(raw.text("SELECT campaign_id FROM live_calls"), make_lead(1).campaign_id);
   store->submit(make_lead(1));
   store->flush();
