@@ -724,6 +724,17 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
   return lead;
 }
 
+lead_record make_lead(call_snapshot&& c, const call_settings& settings) {
+  auto journal = std::move(c.journal);
+  auto auctions = std::move(c.auctions);
+  c.journal.clear();
+  c.auctions.clear();
+  auto lead = make_lead(std::as_const(c), settings);
+  lead.journal = std::move(journal);
+  lead.auctions = std::move(auctions);
+  return lead;
+}
+
 call_snapshot make_call(call_id id, std::string carrier_call_id, std::string caller, std::string did,
                         timestamp_us now) {
   call_snapshot c;

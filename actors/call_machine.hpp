@@ -128,6 +128,9 @@ call_effects step(call_snapshot& call, const call_input& input, timestamp_us now
 
 /// The lead a finished (or interrupted) call is booked as.
 lead_record make_lead(const call_snapshot& call, const call_settings& settings);
+/// The same, taking over the call's journal and auction records instead of
+/// copying them.
+lead_record make_lead(call_snapshot&& call, const call_settings& settings);
 
 /// The call as booked when it cannot end normally (its actor keeps crashing,
 /// or the node died): interrupted in its current state at `now` (a call

@@ -19,17 +19,18 @@ std::shared_ptr<const call_settings> node_context::settings_for(const std::strin
 }
 
 lead_record node_context::book(const call_snapshot& call, const call_settings& call_rules) const {
-  return charge(call, call_rules, true);
+  return charge(make_lead(call, call_rules), call.current.conversion_buffer_s, call_rules, true);
 }
 
 lead_record node_context::provisional_lead(const call_snapshot& call, const call_settings& call_rules) const {
   auto note = "interrupted: the node stopped while the call was in " + std::string{to_string(call.state)};
-  return charge(interrupted_copy(call, clock->now(), std::move(note)), call_rules, false);
+  auto interrupted = interrupted_copy(call, clock->now(), std::move(note));
+  auto buffer_s = interrupted.current.conversion_buffer_s;
+  return charge(make_lead(std::move(interrupted), call_rules), buffer_s, call_rules, false);
 }
 
-lead_record node_context::charge(const call_snapshot& call, const call_settings& call_rules,
+lead_record node_context::charge(lead_record lead, int32_t conversion_buffer_s, const call_settings& call_rules,
                                  bool record_duplicates) const {
-  auto lead = make_lead(call, call_rules);
   const auto* roster = roster_for(lead.campaign_id);
   const auto* buyer = lead.buyer_id.empty() || roster == nullptr ? nullptr : roster->find(lead.buyer_id);
   if (buyer != nullptr && hasher && !lead.caller.empty()) lead.caller_hash = hasher->hash(lead.caller, buyer->id);
@@ -38,7 +39,7 @@ lead_record node_context::charge(const call_snapshot& call, const call_settings&
   in.talk_ms = lead.talk_ms;
   // Bridged, even if interrupted afterwards: the buyer got the caller.
   in.bridged = lead.bridged_at != 0 && buyer != nullptr;
-  in.conversion_buffer_s = call.current.conversion_buffer_s;
+  in.conversion_buffer_s = conversion_buffer_s;
   in.duplicate = buyer != nullptr &&
                  duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
   in.buyer = buyer;

@@ -82,8 +82,10 @@ struct node_context {
   /// The lead a live call would be booked as if the node died now (charged as
   /// interrupted), without touching any duplicate-caller window.
   lead_record provisional_lead(const call_snapshot& call, const call_settings& call_rules) const;
-  /// book() and provisional_lead(): make_lead() charged by the billing rules.
-  lead_record charge(const call_snapshot& call, const call_settings& call_rules, bool record_duplicates) const;
+  /// book() and provisional_lead(): a lead from make_lead() charged by the
+  /// billing rules, `conversion_buffer_s` being its buyer's.
+  lead_record charge(lead_record lead, int32_t conversion_buffer_s, const call_settings& call_rules,
+                     bool record_duplicates) const;
   /// Throws std::invalid_argument when a buyer's hours or targeting do not
   /// compile (the JSON loader reports those first, with their pointers).
   static std::shared_ptr<node_context> make(std::shared_ptr<const engine_config> config,

@@ -48,6 +48,17 @@ uuid_bytes to_bytes(const uuid& id) noexcept;
 /// Inverse of to_bytes; a blob of any other size gives the nil uuid.
 uuid from_bytes(const void* data, size_t size) noexcept;
 
+/// The enumerator whose to_string() is `text` (as stored), or `fallback` (a
+/// name written by a newer build). `last` is the highest enumerator.
+template <class Enum>
+Enum parse_enum(std::string_view text, Enum last, Enum fallback) {
+  for (int i = 0; i <= static_cast<int>(last); ++i) {
+    auto value = static_cast<Enum>(i);
+    if (to_string(value) == text) return value;
+  }
+  return fallback;
+}
+
 /// A prepared statement, finalized on destruction. Binds never copy: whatever is
 /// bound must stay alive until the next reset().
 class statement {

@@ -73,17 +73,6 @@ constexpr const char* latency_rank_sql =
   "SELECT auction_latency_us FROM leads WHERE auction_latency_us >= 0 "
   "ORDER BY auction_latency_us LIMIT 1 OFFSET ?1";
 
-/// The enumerator whose to_string() is `text`, or `fallback` (a name written by
-/// a newer build).
-template <class Enum>
-Enum parse_enum(std::string_view text, Enum last, Enum fallback) {
-  for (int i = 0; i <= static_cast<int>(last); ++i) {
-    auto value = static_cast<Enum>(i);
-    if (to_string(value) == text) return value;
-  }
-  return fallback;
-}
-
 [[noreturn]] void fail(sqlite3* db, int rc, const char* what) {
   throw std::runtime_error(std::string("sqlite_lead_reader: ") + what + ": " + sqlite::error_text(db, rc));
 }
@@ -194,7 +183,7 @@ void sqlite_lead_reader::impl::read_outcomes(lead_summary& out) const {
   auto s = prepare(outcomes_sql);
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    auto d = parse_enum(s.column_text(0), disposition::interrupted, disposition::in_progress);
+    auto d = sqlite::parse_enum(s.column_text(0), disposition::interrupted, disposition::in_progress);
     if (to_string(d) != s.column_text(0)) continue; // unknown name: in `leads` only
     *outcome_counter(out, d) += static_cast<uint64_t>(s.column_int(1));
   }
@@ -350,8 +339,8 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   x.source_id = s.column_text(5);
   x.buyer_id = s.column_text(6);
   x.destination = s.column_text(7);
-  x.outcome = parse_enum(s.column_text(8), disposition::interrupted, disposition::in_progress);
-  x.ended_in = parse_enum(s.column_text(9), call_state::done, call_state::greeting);
+  x.outcome = sqlite::parse_enum(s.column_text(8), disposition::interrupted, disposition::in_progress);
+  x.ended_in = sqlite::parse_enum(s.column_text(9), call_state::done, call_state::greeting);
   x.started_at = s.column_int(10);
   x.answered_at = s.column_int(11);
   x.bridged_at = s.column_int(12);
@@ -364,8 +353,8 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   x.auction_rounds = static_cast<uint32_t>(s.column_int(19));
   x.transfer_attempts = static_cast<uint32_t>(s.column_int(20));
   x.auction_latency_us = s.column_int(21);
-  x.cause = parse_enum(s.column_text(22), hangup_cause::unspecified, hangup_cause::unspecified);
-  x.source = parse_enum(s.column_text(23), hangup_source::unknown, hangup_source::unknown);
+  x.cause = sqlite::parse_enum(s.column_text(22), hangup_cause::unspecified, hangup_cause::unspecified);
+  x.source = sqlite::parse_enum(s.column_text(23), hangup_source::unknown, hangup_source::unknown);
   x.recording_url = s.column_text(24);
   x.caller_state = s.column_text(25);
   x.area_code = s.column_text(26);
@@ -378,7 +367,7 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   auto j = impl_->prepare(select_journal_sql);
   j.bind_blob(1, key);
   while ((rc = j.step()) == SQLITE_ROW)
-    x.journal.push_back({j.column_int(0), parse_enum(j.column_text(1), call_state::done, call_state::greeting),
+    x.journal.push_back({j.column_int(0), sqlite::parse_enum(j.column_text(1), call_state::done, call_state::greeting),
                          j.column_text(2)});
   if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "find journal");
   auto r = impl_->prepare(select_rounds_sql);

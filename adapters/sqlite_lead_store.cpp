@@ -15,12 +15,10 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace ringbid {
@@ -144,12 +142,6 @@ std::optional<lead_record> decode_lead(const void* data, size_t size) {
   return lead;
 }
 
-call_state state_named(std::string_view name) {
-  for (int i = 0; i < call_state_count; ++i)
-    if (to_string(static_cast<call_state>(i)) == name) return static_cast<call_state>(i);
-  return call_state::greeting;
-}
-
 /// A stable id for a call the engine never named, so a recovery that is itself
 /// interrupted books the same lead again (idempotent by id).
 call_id id_for_unnamed_call(const std::string& carrier_call_id, timestamp_us started_at) {
@@ -199,7 +191,6 @@ struct sqlite_lead_store::impl {
   bool write_with_retry();
   void report_commit();
   int write_batch(uint64_t& inserted, std::string& error);
-  std::vector<bool> superseded_updates() const;
   int write_one(queued_write& write, bool& inserted);
   int write_lead(const lead_record& lead, bool& inserted);
   int write_live(lead_record& provisional, call_state state);
@@ -331,11 +322,9 @@ int sqlite_lead_store::impl::write_batch(uint64_t& inserted, std::string& error)
   if (rc == SQLITE_DONE) {
     rc = SQLITE_OK;
     uint64_t count = 0;
-    auto superseded = superseded_updates();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (superseded[i]) continue;
+    for (auto& write : batch) {
       bool added = false;
-      rc = write_one(batch[i], added);
+      rc = write_one(write, added);
       if (rc != SQLITE_OK) break;
       count += added ? 1 : 0;
     }
@@ -354,25 +343,6 @@ int sqlite_lead_store::impl::write_batch(uint64_t& inserted, std::string& error)
     rollback.reset();
   }
   return rc;
-}
-
-/// Live-call updates that a later write of the same batch replaces anyway (the
-/// call's lead, or an update at least as new): writing them would change
-/// nothing that is committed. A simulation on virtual time sends many of these.
-std::vector<bool> sqlite_lead_store::impl::superseded_updates() const {
-  constexpr size_t has_lead = std::numeric_limits<size_t>::max();
-  std::vector<bool> out(batch.size(), false);
-  std::unordered_map<std::string_view, size_t> newest_later; // journal length, or has_lead
-  for (size_t i = batch.size(); i-- > 0;) {
-    const auto& write = batch[i];
-    if (write.what == queued_write::kind::started) continue;
-    size_t version = write.what == queued_write::kind::lead ? has_lead : write.lead.journal.size();
-    auto [later, none_later] = newest_later.emplace(write.lead.carrier_call_id, version);
-    if (none_later) continue;
-    if (write.what == queued_write::kind::live) out[i] = later->second >= version;
-    later->second = std::max(later->second, version);
-  }
-  return out;
 }
 
 int sqlite_lead_store::impl::write_one(queued_write& write, bool& inserted) {
@@ -643,7 +613,8 @@ std::vector<recovered_call> sqlite_lead_store::recover_interrupted(timestamp_us 
     int rc = SQLITE_ROW;
     while ((rc = rows.step()) == SQLITE_ROW) {
       auto lead = recovered_lead(rows, now);
-      out.push_back(recovered_call{lead.carrier_call_id, lead.id, state_named(rows.column_text(6)), lead.outcome});
+      auto last_state = sqlite::parse_enum(rows.column_text(6), call_state::done, call_state::greeting);
+      out.push_back(recovered_call{lead.carrier_call_id, lead.id, last_state});
       submit(std::move(lead));
     }
     if (rc != SQLITE_DONE) {

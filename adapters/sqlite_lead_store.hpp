@@ -31,7 +31,6 @@ struct recovered_call {
   std::string carrier_call_id;
   call_id id;
   call_state last_state = call_state::greeting; ///< the last state the dead node knew of
-  disposition outcome = disposition::interrupted; ///< as booked (a call already ending keeps its own)
 };
 
 class sqlite_lead_store final : public lead_store {
