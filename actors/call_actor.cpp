@@ -1,5 +1,6 @@
 #include "actors/call_actor.hpp"
 
+#include "actors/analytics_core.hpp"
 #include "actors/area_codes.hpp"
 #include "actors/auction_round.hpp"
 #include "protocol/bidding.hpp"
@@ -336,9 +337,11 @@ void book_lead(call_self self) {
   bool converted = lead.converted;
   auto campaign_id = lead.campaign_id;
   auto buyer_id = lead.buyer_id;
+  auto counted = booked_from(lead);
   auto done = [=](const lead_accepted&) {
     auto& s = self->state;
     s.ctx->counters->leads_accepted++;
+    if (s.peers->analytics) self->send(s.peers->analytics, call_booked{counted});
     // Once per call: a restarted actor books again only if this never ran.
     if (bridged) s.ctx->conversions->record(campaign_id, buyer_id, converted);
     self->send(s.peers->calls, call_finished{s.call.id, s.call.carrier_call_id, s.call.outcome});
@@ -349,6 +352,25 @@ void book_lead(call_self self) {
   // done), which books the lead again.
   auto unreachable = [=] { self->quit(caf::sec::request_receiver_down); };
   ask_peer(self, peer_kind::recorder, record_lead{std::move(lead)}, done, unreachable);
+}
+
+/// Tells analytics where the call stands (the live board). Fire-and-forget.
+void announce(call_self self) {
+  auto& st = self->state;
+  if (!st.peers->analytics) return;
+  call_card card;
+  card.id = st.call.id;
+  card.campaign_id = st.call.campaign_id;
+  card.source_id = st.call.source_id;
+  card.state = st.call.state;
+  card.started_at = st.call.started_at;
+  card.since = now_of(self);
+  if (st.call.transferring || st.call.state == call_state::bridged || st.call.state == call_state::ending) {
+    card.buyer_id = st.call.current.buyer_id;
+    card.bid_micros = st.call.current.bid_micros;
+  }
+  card.outcome = st.call.outcome;
+  self->send(st.peers->analytics, call_progress{std::move(card)});
 }
 
 /// Tells the recorder what this call would be booked as if the node died now.
@@ -379,7 +401,10 @@ void apply(call_self self, call_effects fx) {
   if (fx.adopt != adopt_kind::none) adopt_reservation(self, fx.adopt);
   if (fx.start_round) start_round(self);
   if (fx.state_changed || fx.finished) self->send(st.peers->calls, call_checkpoint{st.call});
-  if (fx.state_changed && !fx.finished) track(self);
+  if (fx.state_changed && !fx.finished) {
+    track(self);
+    announce(self);
+  }
   if (fx.finished) book_lead(self);
 }
 
@@ -399,6 +424,7 @@ void route(call_self self) {
           for (const auto& tag : source->tags)
             if (std::find(s.call.tags.begin(), s.call.tags.end(), tag) == s.call.tags.end()) s.call.tags.push_back(tag);
       }
+      if (r.found) announce(self);
       feed(self, call_routed{r.found});
     },
     [=] { feed(self, call_routed{false}); });
@@ -418,9 +444,11 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
                   : st.ctx->settings_for(st.call.campaign_id, st.call.source_id);
   st.roster = st.ctx->roster_for(st.call.campaign_id);
   if (args.resumed) {
+    announce(self);
     feed(self, call_resumed{});
   } else {
     track(self);
+    announce(self);
     route(self);
   }
   return {

@@ -1,7 +1,9 @@
 #include "actors/calls_supervisor.hpp"
 
+#include "actors/analytics_core.hpp"
 #include "actors/call_actor.hpp"
 #include "actors/call_machine.hpp"
+#include "protocol/analytics.hpp"
 #include "protocol/call_internal.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/lead.hpp"
@@ -86,6 +88,7 @@ void book_interrupted(calls_self self, call_registry::entry& e) {
   auto snap = interrupted_copy(e.snapshot, st.ctx->clock->now(), "interrupted by the supervisor");
   auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
   auto lead = st.ctx->book(snap, *settings);
+  if (st.peers->analytics) self->send(st.peers->analytics, call_booked{booked_from(lead)});
   auto carrier_id = snap.carrier_call_id;
   hang_up(self, snap.id, carrier_id, snap.ended_at);
   ++st.registry->interrupted;
@@ -203,6 +206,7 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
         case peer_kind::ledger: next->ledger = p.handle; break;
         case peer_kind::recorder: next->recorder = p.handle; break;
         case peer_kind::carrier: next->carrier = p.handle; break;
+        case peer_kind::analytics: next->analytics = p.handle; break;
         case peer_kind::calls:
         case peer_kind::tool: break;
         case peer_kind::bidder:

@@ -102,6 +102,7 @@ struct peer_set {
   caf::actor recorder;
   caf::actor carrier;
   caf::actor calls;
+  caf::actor analytics; ///< invalid when the node runs without analytics
   std::map<std::string, caf::actor> bidders;
 };
 

@@ -2,6 +2,7 @@
 // Ports: what actors need from the outside world. Adapters implement them; the
 // executables in tools/ wire one implementation of each into the node.
 
+#include "protocol/analytics.hpp"
 #include "protocol/bidding.hpp"
 #include "protocol/directory.hpp"
 #include "protocol/lead.hpp"
@@ -75,6 +76,29 @@ public:
   virtual ~did_directory() = default;
   using done = std::function<void(std::optional<did_route>)>;
   virtual void lookup(const std::string& number, done callback) = 0;
+};
+
+/// Where the analytics actor publishes what happens live: every call's change
+/// of state, and periodic metric snapshots for the filters someone watches.
+/// Calls come from the analytics actor's thread only; must not block.
+class live_feed {
+public:
+  virtual ~live_feed() = default;
+  virtual void call_changed(const call_card& card) = 0;
+  /// The filters (campaign, source; "" = any) snapshots are wanted for now.
+  virtual std::vector<std::pair<std::string, std::string>> watched_filters() const = 0;
+  /// A snapshot of today's figures for one watched filter.
+  virtual void snapshot(const metrics_report& report) = 0;
+};
+
+/// The figures of booked calls older than the analytics actor's memory, from
+/// the lead store. `done` is called exactly once, on another thread, with the
+/// report of `query` (error set when the store could not be read). Thread-safe.
+class metrics_history {
+public:
+  virtual ~metrics_history() = default;
+  using done = std::function<void(metrics_report)>;
+  virtual void load(const metrics_query& query, timestamp_us now, done callback) = 0;
 };
 
 } // namespace ringbid

@@ -263,15 +263,15 @@ http_server::http_server(http_server_limits limits, int io_threads) : impl_(std:
 http_server::~http_server() { stop(); }
 
 void http_server::route(std::string method, std::string path, http_handler handler) {
-  impl_->add({std::move(method), std::move(path), false, std::move(handler), {}});
+  impl_->add({std::move(method), std::move(path), false, std::move(handler), {}, {}});
 }
 
 void http_server::route_prefix(std::string method, std::string prefix, http_handler handler) {
-  impl_->add({std::move(method), std::move(prefix), true, std::move(handler), {}});
+  impl_->add({std::move(method), std::move(prefix), true, std::move(handler), {}, {}});
 }
 
-void http_server::route_stream(std::string path, http_stream_handler handler) {
-  impl_->add({"GET", std::move(path), false, {}, std::move(handler)});
+void http_server::route_stream(std::string path, http_stream_handler handler, http_stream_admission admit) {
+  impl_->add({"GET", std::move(path), false, {}, std::move(handler), std::move(admit)});
 }
 
 http_listen_result http_server::listen(const std::string& address, std::uint16_t port) {

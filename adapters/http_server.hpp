@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,6 +82,9 @@ public:
 
 using http_handler = std::function<void(http_request&&, http_responder)>;
 using http_stream_handler = std::function<void(http_request&&, std::shared_ptr<http_stream>)>;
+/// Runs before a stream starts, on the io thread (must not block): a response
+/// to send instead (a 401, a 400), or nullopt to start the stream.
+using http_stream_admission = std::function<std::optional<http_response>(const http_request&)>;
 
 struct http_server_limits {
   std::size_t max_body_bytes = 1 << 20;    ///< larger: 413
@@ -130,8 +134,9 @@ public:
   void route(std::string method, std::string path, http_handler handler);
   /// Matches every path starting with `prefix`, e.g. "/api/v1/".
   void route_prefix(std::string method, std::string prefix, http_handler handler);
-  /// GET `path` answers 200 text/event-stream at once, then streams what the handler sends.
-  void route_stream(std::string path, http_stream_handler handler);
+  /// GET `path` answers 200 text/event-stream at once, then streams what the handler sends;
+  /// unless `admit` answers the request otherwise.
+  void route_stream(std::string path, http_stream_handler handler, http_stream_admission admit = {});
 
   /// Binds a numeric IPv4/IPv6 address (port 0 = ephemeral) and starts the io threads.
   http_listen_result listen(const std::string& address, std::uint16_t port);

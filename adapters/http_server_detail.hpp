@@ -43,6 +43,7 @@ struct route_entry {
   bool prefix = false;
   http_handler handler;
   http_stream_handler stream; // set instead of handler for stream routes
+  http_stream_admission admit; // stream routes: may answer instead of streaming
 };
 
 struct route_match {

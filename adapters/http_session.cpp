@@ -223,7 +223,16 @@ private:
       if (!m.allow.empty()) r.headers.emplace_back("Allow", m.allow);
       write_response(std::move(r), true);
     } else if (m.found->stream) {
-      start_stream(std::move(req), m.found->stream);
+      std::optional<http_response> instead;
+      if (m.found->admit) {
+        try {
+          instead = m.found->admit(req);
+        } catch (...) {
+          instead = error_response(500, "internal error");
+        }
+      }
+      if (instead) write_response(std::move(*instead), false);
+      else start_stream(std::move(req), m.found->stream);
     } else {
       call_handler(std::move(req), m.found->handler);
     }

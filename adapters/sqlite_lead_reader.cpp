@@ -315,6 +315,50 @@ lead_totals sqlite_lead_reader::scan(const lead_query& query,
   return totals;
 }
 
+uint64_t sqlite_lead_reader::for_each_booked(const lead_query& query,
+                                             const std::function<void(const booked_call&)>& visit) const {
+  std::lock_guard lock(impl_->mutex);
+  snapshot snap(impl_->db.get());
+  // Round winners joined by the unit separator, in round order.
+  const auto sql =
+    "SELECT id, campaign_id, source_id, buyer_id, outcome, started_at, ended_at, talk_ms, bid_micros, "
+    "revenue_micros, payout_micros, auction_latency_us, "
+    "(SELECT group_concat(winner, char(31)) FROM (SELECT winner FROM auction_rounds r "
+    "WHERE r.call_id = leads.id AND winner <> '' ORDER BY round)) FROM leads" +
+    where_clause(query);
+  auto s = impl_->prepare(sql.c_str());
+  bind_query(s, query);
+  booked_call call;
+  uint64_t n = 0;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    call.id = s.column_uuid(0);
+    call.campaign_id = s.column_text(1);
+    call.source_id = s.column_text(2);
+    call.buyer_id = s.column_text(3);
+    call.outcome = sqlite::parse_enum(s.column_text(4), disposition::interrupted, disposition::interrupted);
+    call.started_at = s.column_int(5);
+    call.ended_at = s.column_int(6);
+    call.talk_ms = s.column_int(7);
+    call.bid_micros = s.column_int(8);
+    call.revenue_micros = s.column_int(9);
+    call.payout_micros = s.column_int(10);
+    call.auction_latency_us = s.column_int(11);
+    call.round_winners.clear();
+    auto winners = s.column_text(12);
+    for (size_t start = 0; start < winners.size();) {
+      auto end = winners.find('\x1f', start);
+      if (end == std::string::npos) end = winners.size();
+      call.round_winners.push_back(winners.substr(start, end - start));
+      start = end + 1;
+    }
+    visit(call);
+    ++n;
+  }
+  if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "booked leads");
+  return n;
+}
+
 lead_listing sqlite_lead_reader::list(const lead_query& query) const {
   lead_listing out;
   out.matching = scan(query, [&](const lead_row& row) { out.rows.push_back(row); });

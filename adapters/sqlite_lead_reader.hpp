@@ -2,6 +2,7 @@
 // Read side of the SQLite lead store, for the CLI and tests: its own read-only
 // connection; every call reads one consistent snapshot.
 
+#include "protocol/analytics.hpp"
 #include "protocol/lead.hpp"
 
 #include <cstdint>
@@ -96,6 +97,10 @@ public:
   lead_totals scan(const lead_query& query, const std::function<void(const lead_row&)>& visit) const;
   /// scan() collected into a vector.
   lead_listing list(const lead_query& query) const;
+  /// Calls `visit` with what each lead matching `query` counts for in the
+  /// analytics (its figures and the winner of each round), in no set order,
+  /// from one snapshot; `query.limit` is ignored. Returns how many.
+  uint64_t for_each_booked(const lead_query& query, const std::function<void(const booked_call&)>& visit) const;
 
 private:
   struct impl;

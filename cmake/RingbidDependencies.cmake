@@ -26,7 +26,7 @@ find_package(SQLite3 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(date REQUIRED) # howardhinnant-date: IANA time zones (date::date-tz)
-find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS headers) # Beast and Asio, header-only
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS headers url) # Beast and Asio header-only; URL compiled
 find_package(OpenSSL REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

@@ -11,6 +11,7 @@ std::string_view to_string(peer_kind k) noexcept {
     case peer_kind::calls: return "calls";
     case peer_kind::carrier: return "carrier";
     case peer_kind::tool: return "tool";
+    case peer_kind::analytics: return "analytics";
   }
   return "?";
 }

@@ -11,7 +11,7 @@
 
 namespace ringbid {
 
-enum class peer_kind : uint8_t { directory, ledger, recorder, bidder, calls, carrier, tool };
+enum class peer_kind : uint8_t { directory, ledger, recorder, bidder, calls, carrier, tool, analytics };
 
 std::string_view to_string(peer_kind k) noexcept;
 

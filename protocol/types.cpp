@@ -1,5 +1,6 @@
 #include "protocol/types.hpp"
 
+#include "protocol/analytics.hpp"
 #include "protocol/bidding.hpp"
 #include "protocol/call_internal.hpp"
 #include "protocol/call_snapshot.hpp"
@@ -68,6 +69,19 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<sim_webhook_due>("ringbid::sim_webhook_due");
   cfg.add_message_type<sim_webhook_result>("ringbid::sim_webhook_result");
   cfg.add_message_type<sim_wire_command>("ringbid::sim_wire_command");
+  cfg.add_message_type<call_card>("ringbid::call_card");
+  cfg.add_message_type<call_progress>("ringbid::call_progress");
+  cfg.add_message_type<booked_call>("ringbid::booked_call");
+  cfg.add_message_type<call_booked>("ringbid::call_booked");
+  cfg.add_message_type<buyer_figures>("ringbid::buyer_figures");
+  cfg.add_message_type<metrics_figures>("ringbid::metrics_figures");
+  cfg.add_message_type<minute_count>("ringbid::minute_count");
+  cfg.add_message_type<metrics_query>("ringbid::metrics_query");
+  cfg.add_message_type<metrics_report>("ringbid::metrics_report");
+  cfg.add_message_type<live_board_query>("ringbid::live_board_query");
+  cfg.add_message_type<live_board>("ringbid::live_board");
+  cfg.add_message_type<analytics_tick>("ringbid::analytics_tick");
+  cfg.add_message_type<history_loaded>("ringbid::history_loaded");
 }
 
 } // namespace ringbid

@@ -62,14 +62,37 @@ void expect_invariants(const engine_config& cfg, const simulation_report& r, uin
   EXPECT_EQ(r.carrier->duplicate_commands, 0u);
 }
 
+/// The analytics actor, fed by the calls as they happen, counts what the lead store holds.
+void expect_analytics_agree(const simulation_report& r) {
+  ASSERT_TRUE(r.analytics.has_value());
+  const auto& f = r.analytics->figures;
+  EXPECT_EQ(f.total, r.leads.leads);
+  EXPECT_EQ(f.answered, r.leads.bridged);
+  EXPECT_EQ(f.missed, r.leads.no_buyer + r.leads.buyer_no_answer);
+  EXPECT_EQ(f.abandoned, r.leads.abandoned);
+  EXPECT_EQ(f.other, r.leads.unknown_number + r.leads.failed + r.leads.interrupted);
+  EXPECT_EQ(f.revenue_micros, r.leads.revenue_micros);
+  EXPECT_EQ(f.payout_micros, r.leads.payout_micros);
+  EXPECT_NEAR(double(f.talk_ms) / double(f.answered), r.leads.mean_talk_ms, 0.01);
+  for (const auto& w : r.leads.wins) {
+    ASSERT_TRUE(f.buyers.count(w.buyer_id)) << w.buyer_id;
+    EXPECT_EQ(f.buyers.at(w.buyer_id).answered, w.wins) << w.buyer_id;
+  }
+  uint64_t live = 0;
+  for (auto n : r.analytics->active) live += n;
+  EXPECT_EQ(live, 0u) << "no call left on the live board";
+}
+
 TEST(Simulation, TenThousandCallsKeepEveryInvariant) {
   auto cfg = demo_config();
   simulation_options opt;
   opt.calls = 10'000;
   opt.seed = 42;
   opt.db_path = temp_db("plain");
+  opt.analytics = true;
   auto r = run_simulation(cfg, opt);
   expect_invariants(cfg, r, opt.calls);
+  expect_analytics_agree(r);
   EXPECT_GT(r.leads.bridged, opt.calls / 2);
   EXPECT_GT(r.leads.unknown_number, 0u);
   EXPECT_GT(r.leads.abandoned, 0u);
@@ -89,8 +112,10 @@ TEST(Simulation, InvariantsHoldWhileBiddersLedgerRecorderAndCallsCrash) {
   opt.chaos = true;
   opt.chaos_interval_ms = 100;
   opt.db_path = temp_db("chaos");
+  opt.analytics = true;
   auto r = run_simulation(cfg, opt);
   expect_invariants(cfg, r, opt.calls);
+  expect_analytics_agree(r);
   EXPECT_GT(r.peer_kills, 1000u);
   EXPECT_GT(r.call_restarts, 100u);
   EXPECT_GT(r.leads.bridged, opt.calls / 2);

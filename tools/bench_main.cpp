@@ -20,8 +20,13 @@
 //   dids         DID lookup latency p50/p99: in-process, and through the Redis
 //                cache (a redis-server started for the run) against a bare
 //                hiredis GET round trip to the same server
+//   analytics    lifecycles/s with the analytics actor, against the same
+//                simulation without it (alternating runs)
+//   sse          event-stream subscribers one node keeps up with at 1,000
+//                call events/s (every event to every subscriber, none dropped)
 
 #include "actors/config.hpp"
+#include "tools/bench_analytics.hpp"
 #include "tools/bench_auction.hpp"
 #include "tools/bench_config.hpp"
 #include "tools/bench_e2e.hpp"
@@ -275,7 +280,10 @@ int main(int argc, char** argv) {
   ringbid::dids_bench_options dids;
   app.add_option("--did-count", dids.dids, "numbers in the DID directory of the dids benchmark");
   app.add_option("--did-lookups", dids.lookups, "timed lookups per variant in the dids benchmark");
-  app.add_option("--only", only, "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads or dids");
+  uint64_t analytics_calls = 20'000;
+  app.add_option("--analytics-calls", analytics_calls, "calls per run in the analytics benchmark (4 runs)");
+  app.add_option("--only", only,
+                 "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads, dids, analytics or sse");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
@@ -303,6 +311,10 @@ int main(int argc, char** argv) {
     dids.work_dir = dir.string();
     for (auto& row : ringbid::bench_dids(dids)) rows.push_back(row);
   }
+  if (only.empty() || only == "analytics")
+    for (auto& row : ringbid::bench_analytics(analytics_calls, dir.string())) rows.push_back(row);
+  if (only.empty() || only == "sse")
+    for (auto& row : ringbid::bench_sse({})) rows.push_back(row);
   std::filesystem::remove_all(dir);
 
   std::cout << fmt::format("{:<48}{:>14} {:<8}{:>14}  {:<40}{:>8}\n", "benchmark", "value", "unit", "baseline",

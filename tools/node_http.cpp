@@ -132,6 +132,7 @@ void add_node_routes(http_server& server, const node_http_parts& parts) {
   server.route("GET", "/metrics", [parts, &server](http_request&&, http_responder respond) {
     respond(text(200, render_metrics(parts, server.statistics()), "text/plain; version=0.0.4; charset=utf-8"));
   });
+  if (parts.hub) add_dashboard_routes(server, parts);
   if (!parts.intake) return;
   server.route("POST", "/webhooks/telnyx", [intake = parts.intake](http_request&& req, http_responder respond) {
     intake->handle(req.header("telnyx-signature-ed25519"), req.header("telnyx-timestamp"), req.body, system_now(),

@@ -1,9 +1,12 @@
 #include "tools/node_runtime.hpp"
 
+#include "adapters/access_token.hpp"
 #include "adapters/http_client.hpp"
 #include "adapters/sim_clock.hpp"
 #include "adapters/sqlite_cap_journal.hpp"
+#include "adapters/sqlite_lead_reader.hpp"
 #include "adapters/sqlite_lead_store.hpp"
+#include "adapters/sqlite_metrics_history.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
 #include "tools/host_port.hpp"
@@ -85,6 +88,42 @@ bool recover_live_calls(sqlite_lead_store& store, call_registry& calls, timestam
   return true;
 }
 
+/// The analytics book with today's calls booked so far (by earlier runs of
+/// the node) read from the lead store. Nullptr (logged) when it cannot be read.
+std::shared_ptr<analytics_book> load_todays_calls(const std::string& db_path, timestamp_us now) {
+  auto book = std::make_shared<analytics_book>(now);
+  std::string error;
+  auto reader = sqlite_lead_reader::open(db_path, &error);
+  if (!reader) {
+    spdlog::error("cannot read the leads of today for analytics: {}", error);
+    return nullptr;
+  }
+  lead_query today;
+  today.from = book->memory_since();
+  std::vector<booked_call> calls;
+  try {
+    reader->for_each_booked(today, [&](const booked_call& c) { calls.push_back(c); });
+  } catch (const std::exception& e) {
+    spdlog::error("cannot read the leads of today for analytics: {}", e.what());
+    return nullptr;
+  }
+  // In the order they ended, as if they had been booked just now.
+  std::sort(calls.begin(), calls.end(), [](const booked_call& a, const booked_call& b) {
+    return a.ended_at != b.ended_at ? a.ended_at < b.ended_at : a.id < b.id;
+  });
+  for (const auto& c : calls) book->booked(c);
+  spdlog::info("analytics: {} calls booked earlier today", calls.size());
+  return book;
+}
+
+/// The campaigns and sources the node knows, for the dashboard's filters.
+known_ids known_ids_of(const engine_config& config) {
+  known_ids ids;
+  for (const auto& c : config.campaigns) ids.campaigns.push_back(c.id);
+  for (const auto& s : config.sources) ids.sources.push_back(s.id);
+  return ids;
+}
+
 /// Waits (bounded) for the commands the drain produced (the final hangups) to
 /// reach the carrier before the sender is stopped.
 void wait_for_commands(const telnyx_link& link, std::chrono::seconds limit) {
@@ -150,6 +189,13 @@ int run_node(const engine_config& config, const node_options& options) {
   }
   node_http_parts http_parts;
   if (options.telnyx && !make_telnyx_parts(options, http_parts, store)) return 2;
+  http_parts.access_token = options.access_token;
+  if (!options.http.empty() && http_parts.access_token.empty() && !is_loopback_address(http_host)) {
+    http_parts.access_token = generate_access_token();
+    spdlog::info("listening beyond loopback: the dashboard and its API ask for the access token {} "
+                 "(open http://HOST:PORT/?token=TOKEN once; set your own with --access-token)",
+                 http_parts.access_token);
+  }
   http_server server;
   int exit_code = 0;
   {
@@ -187,6 +233,14 @@ int run_node(const engine_config& config, const node_options& options) {
     spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
                  restored.entries, restored.orphaned);
     if (!recover_live_calls(*store, *parts.calls, parts.ctx->clock->now())) return 1;
+    auto book = load_todays_calls(db_path, parts.ctx->clock->now());
+    if (!book) return 1;
+    auto history = std::make_shared<sqlite_metrics_history>(db_path);
+    sse_hub_options feed_options;
+    feed_options.ids = known_ids_of(config);
+    feed_options.now = [clock = parts.ctx->clock] { return clock->now(); };
+    auto hub = std::make_shared<sse_hub>(feed_options);
+    parts.analytics = analytics_parts{book, nullptr, hub, history, std::chrono::seconds{1}};
     carrier_choice carrier;
     if (http_parts.link) {
       carrier = http_parts.link;
@@ -203,6 +257,10 @@ int run_node(const engine_config& config, const node_options& options) {
     }
     auto root = start_node(sys, parts, carrier, std::nullopt);
     http_parts.counters = parts.ctx->counters;
+    http_parts.system = &sys;
+    http_parts.root = root;
+    http_parts.hub = hub;
+    http_parts.ids = feed_options.ids;
     http_parts.accepting->store(true);
     if (!options.http.empty()) {
       add_node_routes(server, http_parts);
@@ -250,7 +308,9 @@ int run_node(const engine_config& config, const node_options& options) {
           });
     }
     if (http_parts.link) wait_for_commands(*http_parts.link, std::chrono::seconds{5});
+    hub->close_all();
     server.stop(); // no webhook posts into an actor system that is going away
+    history->stop(); // no history answers either
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->wait_for(root);
     if (dids.redis) dids.redis->stop(); // no lookup answers into an actor system that is going away

@@ -31,6 +31,9 @@ struct node_options {
   /// redis://HOST:PORT[/DB]: DID lookups go through Redis, with SQLite behind
   /// it (and invalidations from `ringbid dids --redis`); empty: in-process only.
   std::string redis;
+  /// Asked of the dashboard, its API and its stream. Empty: none on loopback,
+  /// a random one (logged) when --http listens on another address.
+  std::string access_token;
 };
 
 /// Blocks until a signal (or run_for_s) ends the node; returns the exit code.

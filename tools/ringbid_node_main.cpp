@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
   app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
   app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
-  app.add_option("--http", opt.http, "serve /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
+  app.add_option("--http", opt.http, "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
   std::string carrier = "sim";
   app.add_option("--carrier", carrier, "where calls come from: sim (in-process) or telnyx (webhooks on --http)")
     ->check(CLI::IsMember({"sim", "telnyx"}));
@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
     ->envname("TELNYX_API_KEY");
   app.add_option("--redis", opt.redis,
                  "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
+  app.add_option("--access-token", opt.access_token,
+                 "token the dashboard, its API and its stream ask for (better: RINGBID_ACCESS_TOKEN); "
+                 "default: none on loopback, a random one (logged) on any other address")
+    ->envname("RINGBID_ACCESS_TOKEN");
   std::string bidders = "sim";
   app.add_option("--bidders", bidders, "how buyers are pinged: sim (in-process) or http (their ping_url)")
     ->check(CLI::IsMember({"sim", "http"}));

@@ -105,6 +105,11 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     auto shared_config = std::make_shared<const engine_config>(config);
     auto clock = make_actor_wall_clock(sys, simulation_epoch);
     auto parts = make_node_parts(shared_config, clock, store, options.seed, journal, nullptr, dids.directory);
+    std::shared_ptr<analytics_book> book;
+    if (options.analytics) {
+      book = std::make_shared<analytics_book>(clock->now());
+      parts.analytics = analytics_parts{book, clock, nullptr, nullptr, caf::timespan{0}};
+    }
 
     sim_carrier_options carrier;
     carrier.calls = options.calls;
@@ -151,6 +156,12 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
     report.peer_kills = kills ? kills->load() : 0;
     take_counts(report, parts, options);
+    if (book) {
+      // Every call of the run, as the dashboard would show it (the actors are idle now).
+      auto now = clock->now();
+      report.analytics = book->report({book->memory_since(), now + us_per_day_analytics, "", ""}, now);
+      report.analytics->active = book->active({});
+    }
     caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     sched.run();
     sys.await_actors_before_shutdown(false); // nothing runs jobs once this scope ends

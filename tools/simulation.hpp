@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ringbid {
@@ -36,9 +37,13 @@ struct simulation_options {
   bool http_bidders = false;
   double time_scale = 1.0;
   double max_wall_s = 0; ///< live runs: give up after this long (0: a bound from calls and rate)
+  /// Deterministic runs: an analytics actor counts the calls as the node's
+  /// does, and the report carries its figures over the whole run.
+  bool analytics = false;
 };
 
 struct simulation_report {
+  std::optional<metrics_report> analytics; ///< with simulation_options::analytics
   uint64_t seed = 0;
   uint64_t calls = 0;        ///< calls the carrier placed
   uint64_t completed = 0;    ///< calls that reached done

@@ -130,6 +130,13 @@ caf::actor start_node(caf::actor_system& sys, node_parts& parts, carrier_choice 
     children.push_back({peer_kind::tool, "chaos",
                         [c = *chaos](caf::local_actor* self) { return spawn_chaos(self, c); }, true, false});
   }
+  if (parts.analytics) {
+    auto analytics = *parts.analytics;
+    if (!analytics.book) analytics.book = std::make_shared<analytics_book>(ctx->clock->now());
+    if (!analytics.clock) analytics.clock = ctx->clock;
+    children.push_back({peer_kind::analytics, {},
+                        [analytics](caf::local_actor* self) { return spawn_analytics(self, analytics); }});
+  }
   children.push_back({peer_kind::calls, {},
                       [registry = parts.calls, ctx](caf::local_actor* self) {
                         return spawn_calls_supervisor(self, registry, ctx);

@@ -6,9 +6,11 @@
 //         ├─ recorder
 //         ├─ bidders ─── bidder × buyers
 //         ├─ carrier          (simulated carrier, or Telnyx over HTTP)
+//         ├─ analytics        (when the node counts for dashboards)
 //         ├─ chaos            (simulations with fault injection only)
 //         └─ calls ───── call × live calls
 
+#include "actors/analytics_actor.hpp"
 #include "actors/calls_supervisor.hpp"
 #include "actors/node_context.hpp"
 #include "actors/peers.hpp"
@@ -39,6 +41,8 @@ struct node_parts {
   std::shared_ptr<call_registry> calls;
   std::shared_ptr<lead_store> store;
   std::map<std::string, std::shared_ptr<bidder_transport>> transports;
+  /// Set: an analytics actor counts the calls (its clock is the node's).
+  std::optional<analytics_parts> analytics;
 };
 
 /// The DID directory on the node's database.
