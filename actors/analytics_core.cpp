@@ -26,6 +26,10 @@ bool is_answered(const booked_call& c) { return c.outcome == disposition::bridge
 timestamp_us minute_start(timestamp_us t) { return floor_to(t, us_per_minute); }
 timestamp_us utc_day_start(timestamp_us t) { return floor_to(t, us_per_day_analytics); }
 
+bool started_earlier(const call_card& a, const call_card& b) {
+  return a.started_at != b.started_at ? a.started_at < b.started_at : a.id < b.id;
+}
+
 void add_call(metrics_figures& into, const booked_call& call) {
   ++into.total;
   switch (call.outcome) {
@@ -271,9 +275,7 @@ std::vector<call_card> analytics_book::live(const metrics_filter& filter) const 
   std::vector<call_card> out;
   for (const auto& [id, card] : board_)
     if (filter.matches(card.campaign_id, card.source_id)) out.push_back(card);
-  std::sort(out.begin(), out.end(), [](const call_card& a, const call_card& b) {
-    return a.started_at != b.started_at ? a.started_at < b.started_at : a.id < b.id;
-  });
+  std::sort(out.begin(), out.end(), started_earlier);
   return out;
 }
 

@@ -40,6 +40,9 @@ struct metrics_filter {
   friend auto operator<=>(const metrics_filter&, const metrics_filter&) = default;
 };
 
+/// The live board's order: by start, then id.
+bool started_earlier(const call_card& a, const call_card& b);
+
 /// Adds one booked call to `into`.
 void add_call(metrics_figures& into, const booked_call& call);
 /// Adds every part of `from` to `into`.

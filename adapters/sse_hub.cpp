@@ -33,9 +33,7 @@ std::string sse_hub::board_frame(const metrics_filter& filter) const {
   std::vector<call_card> cards;
   for (const auto& [id, card] : board_)
     if (filter.matches(card.campaign_id, card.source_id)) cards.push_back(card);
-  std::sort(cards.begin(), cards.end(), [](const call_card& a, const call_card& b) {
-    return a.started_at != b.started_at ? a.started_at < b.started_at : a.id < b.id;
-  });
+  std::sort(cards.begin(), cards.end(), started_earlier);
   // The board carries the id of the latest event it includes.
   return frame(next_id_ - 1, "board", board_json(options_.now(), cards));
 }
