@@ -160,7 +160,6 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       // Every call of the run, as the dashboard would show it (the actors are idle now).
       auto now = clock->now();
       report.analytics = book->report({book->memory_since(), now + us_per_day_analytics, "", ""}, now);
-      report.analytics->active = book->active({});
     }
     caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
     sched.run();
