@@ -7,8 +7,8 @@
 // Calls only send to it, never wait for it: analytics never slows a call. Its
 // book is owned by the node, so a restarted actor keeps the day's figures.
 
-#include "actors/analytics_core.hpp"
-#include "actors/ports.hpp"
+#include "actors/core/analytics_core.hpp"
+#include "actors/ports/ports.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>

@@ -1,8 +1,8 @@
 #include "actors/call_actor.hpp"
 
-#include "actors/analytics_core.hpp"
-#include "actors/area_codes.hpp"
-#include "actors/auction_round.hpp"
+#include "actors/core/analytics_core.hpp"
+#include "actors/core/area_codes.hpp"
+#include "actors/core/auction_round.hpp"
 #include "protocol/bidding.hpp"
 #include "protocol/call_internal.hpp"
 #include "protocol/directory.hpp"

@@ -1,8 +1,8 @@
 #include "actors/calls_supervisor.hpp"
 
-#include "actors/analytics_core.hpp"
+#include "actors/core/analytics_core.hpp"
 #include "actors/call_actor.hpp"
-#include "actors/call_machine.hpp"
+#include "actors/core/call_machine.hpp"
 #include "protocol/analytics.hpp"
 #include "protocol/call_internal.hpp"
 #include "protocol/carrier.hpp"

@@ -2,13 +2,13 @@
 // What every actor of a node shares, read-only: configuration, clock, counters,
 // and the handles of the peers a call talks to.
 
-#include "actors/call_machine.hpp"
-#include "actors/billing.hpp"
-#include "actors/circuit_breaker.hpp"
-#include "actors/config.hpp"
-#include "actors/eligibility.hpp"
-#include "actors/ports.hpp"
-#include "actors/routing_state.hpp"
+#include "actors/core/call_machine.hpp"
+#include "actors/core/billing.hpp"
+#include "actors/core/circuit_breaker.hpp"
+#include "actors/core/config.hpp"
+#include "actors/core/eligibility.hpp"
+#include "actors/ports/ports.hpp"
+#include "actors/core/routing_state.hpp"
 
 #include <caf/actor.hpp>
 

@@ -3,9 +3,9 @@
 // bidders. Their durable state lives in objects the node owns, so a restarted
 // actor picks up where the crashed one stopped.
 
-#include "actors/ledger_core.hpp"
+#include "actors/core/ledger_core.hpp"
 #include "actors/node_context.hpp"
-#include "actors/ports.hpp"
+#include "actors/ports/ports.hpp"
 #include "protocol/directory.hpp"
 
 #include <caf/actor.hpp>

@@ -1,0 +1,75 @@
+#pragma once
+// The simulated carrier: places inbound calls at a Poisson rate, answers our
+// commands with the normalized events a real carrier would send, after
+// realistic delays (speech length, ring time, talk time, caller patience),
+// and keeps its own record of every call to compare with the leads.
+
+#include "actors/core/config.hpp"
+#include "actors/node_context.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace ringbid {
+
+struct sim_call_record {
+  std::string caller;
+  std::string did;
+  bool answered = false;
+  bool bridged = false;
+  std::string bridged_to;
+  int64_t talk_ms = 0;
+  bool ended = false;
+  uint32_t commands = 0;
+  timestamp_us placed_at = 0;
+  timestamp_us bridged_at = 0;
+  std::string ended_by; ///< "caller", "callee" (the engine's hangup or the buyer)
+};
+
+/// What the carrier saw. Written by the carrier actor; read once the run is over.
+struct sim_carrier_report {
+  std::map<std::string, sim_call_record> calls;
+  uint64_t placed = 0;
+  uint64_t ended = 0;
+  uint64_t commands = 0;
+  uint64_t duplicate_commands = 0; ///< commands seen twice with one command_id
+  uint64_t commands_for_ended_calls = 0;
+  uint64_t injected_failures = 0;
+};
+
+struct sim_carrier_options {
+  uint64_t calls = 1000;          ///< how many calls to place; 0 = until stopped
+  double calls_per_second = 50;   ///< 0 = no calls at all
+  uint64_t seed = 1;
+  carrier_simulation behavior;
+  std::shared_ptr<const engine_config> config;
+  std::shared_ptr<sim_carrier_report> report;
+  /// Every delay within a call is divided by this: 10 plays a call ten times
+  /// faster (load tests over real HTTP in real time). The call rate stays per
+  /// real second. The record's talk times are what actually elapsed.
+  double time_scale = 1.0;
+  std::string call_id_prefix = "sim-"; ///< call N is named prefix + N
+  /// When not empty, replaces `calls` and the rate: call i is placed
+  /// `at_s` seconds after the start (ascending), to `did` (any DID when empty).
+  struct scheduled_call {
+    double at_s = 0;
+    std::string did;
+  };
+  std::vector<scheduled_call> schedule;
+};
+
+caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,
+                             std::shared_ptr<const node_context> ctx);
+
+/// The same, as a top-level actor (the carrier simulator process). Until it
+/// gets peer_restarted for the calls peer it places no call.
+caf::actor spawn_sim_carrier(caf::actor_system& sys, sim_carrier_options options,
+                             std::shared_ptr<const node_context> ctx);
+
+} // namespace ringbid

@@ -1,0 +1,331 @@
+#include "tools/node/node_runtime.hpp"
+
+#include "adapters/http/access_token.hpp"
+#include "adapters/http/http_client.hpp"
+#include "adapters/clock/sim_clock.hpp"
+#include "adapters/sqlite/sqlite_cap_journal.hpp"
+#include "adapters/sqlite/sqlite_lead_reader.hpp"
+#include "adapters/sqlite/sqlite_lead_store.hpp"
+#include "adapters/sqlite/sqlite_metrics_history.hpp"
+#include "protocol/node.hpp"
+#include "protocol/types.hpp"
+#include "tools/node/host_port.hpp"
+#include "tools/node/node_http.hpp"
+#include "tools/node/wiring.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <csignal>
+#include <filesystem>
+#include <pthread.h>
+#include <thread>
+
+namespace ringbid {
+
+namespace {
+
+/// Waits for SIGINT/SIGTERM (blocked in every thread) or the run time to pass.
+int wait_for_stop(sigset_t& signals, double run_for_s) {
+  if (run_for_s <= 0) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    return sig;
+  }
+  timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
+  int sig = sigtimedwait(&signals, nullptr, &limit);
+  return sig < 0 ? 0 : sig;
+}
+
+/// The Telnyx side of the node: the link (sender and actor slot) and the
+/// webhook intake that posts into it. False (logged) when misconfigured.
+bool make_telnyx_parts(const node_options& options, node_http_parts& http,
+                       const std::shared_ptr<sqlite_lead_store>& store) {
+  std::string error;
+  auto verifier = webhook_verifier::create(options.telnyx_public_key, &error);
+  if (!verifier) {
+    spdlog::error("--telnyx-public-key: {}", error);
+    return false;
+  }
+  telnyx_api_options api;
+  api.base_url = options.telnyx_api_url;
+  api.api_key = options.telnyx_api_key;
+  http.link = std::make_shared<telnyx_link>(api);
+  http.intake = std::make_shared<telnyx_webhook_intake>(
+    *verifier, [link = http.link](carrier_event ev) { return link->post(std::move(ev)); });
+  // Telnyx hears "accepted" for a call only once its start is durable: a call
+  // the carrier handed over is booked even if the node dies the next moment.
+  http.intake->set_durable_start([store](const carrier_event& ev, std::function<void()> durable) {
+    store->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
+  });
+  return true;
+}
+
+/// Books the calls the previous process left live as interrupted; the calls
+/// supervisor hangs them up at the carrier once it is attached. False (logged)
+/// when the database cannot be read.
+bool recover_live_calls(sqlite_lead_store& store, call_registry& calls, timestamp_us now) {
+  std::string error;
+  auto recovered = store.recover_interrupted(now, &error);
+  if (!error.empty()) {
+    spdlog::error("cannot recover the calls of the previous run: {}", error);
+    return false;
+  }
+  std::array<uint64_t, call_state_count> by_state{};
+  for (const auto& r : recovered) {
+    calls.recovered.emplace(r.carrier_call_id, r.id);
+    by_state[static_cast<size_t>(r.last_state)]++;
+  }
+  std::string detail;
+  for (int i = 0; i < call_state_count; ++i)
+    if (by_state[i] > 0)
+      detail += fmt::format("{}{} in {}", detail.empty() ? "" : ", ", by_state[i], to_string(static_cast<call_state>(i)));
+  spdlog::info("{} calls left live by the previous run booked as interrupted{}", recovered.size(),
+               detail.empty() ? "" : " (" + detail + ")");
+  return true;
+}
+
+/// The analytics book with today's calls booked so far (by earlier runs of
+/// the node) read from the lead store. Nullptr (logged) when it cannot be read.
+std::shared_ptr<analytics_book> load_todays_calls(const std::string& db_path, timestamp_us now) {
+  auto book = std::make_shared<analytics_book>(now);
+  std::string error;
+  auto reader = sqlite_lead_reader::open(db_path, &error);
+  if (!reader) {
+    spdlog::error("cannot read the leads of today for analytics: {}", error);
+    return nullptr;
+  }
+  lead_query today;
+  today.from = book->memory_since();
+  std::vector<booked_call> calls;
+  try {
+    reader->for_each_booked(today, [&](const booked_call& c) { calls.push_back(c); });
+  } catch (const std::exception& e) {
+    spdlog::error("cannot read the leads of today for analytics: {}", e.what());
+    return nullptr;
+  }
+  // In the order they ended, as if they had been booked just now.
+  std::sort(calls.begin(), calls.end(), [](const booked_call& a, const booked_call& b) {
+    return a.ended_at != b.ended_at ? a.ended_at < b.ended_at : a.id < b.id;
+  });
+  for (const auto& c : calls) book->booked(c);
+  spdlog::info("analytics: {} calls booked earlier today", calls.size());
+  return book;
+}
+
+/// The campaigns and sources the node knows, for the dashboard's filters.
+known_ids known_ids_of(const engine_config& config) {
+  known_ids ids;
+  for (const auto& c : config.campaigns) ids.campaigns.push_back(c.id);
+  for (const auto& s : config.sources) ids.sources.push_back(s.id);
+  return ids;
+}
+
+/// Waits (bounded) for the commands the drain produced (the final hangups) to
+/// reach the carrier before the sender is stopped.
+void wait_for_commands(const telnyx_link& link, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (link.sender_statistics().queued.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+}
+
+} // namespace
+
+int run_node(const engine_config& config, const node_options& options) {
+  // Block the signals before any thread starts, so every thread inherits the
+  // mask and only sigwait() sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
+  sqlite_options db;
+  db.path = db_path;
+  db.batch_max = config.storage.batch_max;
+  db.batch_interval_ms = config.storage.batch_interval_ms;
+  db.synchronous_full = true;
+  db.notify_commits = true; // a call's lead is acknowledged to it once durable
+  std::string error;
+  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
+  if (!store) {
+    spdlog::error("cannot open {}: {}", db_path, error);
+    return 1;
+  }
+  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error, true);
+  if (!journal) {
+    spdlog::error("cannot open {}: {}", db_path, error);
+    return 1;
+  }
+
+  caf::actor_system_config cfg;
+  add_protocol_types(cfg);
+  cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
+  cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  std::string admin_host;
+  uint16_t admin_port = 0;
+  if (!options.admin.empty()) {
+    if (!split_host_port(options.admin, admin_host, admin_port)) {
+      spdlog::error("--admin takes HOST:PORT, got \"{}\"", options.admin);
+      return 2;
+    }
+    cfg.load<caf::io::middleman>();
+    cfg.set("middleman.app-identifiers", std::vector<std::string>{"ringbid"});
+  }
+  std::string http_host;
+  uint16_t http_port = 0;
+  if (!options.http.empty() && !split_host_port(options.http, http_host, http_port)) {
+    spdlog::error("--http takes HOST:PORT, got \"{}\"", options.http);
+    return 2;
+  }
+  if (options.telnyx && options.http.empty()) {
+    spdlog::error("--carrier telnyx needs --http HOST:PORT for the webhooks");
+    return 2;
+  }
+  node_http_parts http_parts;
+  if (options.telnyx && !make_telnyx_parts(options, http_parts, store)) return 2;
+  http_parts.access_token = options.access_token;
+  if (!options.http.empty() && http_parts.access_token.empty() && !is_loopback_address(http_host)) {
+    http_parts.access_token = generate_access_token();
+    spdlog::info("listening beyond loopback: the dashboard and its API ask for the access token {} "
+                 "(open http://HOST:PORT/?token=TOKEN once; set your own with --access-token)",
+                 http_parts.access_token);
+  }
+  http_server server;
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    auto shared_config = std::make_shared<const engine_config>(config);
+    std::shared_ptr<http_client> bid_client;
+    if (options.http_bidders) {
+      http_client_options client_options;
+      client_options.max_connections_per_host = 64;
+      bid_client = std::make_shared<http_client>(client_options);
+      auto pinged = std::count_if(config.buyers.begin(), config.buyers.end(),
+                                  [](const buyer_config& b) { return !b.ping_url.empty(); });
+      spdlog::info("{} of {} buyers pinged over HTTP; the others are simulated", pinged, config.buyers.size());
+    }
+    // Inside the actor system's scope: the Redis cache's threads send to actors.
+    auto dids = open_did_directory(config, db_path, options.redis);
+    if (!dids.directory) {
+      spdlog::error("{}{}", dids.bad_option ? "--redis: " : "", dids.error);
+      return dids.bad_option ? 2 : 1;
+    }
+    spdlog::info("DID directory in {}: {} numbers assigned ({} new from the config, {} config numbers kept as "
+                 "stored){}",
+                 db_path, dids.local->size(), dids.seeded.inserted, dids.seeded.kept,
+                 dids.redis ? ", cached in Redis at " + dids.redis_at.text() : std::string{});
+    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
+                                 journal, bid_client, dids.directory);
+    auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
+    if (!restored.error.empty()) {
+      spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
+      return 1;
+    }
+    // The expiries are journaled like any change; make them durable before the
+    // node says it is up, so the journal and the node agree from then on.
+    journal->flush();
+    spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
+                 restored.entries, restored.orphaned);
+    if (!recover_live_calls(*store, *parts.calls, parts.ctx->clock->now())) return 1;
+    auto book = load_todays_calls(db_path, parts.ctx->clock->now());
+    if (!book) return 1;
+    auto history = std::make_shared<sqlite_metrics_history>(db_path);
+    sse_hub_options feed_options;
+    feed_options.ids = known_ids_of(config);
+    feed_options.now = [clock = parts.ctx->clock] { return clock->now(); };
+    auto hub = std::make_shared<sse_hub>(feed_options);
+    parts.analytics = analytics_parts{book, nullptr, hub, history, std::chrono::seconds{1}};
+    carrier_choice carrier;
+    if (http_parts.link) {
+      carrier = http_parts.link;
+    } else {
+      sim_carrier_options sim;
+      sim.calls = 0;
+      sim.calls_per_second =
+        options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
+      sim.seed = options.seed;
+      sim.behavior = config.carrier_sim;
+      sim.config = shared_config;
+      sim.report = std::make_shared<sim_carrier_report>();
+      carrier = sim;
+    }
+    auto root = start_node(sys, parts, carrier, std::nullopt);
+    http_parts.counters = parts.ctx->counters;
+    http_parts.system = &sys;
+    http_parts.root = root;
+    http_parts.hub = hub;
+    http_parts.ids = feed_options.ids;
+    http_parts.accepting->store(true);
+    if (!options.http.empty()) {
+      add_node_routes(server, http_parts);
+      auto bound = server.listen(http_host, http_port);
+      if (!bound.ok()) {
+        spdlog::error("cannot serve HTTP on {}: {}", options.http, bound.error);
+        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+      spdlog::info("http on {}:{}{}", http_host, bound.port, http_parts.intake ? " (Telnyx webhooks at /webhooks/telnyx)" : "");
+    }
+    if (!admin_host.empty()) {
+      auto bound = caf::io::publish(root, admin_port, admin_host.c_str(), true);
+      if (!bound) {
+        spdlog::error("cannot publish the admin endpoint on {}: {}", options.admin, sys.render(bound.error()));
+        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+      spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
+    }
+    spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}",
+                 config.node_name, config.campaigns.size(), config.buyers.size(), dids.local->size(),
+                 config.threads, db_path);
+
+    int sig = wait_for_stop(signals, options.run_for_s);
+    spdlog::info("{}: draining live calls", sig == 0 ? "run time over" : strsignal(sig));
+    http_parts.accepting->store(false);
+
+    caf::scoped_actor self{sys};
+    auto timeout = std::chrono::seconds{options.drain_timeout_s};
+    caf::actor calls;
+    self->request(root, timeout, peer_lookup{peer_kind::calls, {}})
+      .receive([&](const peer_handle& h) { calls = h.handle; },
+               [&](caf::error& err) { spdlog::error("calls supervisor unreachable: {}", sys.render(err)); });
+    if (calls) {
+      self->request(calls, timeout, drain_calls{})
+        .receive(
+          [&](const calls_status& s) {
+            spdlog::info("all calls finalized: {} started, {} finished, {} restarted, {} interrupted", s.started,
+                         s.finished, s.restarted, s.interrupted);
+          },
+          [&](caf::error& err) {
+            spdlog::error("drain did not complete within {} s: {}", options.drain_timeout_s, sys.render(err));
+            exit_code = 1;
+          });
+    }
+    if (http_parts.link) wait_for_commands(*http_parts.link, std::chrono::seconds{5});
+    hub->close_all();
+    server.stop(); // no webhook posts into an actor system that is going away
+    history->stop(); // no history answers either
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    self->wait_for(root);
+    if (dids.redis) dids.redis->stop(); // no lookup answers into an actor system that is going away
+    if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
+    if (http_parts.link) {
+      http_parts.link->stop();
+      http_parts.link->attach(caf::actor{}); // no handle outlives the actor system
+    }
+    journal->on_durable({}); // no callbacks into an actor system that is going away
+    store->on_committed({});
+  }
+  store->flush();
+  journal->flush();
+  spdlog::info("{} leads committed to {}", store->committed(), db_path);
+  return exit_code;
+}
+
+} // namespace ringbid

@@ -1,0 +1,42 @@
+#pragma once
+// `ringbid-node`: the standalone process. Real scheduler, real clock, SQLite
+// file in the data directory; the carrier is simulated in-process or Telnyx
+// (webhooks on the HTTP server, commands to the API); bidders are simulated
+// or pinged over HTTP.
+// SIGINT/SIGTERM drain the live calls, flush the records and exit 0.
+
+#include "actors/core/config.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace ringbid {
+
+struct node_options {
+  uint64_t seed = 1;
+  double calls_per_second = -1; ///< < 0: the config's carrier_sim rate; 0: no simulated traffic
+  int drain_timeout_s = 30;
+  double run_for_s = 0;         ///< > 0: stop by itself after this long (demos, tests)
+  /// "HOST:PORT" (port 0 = any free one): publish the node's root supervisor
+  /// over CAF's network layer there, for `ringbid caps --node` and other nodes.
+  std::string admin;
+  /// "HOST:PORT" of the HTTP server (health, readiness, metrics, webhooks);
+  /// empty: none. The bound port is logged ("http on HOST:PORT").
+  std::string http;
+  bool http_bidders = false;      ///< ping buyers that have a ping_url over HTTP
+  bool telnyx = false;            ///< calls come from Telnyx instead of the simulated carrier
+  std::string telnyx_api_url = "https://api.telnyx.com";
+  std::string telnyx_api_key;     ///< bearer key for the commands
+  std::string telnyx_public_key;  ///< Base64 Ed25519 key that signs the webhooks
+  /// redis://HOST:PORT[/DB]: DID lookups go through Redis, with SQLite behind
+  /// it (and invalidations from `ringbid dids --redis`); empty: in-process only.
+  std::string redis;
+  /// Asked of the dashboard, its API and its stream. Empty: none on loopback,
+  /// a random one (logged) when --http listens on another address.
+  std::string access_token;
+};
+
+/// Blocks until a signal (or run_for_s) ends the node; returns the exit code.
+int run_node(const engine_config& config, const node_options& options);
+
+} // namespace ringbid

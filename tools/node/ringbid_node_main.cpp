@@ -1,0 +1,53 @@
+// `ringbid-node`: the standalone node process.
+
+#include "adapters/config/config_json.hpp"
+#include "tools/node/node_runtime.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"ringbid-node: a ringbid engine node"};
+  std::string config_path;
+  std::string data_dir;
+  ringbid::node_options opt;
+  app.add_option("--config", config_path, "node config (JSON, schemas/config.schema.json)")->required();
+  app.add_option("--data-dir", data_dir, "where the SQLite file lives (overrides storage.data_dir)");
+  app.add_option("--seed", opt.seed, "seed of the simulated carrier and bidders");
+  app.add_option("--rate", opt.calls_per_second, "simulated calls per second (0: none)")->check(CLI::NonNegativeNumber);
+  app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
+  app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
+  app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
+  app.add_option("--http", opt.http, "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
+  std::string carrier = "sim";
+  app.add_option("--carrier", carrier, "where calls come from: sim (in-process) or telnyx (webhooks on --http)")
+    ->check(CLI::IsMember({"sim", "telnyx"}));
+  app.add_option("--telnyx-api-url", opt.telnyx_api_url, "Call Control API base URL");
+  app.add_option("--telnyx-public-key", opt.telnyx_public_key, "Base64 Ed25519 key that signs the webhooks")
+    ->envname("TELNYX_PUBLIC_KEY");
+  app.add_option("--telnyx-api-key", opt.telnyx_api_key, "API key for the commands (better: TELNYX_API_KEY)")
+    ->envname("TELNYX_API_KEY");
+  app.add_option("--redis", opt.redis,
+                 "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
+  app.add_option("--access-token", opt.access_token,
+                 "token the dashboard, its API and its stream ask for (better: RINGBID_ACCESS_TOKEN); "
+                 "default: none on loopback, a random one (logged) on any other address")
+    ->envname("RINGBID_ACCESS_TOKEN");
+  std::string bidders = "sim";
+  app.add_option("--bidders", bidders, "how buyers are pinged: sim (in-process) or http (their ping_url)")
+    ->check(CLI::IsMember({"sim", "http"}));
+  CLI11_PARSE(app, argc, argv);
+  opt.telnyx = carrier == "telnyx";
+  opt.http_bidders = bidders == "http";
+
+  auto loaded = ringbid::load_config_file(config_path);
+  if (!loaded.ok()) {
+    std::cerr << "ringbid-node: invalid config " << config_path << ":\n"
+              << ringbid::format_config_errors(loaded.errors);
+    return 2;
+  }
+  auto config = *loaded.config;
+  if (!data_dir.empty()) config.storage.data_dir = data_dir;
+  return ringbid::run_node(config, opt);
+}
