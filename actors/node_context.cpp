@@ -53,17 +53,6 @@ lead_record node_context::charge(lead_record lead, int32_t conversion_buffer_s, 
   return lead;
 }
 
-const buyer_config* campaign_roster::find(const std::string& buyer_id) const {
-  auto i = position(buyer_id);
-  return i < buyers.size() ? buyers[i] : nullptr;
-}
-
-size_t campaign_roster::position(const std::string& buyer_id) const {
-  for (size_t i = 0; i < buyers.size(); ++i)
-    if (buyers[i]->id == buyer_id) return i;
-  return buyers.size();
-}
-
 const campaign_roster* node_context::roster_for(const std::string& campaign_id) const {
   auto i = rosters.find(campaign_id);
   return i == rosters.end() ? nullptr : &i->second;

@@ -3,6 +3,7 @@
 // and the handles of the peers a call talks to.
 
 #include "actors/core/call_machine.hpp"
+#include "actors/core/campaign_roster.hpp"
 #include "actors/core/billing.hpp"
 #include "actors/core/circuit_breaker.hpp"
 #include "actors/core/config.hpp"
@@ -36,18 +37,6 @@ struct node_counters {
   std::atomic<uint64_t> auctions{0}; ///< rounds started
   /// Live calls by the state of their latest checkpoint (index: call_state).
   std::array<std::atomic<int64_t>, call_state_count> live_by_state{};
-};
-
-/// A campaign and its buyers, resolved once so a call's auction does no
-/// config searches or regex compiles per round or per bid.
-struct campaign_roster {
-  const campaign_config* campaign = nullptr;
-  std::vector<const buyer_config*> buyers;   ///< all of them, active or not, in the campaign's order
-  std::vector<const buyer_filter*> filters;  ///< each buyer's compiled hours and targeting
-
-  const buyer_config* find(const std::string& buyer_id) const;
-  /// The buyer's index in the campaign's list; buyers.size() when absent.
-  size_t position(const std::string& buyer_id) const;
 };
 
 struct node_context {

@@ -1,6 +1,6 @@
 #include "actors/core/auction_round.hpp"
 
-#include "actors/node_context.hpp"
+#include "actors/core/campaign_roster.hpp"
 #include "protocol/money.hpp"
 
 #include <algorithm>

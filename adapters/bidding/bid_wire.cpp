@@ -7,7 +7,8 @@
 // which makes concurrent validation a data race. Formats (UUID, geo, amount
 // text, destination) are checked here in code instead.
 #include "adapters/bidding/bid_wire.hpp"
-#include "adapters/telnyx/telnyx_codec.hpp" // detail::repair_utf8
+
+#include "adapters/json/utf8.hpp"
 
 #include "generated/bid_response_schema.hpp"
 #include "generated/ping_schema.hpp"
@@ -65,13 +66,13 @@ std::string shown(std::string_view s) {
 /// Writes a string, repairing invalid UTF-8 first: the Writer copies bytes as
 /// they are, and one stray byte would make the whole document unparsable.
 void put(json_writer& w, std::string_view s) {
-  auto fixed = detail::repair_utf8(s);
+  auto fixed = repair_utf8(s);
   if (fixed) s = *fixed;
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
 void put_key(json_writer& w, std::string_view s) {
-  auto fixed = detail::repair_utf8(s);
+  auto fixed = repair_utf8(s);
   if (fixed) s = *fixed;
   w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }

@@ -2,6 +2,8 @@
 // Webhooks live in telnyx_events.cpp, commands in telnyx_commands.cpp.
 #include "adapters/telnyx/telnyx_codec.hpp"
 
+#include "adapters/json/utf8.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/encodings.h>
 #include <rapidjson/memorystream.h>
@@ -89,43 +91,13 @@ std::string format_telnyx_time(timestamp_us t) {
 
 // -- UTF-8 --------------------------------------------------------------------
 
-namespace detail {
-
-std::optional<std::string> repair_utf8(std::string_view s) {
-  auto decode_at = [&](size_t i) -> size_t { // length of the valid sequence at i, or 0
-    rapidjson::MemoryStream in{s.data() + i, s.size() - i};
-    unsigned cp = 0;
-    return rapidjson::UTF8<>::Decode(in, &cp) ? in.Tell() : 0;
-  };
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t n = decode_at(i);
-    if (n == 0) break;
-    i += n;
-  }
-  if (i == s.size()) return std::nullopt;
-  std::string out{s.substr(0, i)};
-  while (i < s.size()) {
-    if (size_t n = decode_at(i)) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out += "\xEF\xBF\xBD"; // U+FFFD, one per bad byte
-      ++i;
-    }
-  }
-  return out;
-}
-
-} // namespace detail
-
 // -- client_state ---------------------------------------------------------------
 
 std::string encode_client_state(std::string_view call_id_text, call_leg leg, std::string_view carrier_call_id) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   auto put = [&w](std::string_view text) {
-    auto fixed = detail::repair_utf8(text);
+    auto fixed = repair_utf8(text);
     std::string_view v = fixed ? std::string_view{*fixed} : text;
     w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);
   };

@@ -65,13 +65,6 @@ std::string encode_client_state(std::string_view call_id_text, call_leg leg,
 /// "caller" or "buyer".
 std::optional<engine_client_state> decode_client_state(std::string_view json);
 
-namespace detail {
-/// Replaces each byte that does not start a valid UTF-8 sequence with U+FFFD,
-/// so every string the codec writes is valid JSON text. nullopt when `s` is
-/// valid already (the common case: no copy).
-std::optional<std::string> repair_utf8(std::string_view s);
-} // namespace detail
-
 // -- webhooks -----------------------------------------------------------------
 
 /// Bodies beyond this are refused unparsed.

@@ -1,6 +1,8 @@
 // Telnyx REST commands: encoding for the engine, parsing for the simulator.
 // Responses to commands live in telnyx_responses.cpp.
 #include "adapters/telnyx/telnyx_codec.hpp"
+
+#include "adapters/json/utf8.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 
 #include <rapidjson/document.h>
@@ -94,7 +96,7 @@ std::string action_path(std::string_view call_control_id, std::string_view actio
 // -- writing ------------------------------------------------------------------
 
 void put(json_writer& out, std::string_view s) {
-  auto fixed = detail::repair_utf8(s);
+  auto fixed = repair_utf8(s);
   std::string_view v = fixed ? std::string_view{*fixed} : s;
   out.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);
 }

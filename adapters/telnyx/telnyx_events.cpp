@@ -1,5 +1,7 @@
 // Telnyx webhooks: parse_webhook for the engine, encode_webhook for the simulator.
 #include "adapters/telnyx/telnyx_codec.hpp"
+
+#include "adapters/json/utf8.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 
 #include <rapidjson/document.h>
@@ -193,7 +195,7 @@ webhook_parse_result parse_document(const rapidjson::Document& doc) {
 // -- writing ------------------------------------------------------------------
 
 void put(json_writer& out, std::string_view s) {
-  auto fixed = detail::repair_utf8(s);
+  auto fixed = repair_utf8(s);
   std::string_view v = fixed ? std::string_view{*fixed} : s;
   out.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);
 }

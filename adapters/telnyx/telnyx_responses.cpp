@@ -2,6 +2,8 @@
 // engine's classification of what came back (success, call ended, retry...).
 #include "adapters/telnyx/telnyx_codec.hpp"
 
+#include "adapters/json/utf8.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -21,7 +23,7 @@ constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag | rapidjs
 std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
 void put(json_writer& out, const char* key, std::string_view value) {
-  auto fixed = detail::repair_utf8(value);
+  auto fixed = repair_utf8(value);
   std::string_view v = fixed ? std::string_view{*fixed} : value;
   out.Key(key);
   out.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);

@@ -1,7 +1,7 @@
 // The ledger actor releases the reservations of a call actor that dies, also
 // when the ledger itself was restarted in between.
 
-#include "actors/peers.hpp"
+#include "actors/ledger_actor.hpp"
 #include "adapters/clock/sim_clock.hpp"
 #include "protocol/ledger.hpp"
 #include "tests/support/deterministic_system.hpp"

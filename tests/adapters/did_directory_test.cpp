@@ -4,7 +4,7 @@
 // lookups through Redis, invalidation across instances, Redis killed mid-run
 // and restarted.
 
-#include "actors/peers.hpp"
+#include "actors/directory_actor.hpp"
 #include "adapters/config/config_json.hpp"
 #include "adapters/sqlite/did_store.hpp"
 #include "adapters/redis/redis_did_cache.hpp"

@@ -1,4 +1,6 @@
 #include "adapters/telnyx/telnyx_codec.hpp"
+
+#include "adapters/json/utf8.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 
 #include <rapidjson/document.h>
@@ -163,9 +165,9 @@ TEST(ClientState, InvalidUtf8IsRepaired) {
   auto back = decode_client_state(json);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->call, "bad\xEF\xBF\xBD\xEF\xBF\xBD");
-  EXPECT_FALSE(detail::repair_utf8("plain \u00e9"));
-  EXPECT_EQ(detail::repair_utf8("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // a surrogate
-  EXPECT_EQ(detail::repair_utf8("ok\xe4\xb8"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");            // truncated
+  EXPECT_FALSE(repair_utf8("plain \u00e9"));
+  EXPECT_EQ(repair_utf8("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // a surrogate
+  EXPECT_EQ(repair_utf8("ok\xe4\xb8"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");            // truncated
 }
 
 TEST(ClientState, DecodeRejectsForeignStates) {

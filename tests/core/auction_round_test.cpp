@@ -2,7 +2,8 @@
 // ledger's answer, fixed payouts, answers, closing, and the explanation.
 
 #include "actors/core/auction_round.hpp"
-#include "actors/node_context.hpp"
+#include "actors/core/campaign_roster.hpp"
+#include "actors/core/circuit_breaker.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,6 +2,7 @@
 // option parsing, and the real executable's exit codes.
 
 #include "tools/cli/leads_command.hpp"
+#include "actors/core/time_bound.hpp"
 
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"

@@ -1,6 +1,6 @@
 #include "tools/bench/bench_ledger.hpp"
 
-#include "actors/peers.hpp"
+#include "actors/ledger_actor.hpp"
 #include "adapters/clock/sim_clock.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "protocol/types.hpp"

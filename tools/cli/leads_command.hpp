@@ -37,11 +37,6 @@ int run_leads_command(const leads_options& options, std::ostream& out, std::ostr
 
 // The pieces, for tests.
 
-/// --from / --to. `YYYY-MM-DD` is that UTC day: its first instant, or with
-/// `upper` the first instant of the day after (so --to is inclusive of its day).
-/// An instant `YYYY-MM-DDTHH:MM[:SS[.fraction]]` followed by `Z` or `±HH:MM` is
-/// itself. nullopt if the text is neither (or not a real date or time).
-std::optional<timestamp_us> parse_time_bound(std::string_view text, bool upper);
 
 /// The disposition named `text` (a to_string() name), or nullopt.
 std::optional<disposition> parse_disposition(std::string_view text);

@@ -9,7 +9,7 @@
 #include "adapters/http/http_query.hpp"
 #include "adapters/clock/sim_clock.hpp"
 #include "protocol/node.hpp"
-#include "tools/cli/leads_command.hpp"
+#include "actors/core/time_bound.hpp"
 #include "web/web_assets.hpp"
 
 #include <caf/all.hpp>
