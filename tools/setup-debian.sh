@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   libcaf-dev
   libboost1.81-dev libboost-url1.81-dev
   rapidjson-dev libhiredis-dev libsqlite3-dev sqlite3

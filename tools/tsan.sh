@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the tsan preset (ThreadSanitizer) and runs the threaded tiers under it:
+# the `unit` tests (HTTP server and client, SQLite writer threads, SSE hub, Redis
+# cache) and the `actors` tests (CAF's scheduler, simulations). Extra arguments
+# go to ctest, e.g. `bash tools/tsan.sh -R Http`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+bash tools/setup-debian.sh
+bash tools/setup-web.sh
+if [ ! -f build/tsan/CMakeCache.txt ]; then
+  cmake --preset tsan >/dev/null
+fi
+jobs="$(nproc 2>/dev/null || echo 2)"
+cmake --build --preset tsan -j "$jobs"
+ctest --preset tsan -j "$jobs" --timeout 1800 "$@"
