@@ -1,6 +1,8 @@
 #include "adapters/config/config_json.hpp"
 
 #include "actors/core/cap_rules.hpp"
+#include "adapters/json/number_text.hpp"
+#include "protocol/money.hpp"
 #include "generated/config_schema.hpp"
 
 #include <rapidjson/document.h>
@@ -389,17 +391,6 @@ error_list validate_against_schema(const json& instance) {
 // Building engine_config from a schema-valid document. Absent keys keep the
 // struct's defaults.
 
-/// Dollars to micros, or nothing when the amount has more than 6 decimals.
-/// The schema caps money at $1,000,000 = 1e12 micros; there a double's spacing
-/// is about 1.2e-4, so scaling and rounding to nearest is exact for every
-/// amount written with up to 6 decimals (0.1 -> 100000, 19.99 -> 19990000).
-std::optional<int64_t> dollars_to_micros(double dollars) {
-  double scaled = dollars * 1'000'000.0;
-  double rounded = std::nearbyint(scaled);
-  if (std::fabs(scaled - rounded) > 1e-3) return std::nullopt;
-  return static_cast<int64_t>(rounded);
-}
-
 // Spellings of the enums and day names in JSON (the schema's enums list the same).
 
 /// Index = day number, 0 = Sunday ... 6 = Saturday (hours_window::days).
@@ -464,7 +455,7 @@ int32_t minute_of_day(std::string_view hhmm) {
 
 class config_reader {
 public:
-  explicit config_reader(error_list& errors) : errors_(errors) {}
+  config_reader(error_list& errors, const json_number_text& numbers) : errors_(errors), numbers_(numbers) {}
 
   engine_config read(const json& root) {
     engine_config c;
@@ -508,15 +499,18 @@ private:
   static void clock(const json& o, const char* key, int32_t& out) {
     if (const json* v = member(o, key)) out = minute_of_day(text_of(*v));
   }
+  /// Dollars read from the number's text, exactly (0.1 is 100000 micros); the
+  /// schema has checked its type and range.
   void money(const json& o, const char* key, int64_t& out, const std::string& pointer) {
     const json* v = member(o, key);
     if (!v) return;
-    if (auto micros = dollars_to_micros(v->GetDouble())) {
-      out = *micros;
-    } else {
-      errors_.push_back({child_pointer(pointer, key),
-                         "money takes at most 6 decimal places, got " + describe(*v)});
-    }
+    std::string at = child_pointer(pointer, key);
+    std::string_view text = numbers_.at(at);
+    money_parse amount = parse_dollars(text, {.exponent = true});
+    if (amount.ok()) out = amount.micros;
+    else if (amount.error == money_error::too_many_decimals)
+      errors_.push_back({at, "money takes at most 6 decimal places, got " + std::string(text)});
+    else errors_.push_back({at, "money " + std::string(text) + " " + std::string(to_string(amount.error))});
   }
 
   template <class T>
@@ -764,6 +758,7 @@ private:
   }
 
   error_list& errors_;
+  const json_number_text& numbers_;
 };
 
 // ---------------------------------------------------------------------------
@@ -1104,7 +1099,9 @@ config_result parse_config(std::string_view json_text) {
   result.errors = validate_against_schema(doc);
   if (!result.errors.empty()) return result;
 
-  engine_config config = config_reader(result.errors).read(doc);
+  // Money is read from its text; the document is well-formed, so the text is there.
+  json_number_text numbers = json_number_text::read(json_text).value_or(json_number_text{});
+  engine_config config = config_reader(result.errors, numbers).read(doc);
   check_references(config, result.errors);
   check_caps(doc, config, result.errors);
   check_buyers(doc, config, result.errors);
