@@ -1,5 +1,7 @@
 #include "actors/analytics_actor.hpp"
 
+#include "actors/analytics_messages.hpp"
+
 #include <caf/all.hpp>
 
 #include <unordered_map>

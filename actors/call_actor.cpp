@@ -4,7 +4,7 @@
 #include "actors/core/area_codes.hpp"
 #include "actors/core/auction_round.hpp"
 #include "protocol/bidding.hpp"
-#include "protocol/call_internal.hpp"
+#include "actors/call_messages.hpp"
 #include "protocol/directory.hpp"
 #include "protocol/ledger.hpp"
 #include "protocol/lead.hpp"

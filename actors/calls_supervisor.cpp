@@ -4,7 +4,7 @@
 #include "actors/call_actor.hpp"
 #include "actors/core/call_machine.hpp"
 #include "protocol/analytics.hpp"
-#include "protocol/call_internal.hpp"
+#include "actors/call_messages.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/lead.hpp"
 #include "protocol/node.hpp"

@@ -19,14 +19,14 @@ std::shared_ptr<const call_settings> node_context::settings_for(const std::strin
 }
 
 lead_record node_context::book(const call_snapshot& call, const call_settings& call_rules) const {
-  return charge(make_lead(call, call_rules), call.current.conversion_buffer_s, call_rules, true);
+  return charge(make_lead(call), call.current.conversion_buffer_s, call_rules, true);
 }
 
 lead_record node_context::provisional_lead(const call_snapshot& call, const call_settings& call_rules) const {
   auto note = "interrupted: the node stopped while the call was in " + std::string{to_string(call.state)};
   auto interrupted = interrupted_copy(call, clock->now(), std::move(note));
   auto buffer_s = interrupted.current.conversion_buffer_s;
-  return charge(make_lead(std::move(interrupted), call_rules), buffer_s, call_rules, false);
+  return charge(make_lead(std::move(interrupted)), buffer_s, call_rules, false);
 }
 
 lead_record node_context::charge(lead_record lead, int32_t conversion_buffer_s, const call_settings& call_rules,
@@ -34,21 +34,13 @@ lead_record node_context::charge(lead_record lead, int32_t conversion_buffer_s, 
   const auto* roster = roster_for(lead.campaign_id);
   const auto* buyer = lead.buyer_id.empty() || roster == nullptr ? nullptr : roster->find(lead.buyer_id);
   if (buyer != nullptr && hasher && !lead.caller.empty()) lead.caller_hash = hasher->hash(lead.caller, buyer->id);
-  billing_input in;
-  in.price_micros = lead.revenue_micros;
-  in.talk_ms = lead.talk_ms;
-  // Bridged, even if interrupted afterwards: the buyer got the caller.
-  in.bridged = lead.bridged_at != 0 && buyer != nullptr;
-  in.conversion_buffer_s = conversion_buffer_s;
-  in.duplicate = buyer != nullptr &&
-                 duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
-  in.buyer = buyer;
-  in.source = call_rules.source;
-  auto charged = bill(in);
-  lead.converted = charged.converted;
-  lead.revenue_micros = charged.revenue_micros;
-  lead.payout_micros = charged.payout_micros;
-  lead.billing_note = charged.note;
+  billing_input terms;
+  terms.conversion_buffer_s = conversion_buffer_s;
+  terms.duplicate = buyer != nullptr &&
+                    duplicates->seen_within(buyer->id, lead.caller_hash, lead.started_at, buyer->duplicate_window_days);
+  terms.buyer = buyer;
+  terms.source = call_rules.source;
+  auto charged = charge_lead(lead, terms);
   if (record_duplicates && charged.charged()) duplicates->record(buyer->id, lead.caller_hash, lead.started_at);
   return lead;
 }

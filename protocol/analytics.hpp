@@ -177,23 +177,4 @@ typename Inspector::result_type inspect(Inspector& f, live_board& x) {
   return f(caf::meta::type_name("live_board"), x.generated_at, x.calls);
 }
 
-/// Analytics -> itself: time to roll the day and publish snapshots.
-struct analytics_tick {};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, analytics_tick&) {
-  return f(caf::meta::type_name("analytics_tick"));
-}
-
-/// The history port -> analytics: the history part of query `request`.
-struct history_loaded {
-  uint64_t request = 0;
-  metrics_report report;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, history_loaded& x) {
-  return f(caf::meta::type_name("history_loaded"), x.request, x.report);
-}
-
 } // namespace ringbid

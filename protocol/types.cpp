@@ -2,7 +2,6 @@
 
 #include "protocol/analytics.hpp"
 #include "protocol/bidding.hpp"
-#include "protocol/call_internal.hpp"
 #include "protocol/call_snapshot.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/directory.hpp"
@@ -50,9 +49,6 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<call_snapshot>("ringbid::call_snapshot");
   cfg.add_message_type<call_checkpoint>("ringbid::call_checkpoint");
   cfg.add_message_type<call_finished>("ringbid::call_finished");
-  cfg.add_message_type<call_timer>("ringbid::call_timer");
-  cfg.add_message_type<round_deadline>("ringbid::round_deadline");
-  cfg.add_message_type<end_call>("ringbid::end_call");
   cfg.add_message_type<did_lookup>("ringbid::did_lookup");
   cfg.add_message_type<did_route>("ringbid::did_route");
   cfg.add_message_type<peer_lookup>("ringbid::peer_lookup");
@@ -80,8 +76,6 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<metrics_report>("ringbid::metrics_report");
   cfg.add_message_type<live_board_query>("ringbid::live_board_query");
   cfg.add_message_type<live_board>("ringbid::live_board");
-  cfg.add_message_type<analytics_tick>("ringbid::analytics_tick");
-  cfg.add_message_type<history_loaded>("ringbid::history_loaded");
 }
 
 } // namespace ringbid

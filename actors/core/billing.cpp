@@ -77,6 +77,19 @@ billing_result bill(const billing_input& in) {
   return r;
 }
 
+billing_result charge_lead(lead_record& lead, billing_input terms) {
+  terms.price_micros = lead.price_micros;
+  terms.talk_ms = lead.talk_ms;
+  // Bridged, even if interrupted afterwards: the buyer got the caller.
+  terms.bridged = lead.bridged_at != 0 && terms.buyer != nullptr;
+  billing_result charged = bill(terms);
+  lead.converted = charged.converted;
+  lead.revenue_micros = charged.revenue_micros;
+  lead.payout_micros = charged.payout_micros;
+  lead.billing_note = charged.note;
+  return charged;
+}
+
 // ---------------------------------------------------------------------------
 
 struct duplicate_window::impl {

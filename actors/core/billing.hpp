@@ -35,6 +35,7 @@
 // buyer is charged; allowed, and reported as it is.
 
 #include "actors/core/config.hpp"
+#include "protocol/lead.hpp"
 #include "protocol/time.hpp"
 
 #include <cstdint>
@@ -70,6 +71,12 @@ struct billing_result {
 };
 
 billing_result bill(const billing_input& in);
+
+/// Bills a lead from make_lead: the one place a lead's revenue, payout,
+/// conversion and note are set. The lead gives the price, the talk time and
+/// whether it was bridged (with `terms.buyer` known); `terms` the rest (buyer,
+/// source, conversion buffer, duplicate, postback).
+billing_result charge_lead(lead_record& lead, billing_input terms);
 
 /// The tier price for `talk_ms`, or nullptr below every tier. Tiers need not be
 /// sorted here; the highest qualifying min_talk_s wins.

@@ -629,7 +629,6 @@ call_settings call_settings::make(const engine_config& cfg, const campaign_confi
     s.max_transfer_attempts = static_cast<uint32_t>(campaign->max_transfer_attempts);
     s.transfer_timeout_s = campaign->transfer_timeout_s;
   }
-  if (source != nullptr) s.revenue_share_bp = source->revenue_share_bp;
   s.source = source;
   const auto& t = cfg.timing;
   s.answer_timeout = milliseconds{t.answer_timeout_ms};
@@ -678,7 +677,7 @@ call_snapshot interrupted_copy(call_snapshot call, timestamp_us now, std::string
   return call;
 }
 
-lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
+lead_record make_lead(const call_snapshot& c) {
   lead_record lead;
   lead.id = c.id;
   lead.carrier_call_id = c.carrier_call_id;
@@ -709,9 +708,6 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
     lead.destination = c.current.destination;
     lead.bid_micros = c.current.bid_micros != 0 ? c.current.bid_micros : c.current.amount_micros;
     lead.price_micros = c.current.amount_micros;
-    lead.revenue_micros = c.current.amount_micros;
-    // Integer arithmetic: the publisher's share is rounded down, never up.
-    lead.payout_micros = lead.revenue_micros * settings.revenue_share_bp / 10'000;
   }
   lead.auction_rounds = c.round;
   lead.transfer_attempts = c.transfer_attempts;
@@ -724,12 +720,12 @@ lead_record make_lead(const call_snapshot& c, const call_settings& settings) {
   return lead;
 }
 
-lead_record make_lead(call_snapshot&& c, const call_settings& settings) {
+lead_record make_lead(call_snapshot&& c) {
   auto journal = std::move(c.journal);
   auto auctions = std::move(c.auctions);
   c.journal.clear();
   c.auctions.clear();
-  auto lead = make_lead(std::as_const(c), settings);
+  auto lead = make_lead(std::as_const(c));
   lead.journal = std::move(journal);
   lead.auctions = std::move(auctions);
   return lead;

@@ -31,7 +31,6 @@ struct call_settings {
   uint32_t max_rounds = 2;
   uint32_t max_transfer_attempts = 3;
   int32_t transfer_timeout_s = 30;
-  int32_t revenue_share_bp = 0;
   const source_config* source = nullptr; ///< the call's source (tags, billing); null when unassigned
   caf::timespan answer_timeout{};
   caf::timespan greeting_timeout{};
@@ -126,11 +125,13 @@ struct call_effects {
 call_effects step(call_snapshot& call, const call_input& input, timestamp_us now,
                   const call_settings& settings);
 
-/// The lead a finished (or interrupted) call is booked as.
-lead_record make_lead(const call_snapshot& call, const call_settings& settings);
+/// The lead a finished (or interrupted) call is booked as. Of the money it holds
+/// the bid and the clearing price (price_micros); revenue, payout and conversion
+/// are billing's (actors/core/billing.hpp, charge_lead) and stay 0 here.
+lead_record make_lead(const call_snapshot& call);
 /// The same, taking over the call's journal and auction records instead of
 /// copying them.
-lead_record make_lead(call_snapshot&& call, const call_settings& settings);
+lead_record make_lead(call_snapshot&& call);
 
 /// The call as booked when it cannot end normally (its actor keeps crashing,
 /// or the node died): interrupted in its current state at `now` (a call

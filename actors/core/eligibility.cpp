@@ -5,12 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
-#include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <exception>
 #include <map>
-#include <regex>
 #include <string_view>
 #include <system_error>
 
@@ -19,8 +16,6 @@ namespace ringbid {
 namespace {
 
 constexpr int32_t minutes_per_day = 1440;
-constexpr std::array<std::string_view, 7> day_names = {"sun", "mon", "tue", "wed",
-                                                       "thu", "fri", "sat"};
 constexpr std::array<std::string_view, 7> day_labels = {"Sun", "Mon", "Tue", "Wed",
                                                         "Thu", "Fri", "Sat"};
 
@@ -28,12 +23,6 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_letter(char c) { return lower(c) >= 'a' && lower(c) <= 'z'; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
 
 std::string to_upper(std::string_view s) {
   std::string out(s);
@@ -58,46 +47,6 @@ std::string hhmm(int32_t minute) {
   out[3] = static_cast<char>('0' + m / 10);
   out[4] = static_cast<char>('0' + m % 10);
   return out;
-}
-
-/// Shortest round-trip form: 18 -> "18", 2.5 -> "2.5".
-std::string number_text(double d) {
-  std::array<char, 64> buf{};
-  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d);
-  if (r.ec != std::errc{}) return "?";
-  return std::string(buf.data(), r.ptr);
-}
-
-/// The whole of s as a finite number.
-std::optional<double> parse_number(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double d = 0;
-  const char* const end = s.data() + s.size();
-  const auto r = std::from_chars(s.data(), end, d);
-  if (r.ec != std::errc{} || r.ptr != end || !std::isfinite(d)) return std::nullopt;
-  return d;
-}
-
-std::string join(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += values[i];
-  }
-  out += ']';
-  return out;
-}
-
-std::string_view operator_name(rule_operator op) {
-  switch (op) {
-    case rule_operator::equals: return "equals";
-    case rule_operator::not_equals: return "not_equals";
-    case rule_operator::in: return "in";
-    case rule_operator::not_in: return "not_in";
-    case rule_operator::regex: return "regex";
-    case rule_operator::range: return "range";
-  }
-  return {};
 }
 
 bool is_leap(int32_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -129,76 +78,6 @@ std::optional<int64_t> parse_date(std::string_view s) {
   return date_key(y, m, d);
 }
 
-enum class field_kind : uint8_t { caller_state, area_code, zip, time_of_day, day_of_week, tag, ivr };
-
-std::optional<field_kind> field_kind_of(std::string_view name) {
-  if (name == "caller_state") return field_kind::caller_state;
-  if (name == "area_code") return field_kind::area_code;
-  if (name == "zip") return field_kind::zip;
-  if (name == "time_of_day") return field_kind::time_of_day;
-  if (name == "day_of_week") return field_kind::day_of_week;
-  if (name == "tag") return field_kind::tag;
-  if (name.size() > 4 && name.substr(0, 4) == "ivr.") return field_kind::ivr;
-  return std::nullopt;
-}
-
-struct compiled_rule {
-  field_kind kind = field_kind::caller_state;
-  rule_operator op = rule_operator::equals;
-  std::string ivr_key;
-  /// Compared values: as configured; day_of_week lower-cased.
-  std::vector<std::string> values;
-  /// time_of_day equals / in: the values as numbers.
-  std::vector<double> numbers;
-  std::optional<std::regex> pattern;
-  double min = 0;
-  double max = 0;
-  /// "caller_state in [CA, NY]"
-  std::string text;
-
-  /// Does one known (non-empty) value satisfy the positive form of the
-  /// operator (equals for not_equals, in for not_in)?
-  bool positive_match(const std::string& value) const {
-    switch (op) {
-      case rule_operator::equals:
-      case rule_operator::not_equals:
-      case rule_operator::in:
-      case rule_operator::not_in: {
-        if (kind == field_kind::time_of_day) {
-          const std::optional<double> n = parse_number(value);
-          return n && std::find(numbers.begin(), numbers.end(), *n) != numbers.end();
-        }
-        if (kind == field_kind::day_of_week) {
-          const std::string v = to_lower(value);
-          return std::find(values.begin(), values.end(), v) != values.end();
-        }
-        return std::find(values.begin(), values.end(), value) != values.end();
-      }
-      case rule_operator::regex: return pattern && std::regex_match(value, *pattern);
-      case rule_operator::range: {
-        const std::optional<double> n = parse_number(value);
-        return n && *n >= min && *n <= max;
-      }
-    }
-    return false;
-  }
-
-  bool negated() const { return op == rule_operator::not_equals || op == rule_operator::not_in; }
-
-  /// A known single value (not tags).
-  bool holds_for(const std::string& value) const {
-    if (value.empty()) return false;
-    return negated() ? !positive_match(value) : positive_match(value);
-  }
-
-  bool holds_for_tags(const std::vector<std::string>& tags) const {
-    const bool any = std::any_of(tags.begin(), tags.end(), [this](const std::string& t) {
-      return !t.empty() && positive_match(t);
-    });
-    return negated() ? !any : any;
-  }
-};
-
 struct compiled_exception {
   std::string date;
   bool closed = true;
@@ -206,9 +85,6 @@ struct compiled_exception {
   int32_t close_minute = 0;
   std::string note;
 };
-
-/// Builds "target.rules[i]" error texts.
-std::string at_rule(std::size_t i) { return "target.rules[" + std::to_string(i) + "]"; }
 
 } // namespace
 
@@ -256,45 +132,6 @@ struct buyer_filter::compiled {
     return false;
   }
 
-  std::string check_rule(std::size_t index, const compiled_rule& r, const call_facts& facts,
-                         const local_moment& m) const {
-    std::string value;
-    bool ivr_answered = false;
-    switch (r.kind) {
-      case field_kind::caller_state: value = facts.caller_state; break;
-      case field_kind::area_code: value = facts.area_code; break;
-      case field_kind::zip: value = facts.zip; break;
-      case field_kind::time_of_day: {
-        const int32_t n = (m.minute_of_day / 60) * 100 + m.minute_of_day % 60;
-        value = std::to_string(n);
-        value.insert(0, 4 - std::min<std::size_t>(4, value.size()), '0');
-        break;
-      }
-      case field_kind::day_of_week:
-        value = std::string(day_names[(m.weekday + 1) % 7]);
-        break;
-      case field_kind::tag: {
-        if (r.holds_for_tags(facts.tags)) return {};
-        const std::string detail = facts.tags.empty() ? "no tags" : "tags " + join(facts.tags);
-        return "rule " + std::to_string(index) + ": " + r.text + " failed (" + detail + ")";
-      }
-      case field_kind::ivr:
-        for (const ivr_answer& a : facts.ivr)
-          if (a.key == r.ivr_key) value = a.value; // the last answer counts
-        ivr_answered = !value.empty();
-        break;
-    }
-    if (r.holds_for(value)) return {};
-    std::string detail;
-    if (!value.empty())
-      detail = "value " + value;
-    else if (r.kind == field_kind::ivr && !ivr_answered)
-      detail = "no answer";
-    else
-      detail = "value unknown";
-    return "rule " + std::to_string(index) + ": " + r.text + " failed (" + detail + ")";
-  }
-
   std::string check(const call_facts& facts, timestamp_us now) const {
     const local_moment m = zone.local(now);
     std::string why;
@@ -326,8 +163,9 @@ struct buyer_filter::compiled {
                                    code) != excluded_area_codes.end())
       return "area code " + code + " excluded";
 
+    const std::size_t day = (m.weekday + 1) % 7; // ISO Monday = 0 -> Sunday = 0
     for (std::size_t i = 0; i < rules.size(); ++i) {
-      std::string failed = check_rule(i, rules[i], facts, m);
+      std::string failed = rules[i].check(i, facts, m.minute_of_day, day);
       if (!failed.empty()) return failed;
     }
     return {};
@@ -344,85 +182,6 @@ bool fail(std::string* error, std::string text) {
 std::string not_in_range(const std::string& where, int32_t v, int32_t lo, int32_t hi) {
   return where + ": " + std::to_string(v) + " not in " + std::to_string(lo) + ".." +
          std::to_string(hi);
-}
-
-bool compile_rule(std::size_t index, const targeting_rule& in, compiled_rule& out,
-                  std::string* error) {
-  const std::string where = at_rule(index);
-  const std::optional<field_kind> kind = field_kind_of(in.field);
-  if (!kind) return fail(error, where + ": unknown field " + quoted(in.field));
-  out.kind = *kind;
-  out.op = in.op;
-  if (out.kind == field_kind::ivr) out.ivr_key = in.field.substr(4);
-  const std::string_view op_name = operator_name(in.op);
-  if (op_name.empty()) return fail(error, where + ": unknown operator");
-  const std::string op(op_name);
-
-  switch (in.op) {
-    case rule_operator::equals:
-    case rule_operator::not_equals:
-    case rule_operator::regex:
-      if (in.values.size() != 1) return fail(error, where + ": " + op + " needs exactly one value");
-      break;
-    case rule_operator::in:
-    case rule_operator::not_in:
-      if (in.values.empty()) return fail(error, where + ": " + op + " needs at least one value");
-      break;
-    case rule_operator::range:
-      if (!std::isfinite(in.min) || !std::isfinite(in.max))
-        return fail(error, where + ": range bounds must be finite numbers");
-      if (in.min > in.max)
-        return fail(error, where + ": range min " + number_text(in.min) + " > max " +
-                             number_text(in.max));
-      break;
-  }
-
-  const bool compares = in.op == rule_operator::equals || in.op == rule_operator::not_equals ||
-                        in.op == rule_operator::in || in.op == rule_operator::not_in;
-  if (compares) {
-    for (const std::string& v : in.values) {
-      if (out.kind == field_kind::day_of_week) {
-        const std::string d = to_lower(v);
-        if (std::find(day_names.begin(), day_names.end(), d) == day_names.end())
-          return fail(error, where + ": day_of_week value " + quoted(v) + " is not one of sun..sat");
-        out.values.push_back(d);
-      } else if (out.kind == field_kind::time_of_day) {
-        const std::optional<double> n = parse_number(v);
-        if (!n) return fail(error, where + ": time_of_day value " + quoted(v) + " is not a number (HHMM)");
-        out.numbers.push_back(*n);
-        out.values.push_back(v);
-      } else {
-        out.values.push_back(v);
-      }
-    }
-  }
-
-  if (in.op == rule_operator::regex) {
-    auto flags = std::regex::ECMAScript;
-    if (out.kind == field_kind::day_of_week) flags |= std::regex::icase;
-    try {
-      out.pattern.emplace(in.values[0], flags);
-    } catch (const std::regex_error& e) {
-      return fail(error, where + ": bad regex " + quoted(in.values[0]) + ": " + e.what());
-    }
-  }
-  if (in.op == rule_operator::range) {
-    out.min = in.min;
-    out.max = in.max;
-  }
-
-  out.text = in.field + " " + op + " ";
-  switch (in.op) {
-    case rule_operator::equals:
-    case rule_operator::not_equals:
-    case rule_operator::regex: out.text += in.values[0]; break;
-    case rule_operator::in:
-    case rule_operator::not_in: out.text += join(in.values); break;
-    case rule_operator::range:
-      out.text += "[" + number_text(in.min) + ", " + number_text(in.max) + "]";
-      break;
-  }
-  return true;
 }
 
 } // namespace
@@ -537,9 +296,12 @@ std::optional<buyer_filter> buyer_filter::compile(const buyer_config& buyer, std
     return std::nullopt;
 
   // Rules.
-  c->rules.resize(t.rules.size());
-  for (std::size_t i = 0; i < t.rules.size(); ++i)
-    if (!compile_rule(i, t.rules[i], c->rules[i], error)) return std::nullopt;
+  compiled_rules rules = compile_rules(t.rules);
+  if (const rule_error* fatal = rules.first_fatal()) {
+    fail(error, to_string(*fatal));
+    return std::nullopt;
+  }
+  c->rules = std::move(rules.rules);
 
   if (error != nullptr) error->clear();
   return buyer_filter{std::move(c)};

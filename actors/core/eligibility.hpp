@@ -5,7 +5,7 @@
 // passes the time.
 
 #include "actors/core/config.hpp"
-#include "protocol/bidding.hpp"
+#include "actors/core/targeting_rules.hpp"
 #include "protocol/time.hpp"
 
 #include <memory>
@@ -15,16 +15,6 @@
 #include <vector>
 
 namespace ringbid {
-
-/// What is known about a call when its buyers are chosen.
-struct call_facts {
-  std::string vertical;     ///< the campaign's
-  std::string caller_state; ///< "" unknown
-  std::string area_code;    ///< "" unknown
-  std::string zip;          ///< "" unknown
-  std::vector<ivr_answer> ivr;
-  std::vector<std::string> tags;
-};
 
 /// A buyer's hours, targeting and rules, compiled once (zone looked up, regexes
 /// built, dates parsed). Immutable after compile(); safe to share between
@@ -69,7 +59,8 @@ public:
   /// "hours.exceptions[1].date: not YYYY-MM-DD",
   /// "target.states[0]: \"Texas\" is not a two-letter code",
   /// "target.rules[0]: bad regex \"(\": ...", "target.rules[2]: unknown field \"colour\"",
-  /// "target.rules[1]: range min 65 > max 18".
+  /// "target.rules[1]: range min 65 is greater than max 18" (the first rule_error of
+  /// compile_rules that is not never_holds: such rules are run as written).
   static std::optional<buyer_filter> compile(const buyer_config& buyer, std::string* error);
 
   /// Is the buyer open at `now` (weekly hours and exceptions, in its own

@@ -8,7 +8,9 @@
 // text, destination) are checked here in code instead.
 #include "adapters/bidding/bid_wire.hpp"
 
+#include "adapters/json/number_text.hpp"
 #include "adapters/json/utf8.hpp"
+#include "protocol/money.hpp"
 
 #include "generated/bid_response_schema.hpp"
 #include "generated/ping_schema.hpp"
@@ -36,8 +38,7 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 // Iterative: a hostile body of nested brackets cannot exhaust the stack.
 constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
 
-constexpr int64_t micros_per_dollar = 1'000'000;
-constexpr size_t max_amount_digits = 6;        ///< both before and after the point
+constexpr int64_t max_amount_micros = 1'000'000 * micros_per_dollar; ///< exclusive, as the bid schema
 constexpr int64_t max_tmax_ms = 2'147'483'647; ///< the ping schema's maximum
 
 // -- helpers ------------------------------------------------------------------
@@ -82,9 +83,8 @@ std::string written(const rapidjson::StringBuffer& out) { return {out.GetString(
 // -- parsing and schemas ------------------------------------------------------
 
 /// Parses `text` into `doc`; on failure says why, in the reasons' wording.
-template <unsigned flags = parse_flags>
 std::optional<std::string> parse_json(std::string_view text, rapidjson::Document& doc) {
-  doc.Parse<flags>(text.data() ? text.data() : "", text.size());
+  doc.Parse<parse_flags>(text.data() ? text.data() : "", text.size());
   if (!doc.HasParseError()) return std::nullopt;
   return std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
          std::to_string(doc.GetErrorOffset());
@@ -194,56 +194,31 @@ int64_t tmax_ms_of(caf::timespan left) {
 // -- money --------------------------------------------------------------------
 
 /// Dollars as the buyer wrote them ("12.5") to micros, exactly, or why not.
-/// `text` is a JSON number's source text, so its grammar is already JSON's
-/// (-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?): no leading zeros, digits around any point.
+/// `text` is a JSON number's source text; the bid schema wants it plain (no
+/// exponent), positive and below a million dollars.
 std::variant<int64_t, std::string> micros_of(std::string_view text) {
-  auto refuse = [text](const char* why) { return "amount " + shown(text) + " " + why; };
+  auto refuse = [text](std::string_view why) { return "amount " + shown(text) + " " + std::string(why); };
   if (text.empty()) return std::string("amount unreadable");
-  if (text.starts_with('-')) return refuse("is not positive");
-  if (text.find_first_of("eE") != std::string_view::npos) return refuse("has an exponent");
-  size_t point = text.find('.');
-  std::string_view whole = text.substr(0, point);
-  std::string_view fraction = point == std::string_view::npos ? std::string_view{} : text.substr(point + 1);
-  if (!all_digits(whole) || !all_digits(fraction)) return refuse("is not a plain number");
-  if (whole.size() > max_amount_digits) return refuse("is not below 1,000,000 dollars");
-  if (fraction.size() > max_amount_digits) return refuse("has more than 6 decimals");
-  int64_t micros = 0;
-  for (char c : whole) micros = micros * 10 + (c - '0');
-  for (size_t i = 0; i < max_amount_digits; ++i)
-    micros = micros * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
-  if (micros <= 0) return refuse("is not positive");
-  return micros;
+  money_parse amount = parse_dollars(text);
+  if (amount.error == money_error::negative) return refuse("is not positive");
+  if (amount.error == money_error::too_large) return refuse("is not below 1,000,000 dollars");
+  if (!amount.ok()) return refuse(to_string(amount.error));
+  if (amount.micros >= max_amount_micros) return refuse("is not below 1,000,000 dollars");
+  if (amount.micros <= 0) return refuse("is not positive");
+  return amount.micros;
 }
 
-/// The bid's amount exactly as written. The DOM keeps numbers as doubles (the
-/// schema needs them as numbers), so the body is parsed once more with numbers
-/// kept as text: cheap at 16 KiB, and the first parse proved it well-formed.
-std::string amount_text(std::string_view body) {
-  rapidjson::Document doc;
-  if (parse_json<parse_flags | rapidjson::kParseNumbersAsStringsFlag>(body, doc)) return {};
-  const json* amount = member(member(&doc, "bid"), "amount");
-  return amount && amount->IsString() ? std::string(text_of(*amount)) : std::string{};
-}
-
-/// micros as dollars in the shortest exact decimal: 12500000 -> "12.5", 1 -> "0.000001".
-std::string dollars_text(int64_t micros) {
-  // Through uint64_t: the magnitude of INT64_MIN does not fit an int64_t.
-  uint64_t magnitude = micros < 0 ? 0 - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
-  std::string out = micros < 0 ? "-" : "";
-  out += std::to_string(magnitude / micros_per_dollar);
-  uint64_t fraction = magnitude % micros_per_dollar;
-  if (fraction == 0) return out;
-  std::string digits = std::to_string(fraction);
-  digits.insert(0, max_amount_digits - digits.size(), '0');
-  digits.erase(digits.find_last_not_of('0') + 1);
-  return out + '.' + digits;
+/// The bid's amount exactly as written: the DOM keeps numbers as doubles (the
+/// schema needs them as numbers), so the text comes from a second, lighter read.
+std::string_view amount_text(const std::optional<json_number_text>& numbers) {
+  return numbers ? numbers->at("/bid/amount") : std::string_view{};
 }
 
 // -- bid responses ------------------------------------------------------------
 
 /// Fills the bid from a schema-valid "bid" object, or says what is wrong with it.
 std::optional<std::string> read_bid(const json& bid, std::string_view body, bid_response& out) {
-  auto micros = micros_of(amount_text(body));
+  auto micros = micros_of(amount_text(json_number_text::read(body)));
   if (auto* why = std::get_if<std::string>(&micros)) return *why;
   std::string_view destination = text_of(bid["destination"]);
   if (!is_destination(destination))
@@ -415,7 +390,7 @@ std::string encode_bid(int64_t amount_micros, std::string_view currency, int32_t
   w.StartObject();
   w.Key("amount");
   // Written from the integer, never through a double, so the text is exact.
-  std::string amount = dollars_text(amount_micros);
+  std::string amount = decimal_dollars(amount_micros, 0); // shortest exact: 12.5, 20, 0.000001
   w.RawValue(amount.data(), amount.size(), rapidjson::kNumberType);
   w.Key("currency");
   put(w, currency);

@@ -1,6 +1,9 @@
 #include "adapters/config/config_json.hpp"
 
 #include "actors/core/cap_rules.hpp"
+#include "actors/core/targeting_rules.hpp"
+#include "adapters/json/number_text.hpp"
+#include "protocol/money.hpp"
 #include "generated/config_schema.hpp"
 
 #include <rapidjson/document.h>
@@ -21,7 +24,6 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -389,17 +391,6 @@ error_list validate_against_schema(const json& instance) {
 // Building engine_config from a schema-valid document. Absent keys keep the
 // struct's defaults.
 
-/// Dollars to micros, or nothing when the amount has more than 6 decimals.
-/// The schema caps money at $1,000,000 = 1e12 micros; there a double's spacing
-/// is about 1.2e-4, so scaling and rounding to nearest is exact for every
-/// amount written with up to 6 decimals (0.1 -> 100000, 19.99 -> 19990000).
-std::optional<int64_t> dollars_to_micros(double dollars) {
-  double scaled = dollars * 1'000'000.0;
-  double rounded = std::nearbyint(scaled);
-  if (std::fabs(scaled - rounded) > 1e-3) return std::nullopt;
-  return static_cast<int64_t>(rounded);
-}
-
 // Spellings of the enums and day names in JSON (the schema's enums list the same).
 
 /// Index = day number, 0 = Sunday ... 6 = Saturday (hours_window::days).
@@ -464,7 +455,7 @@ int32_t minute_of_day(std::string_view hhmm) {
 
 class config_reader {
 public:
-  explicit config_reader(error_list& errors) : errors_(errors) {}
+  config_reader(error_list& errors, const json_number_text& numbers) : errors_(errors), numbers_(numbers) {}
 
   engine_config read(const json& root) {
     engine_config c;
@@ -508,15 +499,18 @@ private:
   static void clock(const json& o, const char* key, int32_t& out) {
     if (const json* v = member(o, key)) out = minute_of_day(text_of(*v));
   }
+  /// Dollars read from the number's text, exactly (0.1 is 100000 micros); the
+  /// schema has checked its type and range.
   void money(const json& o, const char* key, int64_t& out, const std::string& pointer) {
     const json* v = member(o, key);
     if (!v) return;
-    if (auto micros = dollars_to_micros(v->GetDouble())) {
-      out = *micros;
-    } else {
-      errors_.push_back({child_pointer(pointer, key),
-                         "money takes at most 6 decimal places, got " + describe(*v)});
-    }
+    std::string at = child_pointer(pointer, key);
+    std::string_view text = numbers_.at(at);
+    money_parse amount = parse_dollars(text, {.exponent = true});
+    if (amount.ok()) out = amount.micros;
+    else if (amount.error == money_error::too_many_decimals)
+      errors_.push_back({at, "money takes at most 6 decimal places, got " + std::string(text)});
+    else errors_.push_back({at, "money " + std::string(text) + " " + std::string(to_string(amount.error))});
   }
 
   template <class T>
@@ -764,6 +758,7 @@ private:
   }
 
   error_list& errors_;
+  const json_number_text& numbers_;
 };
 
 // ---------------------------------------------------------------------------
@@ -902,12 +897,6 @@ std::string hhmm_text(int32_t minute) {
   return buf;
 }
 
-bool is_number_text(const std::string& s) {
-  double d = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  return !s.empty() && ec == std::errc() && end == s.data() + s.size() && std::isfinite(d);
-}
-
 /// Date exceptions: real dates, each once; a closed date has no hours, an open one
 /// has both, in order.
 void check_exceptions(const json& list, const std::vector<date_exception>& exceptions, const std::string& at,
@@ -957,9 +946,10 @@ void check_overlap(const json& target, const char* included, const char* exclude
                         in_quotes(text_of((*out)[k])) + " is also in \"" + included + "\""});
 }
 
-/// One targeting rule: the operands its op takes, and values that can mean
-/// something for its field (the regex compiles, days are days, numbers are numbers).
-void check_rule(const json& o, const targeting_rule& rule, const std::string& at, error_list& errors) {
+/// A rule's operands as its op wants them spelled in JSON: "value" (a string),
+/// "values" (an array of strings) or "min" and "max" (numbers). What they mean
+/// is compile_rules' (actors/core/targeting_rules.hpp). False when misspelt.
+bool check_operands(const json& o, const targeting_rule& rule, const std::string& at, error_list& errors) {
   const std::string op = "op " + in_quotes(name_of(rule_operator_names, rule.op));
   const bool single = rule.op == rule_operator::equals || rule.op == rule_operator::not_equals ||
                       rule.op == rule_operator::regex;
@@ -968,71 +958,30 @@ void check_rule(const json& o, const targeting_rule& rule, const std::string& at
   const char* operands = single ? "\"value\" (a string)"
                          : listed ? "\"values\" (an array of strings)"
                                   : "\"min\" and \"max\" (numbers)";
-  bool complete = true;
-  auto need = [&](bool wanted, const char* key) {
-    if (wanted && !member(o, key)) {
-      errors.push_back({at, op + " needs \"" + key + "\""});
-      complete = false;
-    }
-  };
-  auto refuse = [&](bool wanted, const char* key) {
+  const std::size_t before = errors.size();
+  for (auto [wanted, key] : {std::pair{single, "value"}, {listed, "values"}, {range, "min"}, {range, "max"}})
+    if (wanted && !member(o, key)) errors.push_back({at, op + " needs \"" + key + "\""});
+  for (auto [wanted, key] : {std::pair{single, "value"}, {listed, "values"}, {range, "min"}, {range, "max"}})
     if (!wanted && member(o, key))
       errors.push_back({child_pointer(at, key), op + " takes " + operands + ", not \"" + key + "\""});
-  };
-  need(single, "value");
-  need(listed, "values");
-  need(range, "min");
-  need(range, "max");
-  refuse(single, "value");
-  refuse(listed, "values");
-  refuse(range, "min");
-  refuse(range, "max");
-  if (!complete) return;
+  return errors.size() == before;
+}
 
-  const std::string& field = rule.field;
-  if (range) {
-    if (field == "caller_state" || field == "day_of_week")
-      errors.push_back({at + "/op", op + " never holds for " + field + ", which is not a number"});
-    if (rule.min > rule.max)
-      errors.push_back({at + "/min", "range min " + describe(*member(o, "min")) + " is greater than max " +
-                                         describe(*member(o, "max"))});
-    return;
-  }
-  if (rule.op == rule_operator::regex) {
-    auto flags = std::regex::ECMAScript;
-    if (field == "day_of_week") flags |= std::regex::icase; // as eligibility matches day names
-    try {
-      std::regex compiled(rule.values.at(0), flags);
-    } catch (const std::regex_error& e) {
-      errors.push_back({at + "/value", "bad regex " + in_quotes(rule.values.at(0)) + ": " + e.what()});
+/// A buyer's rules: each one's operands, then what compile_rules finds wrong
+/// with it, at the pointer of the rule's operand (never-holding rules too: in a
+/// config they are mistakes).
+void check_rules(const json& list, const std::vector<targeting_rule>& rules, const std::string& at,
+                 error_list& errors) {
+  const compiled_rules compiled = compile_rules(rules);
+  for (std::size_t k = 0; k < rules.size(); ++k) {
+    std::string here = child_pointer(at, k);
+    if (!check_operands(list[static_cast<rapidjson::SizeType>(k)], rules[k], here, errors)) continue;
+    for (const rule_error& e : compiled.errors) {
+      if (e.rule != k) continue;
+      std::string pointer = child_pointer(here, e.operand);
+      if (e.item) pointer = child_pointer(pointer, *e.item);
+      errors.push_back({pointer, e.message});
     }
-    return;
-  }
-  // equals, not_equals, in, not_in: each value must be one the field can take.
-  auto problem = [&](const std::string& v) -> std::string {
-    if (field == "day_of_week") {
-      std::string lower = v;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      if (!day_number(lower)) return "is not a day: day_of_week takes sun, mon, tue, wed, thu, fri, sat";
-    } else if (field == "time_of_day") {
-      if (!is_number_text(v)) return "is not a number: time_of_day is the local HHMM as a number, e.g. 930";
-    } else if (field == "caller_state") {
-      if (v.size() != 2 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
-        return "is not a two-letter state code in capitals, e.g. TX";
-    } else if (field == "area_code") {
-      if (v.size() != 3 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-        return "is not a three-digit area code";
-    }
-    return {};
-  };
-  if (single) {
-    if (auto why = problem(rule.values.at(0)); !why.empty())
-      errors.push_back({at + "/value", in_quotes(rule.values.at(0)) + " " + why});
-  } else {
-    for (std::size_t k = 0; k < rule.values.size(); ++k)
-      if (auto why = problem(rule.values[k]); !why.empty())
-        errors.push_back({child_pointer(at + "/values", k), in_quotes(rule.values[k]) + " " + why});
   }
 }
 
@@ -1063,9 +1012,7 @@ void check_buyers(const json& root, const engine_config& c, error_list& errors) 
     check_overlap(*target, "states", "excluded_states", at + "/target", errors);
     check_overlap(*target, "area_codes", "excluded_area_codes", at + "/target", errors);
     if (const json* rules = member(*target, "rules"))
-      for (std::size_t k = 0; k < b.target.rules.size(); ++k)
-        check_rule((*rules)[static_cast<rapidjson::SizeType>(k)], b.target.rules[k],
-                   child_pointer(at + "/target/rules", k), errors);
+      check_rules(*rules, b.target.rules, at + "/target/rules", errors);
   }
 }
 
@@ -1104,7 +1051,9 @@ config_result parse_config(std::string_view json_text) {
   result.errors = validate_against_schema(doc);
   if (!result.errors.empty()) return result;
 
-  engine_config config = config_reader(result.errors).read(doc);
+  // Money is read from its text; the document is well-formed, so the text is there.
+  json_number_text numbers = json_number_text::read(json_text).value_or(json_number_text{});
+  engine_config config = config_reader(result.errors, numbers).read(doc);
   check_references(config, result.errors);
   check_caps(doc, config, result.errors);
   check_buyers(doc, config, result.errors);

@@ -5,6 +5,7 @@
 #include "actors/core/analytics_core.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
+#include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
 
 #include <caf/all.hpp>
@@ -404,6 +405,7 @@ struct actor_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{[this]() -> caf::actor_system_config& {
     add_protocol_types(cfg);
+    add_actor_types(cfg);
     return cfg;
   }()};
 };

@@ -153,6 +153,31 @@ TEST(ConfigJson, MoneyWithMoreThanSixDecimalsIsRejected) {
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/min_bid"), "6 decimal"));
 }
 
+TEST(ConfigJson, MoneyIsReadFromItsTextNeverThroughADouble) {
+  // Through a double, 0.1 + 0.2 is not 0.3; read from the text it is.
+  config_result r = parse_config(minimal(R"(, "min_bid": 0.1, "sim": { "bid_mean": 0.2, "bid_stddev": 0.3 })"));
+  ASSERT_TRUE(r.ok()) << format_config_errors(r.errors);
+  const buyer_config& b = r.config->buyers[0];
+  EXPECT_EQ(b.min_bid_micros + b.sim.bid_mean_micros, b.sim.bid_stddev_micros);
+  EXPECT_EQ(b.sim.bid_stddev_micros, 300'000);
+  // Exponents are JSON numbers like any other, read exactly.
+  struct sample {
+    const char* json;
+    int64_t micros;
+  };
+  for (const sample& s : {sample{"1.25e2", 125'000'000}, sample{"12E-1", 1'200'000}, sample{"5e-6", 5},
+                          sample{"0.000001e6", 1'000'000}, sample{"1e+6", 1'000'000'000'000},
+                          sample{"19.990000", 19'990'000}}) {
+    r = parse_config(minimal(std::string(R"(, "min_bid": )") + s.json));
+    ASSERT_TRUE(r.ok()) << s.json << "\n" << format_config_errors(r.errors);
+    EXPECT_EQ(r.config->buyers[0].min_bid_micros, s.micros) << s.json;
+  }
+  r = parse_config(minimal(R"(, "min_bid": 1.5e-6, "sim": { "bid_mean": 19.9900001 })"));
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/min_bid", "/buyers/0/sim/bid_mean"}))
+      << format_config_errors(r.errors);
+  EXPECT_EQ(message_at(r, "/buyers/0/min_bid"), "money takes at most 6 decimal places, got 1.5e-6");
+}
+
 // --- One test per kind of error --------------------------------------------------
 
 TEST(ConfigJson, WrongTypeNamesTheField) {

@@ -13,6 +13,7 @@
 // re-taken reservation that arrives late must never replace another buyer's,
 // and a call bridged before it arrives must still be counted exactly once.
 
+#include "actors/core/billing.hpp"
 #include "actors/core/call_machine.hpp"
 
 #include <gtest/gtest.h>
@@ -87,6 +88,20 @@ std::string ending_name(ending_step e) {
   return "?";
 }
 
+/// The lead as billing charges it (actors/core/billing), for a buyer without
+/// tiers or duplicate window and a source sharing `revenue_share_bp` of the
+/// revenue: make_lead leaves the revenue and the payout to billing.
+lead_record billed(lead_record lead, int32_t revenue_share_bp) {
+  static const buyer_config buyer;
+  source_config source;
+  source.revenue_share_bp = revenue_share_bp;
+  billing_input terms;
+  terms.buyer = &buyer;
+  terms.source = &source;
+  charge_lead(lead, terms);
+  return lead;
+}
+
 call_settings test_settings() {
   call_settings s;
   s.greeting_text = "Thanks for calling. Please hold while we connect you.";
@@ -100,7 +115,6 @@ call_settings test_settings() {
   s.max_rounds = 2;
   s.max_transfer_attempts = 3;
   s.transfer_timeout_s = 30;
-  s.revenue_share_bp = 2'500;
   s.answer_timeout = 5s;
   s.greeting_timeout = 30s;
   s.max_hold = 120s;
@@ -236,6 +250,7 @@ public:
   std::vector<std::string> trace;
   call_effects last;
   lead_record lead;
+  int32_t revenue_share_bp = 2'500; ///< the source's, when the lead is billed
 
   explicit call_driver(call_settings settings = test_settings())
     : s(std::move(settings)),
@@ -331,7 +346,7 @@ public:
         ++rebooked;
       } else {
         ++finished;
-        lead = make_lead(c, s);
+        lead = billed(make_lead(c), revenue_share_bp);
       }
     }
     commands.insert(commands.end(), fx.commands.begin(), fx.commands.end());
@@ -988,7 +1003,6 @@ call_settings random_settings(std::mt19937& rng) {
   s.max_rounds = 1 + rng() % 3;
   s.max_transfer_attempts = 1 + rng() % 3;
   s.transfer_timeout_s = 5 + static_cast<int32_t>(rng() % 30);
-  s.revenue_share_bp = static_cast<int32_t>(rng() % 10'001);
   return s;
 }
 
@@ -997,6 +1011,7 @@ random_stats run_random(uint32_t seed, int sequences, bool allow_resume, bool la
   for (int i = 0; i < sequences; ++i) {
     std::mt19937 rng(seed ^ (static_cast<uint32_t>(i) * 2654435761u));
     call_driver d{random_settings(rng)};
+    d.revenue_share_bp = static_cast<int32_t>(rng() % 10'001);
     d.immediate_adopt = !late_adopt;
     d.route(rng() % 12 != 0);
     int length = static_cast<int>(rng() % 45);
@@ -1116,7 +1131,7 @@ TEST(CallMachine, SettingsFromConfig) {
   EXPECT_EQ(s.max_rounds, 4u);
   EXPECT_EQ(s.max_transfer_attempts, 5u);
   EXPECT_EQ(s.transfer_timeout_s, 17);
-  EXPECT_EQ(s.revenue_share_bp, 4'321);
+  EXPECT_EQ(s.source, &src);
   EXPECT_EQ(s.answer_timeout, caf::timespan{1'111ms});
   EXPECT_EQ(s.greeting_timeout, caf::timespan{2'222ms});
   EXPECT_EQ(s.max_hold, caf::timespan{3'333ms});
@@ -1126,7 +1141,7 @@ TEST(CallMachine, SettingsFromConfig) {
   auto unassigned = call_settings::make(cfg, nullptr, nullptr);
   EXPECT_EQ(unassigned.not_in_service_text, "nope");
   EXPECT_TRUE(unassigned.greeting_text.empty());
-  EXPECT_EQ(unassigned.revenue_share_bp, 0);
+  EXPECT_EQ(unassigned.source, nullptr);
   EXPECT_EQ(unassigned.answer_timeout, caf::timespan{1'111ms});
 }
 
@@ -2291,8 +2306,6 @@ TEST(CallMachine, HangupCauseAndSourceAreRecorded) {
 // -- make_lead arithmetic ---------------------------------------------------------------
 
 TEST(CallMachineLead, BridgedCallArithmetic) {
-  auto s = test_settings();
-  s.revenue_share_bp = 3'333;
   auto c = make_call(call_id{7, 8}, "cc-7", "+15125550100", "+18005550199", t0);
   c.outcome = disposition::bridged;
   c.ended_in = call_state::bridged;
@@ -2307,7 +2320,7 @@ TEST(CallMachineLead, BridgedCallArithmetic) {
   c.transfer_attempts = 3;
   c.first_round_latency_us = 4'321;
   c.recording_url = "https://rec/1";
-  auto lead = make_lead(c, s);
+  auto lead = billed(make_lead(c), 3'333);
   EXPECT_EQ(lead.hold_ms, 12'250); // 12,250,999 us, truncated
   EXPECT_EQ(lead.talk_ms, 59'999); // 59,999,001 us, truncated
   EXPECT_EQ(lead.bid_micros, 12'345'679);
@@ -2332,28 +2345,44 @@ TEST(CallMachineLead, PayoutRoundsDownAndHandlesExtremes) {
   c.bridged_at = t0 + 1;
   c.ended_at = t0 + 2;
   c.outcome = disposition::bridged;
-  auto s = test_settings();
   c.current.amount_micros = 9'999;
-  s.revenue_share_bp = 1;
-  EXPECT_EQ(make_lead(c, s).payout_micros, 0); // 0.9999 micros
-  s.revenue_share_bp = 10'000;
-  EXPECT_EQ(make_lead(c, s).payout_micros, 9'999);
-  s.revenue_share_bp = 0;
-  EXPECT_EQ(make_lead(c, s).payout_micros, 0);
+  EXPECT_EQ(billed(make_lead(c), 1).payout_micros, 0); // 0.9999 micros
+  EXPECT_EQ(billed(make_lead(c), 10'000).payout_micros, 9'999);
+  EXPECT_EQ(billed(make_lead(c), 0).payout_micros, 0);
   c.current.amount_micros = 1'000'000'000'000; // a million dollars
-  s.revenue_share_bp = 9'999;
-  EXPECT_EQ(make_lead(c, s).payout_micros, 999'900'000'000);
+  EXPECT_EQ(billed(make_lead(c), 9'999).payout_micros, 999'900'000'000);
+}
+
+TEST(CallMachineLead, MoneyBeyondThePriceIsLeftToBilling) {
+  auto c = make_call(call_id{1, 1}, "cc", "a", "b", t0);
+  c.outcome = disposition::bridged;
+  c.bridged_at = t0 + 1'000'000;
+  c.ended_at = t0 + 61'000'000;
+  c.current.buyer_id = "buyer-q";
+  c.current.bid_micros = 15'000'000;
+  c.current.amount_micros = 12'000'000;
+  auto lead = make_lead(c);
+  EXPECT_EQ(lead.bid_micros, 15'000'000);
+  EXPECT_EQ(lead.price_micros, 12'000'000);
+  EXPECT_EQ(lead.revenue_micros, 0);
+  EXPECT_EQ(lead.payout_micros, 0);
+  EXPECT_FALSE(lead.converted);
+  EXPECT_TRUE(lead.billing_note.empty());
+  auto charged = billed(lead, 2'500);
+  EXPECT_EQ(charged.revenue_micros, 12'000'000); // the clearing price, not the bid
+  EXPECT_EQ(charged.payout_micros, 3'000'000);
+  EXPECT_TRUE(charged.converted);
+  EXPECT_EQ(charged.billing_note, "bid");
 }
 
 TEST(CallMachineLead, NotBridgedHasNoRevenue) {
-  auto s = test_settings();
   auto c = make_call(call_id{1, 1}, "cc", "a", "b", t0);
   c.outcome = disposition::buyer_no_answer;
   c.hold_started_at = t0 + 3'000'000;
   c.ended_at = t0 + 45'000'000;
   c.current.buyer_id = "tried"; // a buyer that was dialed but never answered
   c.current.amount_micros = 50'000'000;
-  auto lead = make_lead(c, s);
+  auto lead = billed(make_lead(c), 2'500);
   EXPECT_EQ(lead.hold_ms, 42'000); // hold runs to the end
   EXPECT_EQ(lead.talk_ms, 0);
   EXPECT_EQ(lead.revenue_micros, 0);
@@ -2364,9 +2393,8 @@ TEST(CallMachineLead, NotBridgedHasNoRevenue) {
 }
 
 TEST(CallMachineLead, NeverHeldAndUnfinishedCallsHaveZeroDurations) {
-  auto s = test_settings();
   auto c = make_call(call_id{1, 1}, "cc", "a", "b", t0);
-  auto lead = make_lead(c, s);
+  auto lead = make_lead(c);
   EXPECT_EQ(lead.hold_ms, 0);
   EXPECT_EQ(lead.talk_ms, 0);
   EXPECT_EQ(lead.ended_at, 0);
@@ -2374,9 +2402,9 @@ TEST(CallMachineLead, NeverHeldAndUnfinishedCallsHaveZeroDurations) {
   // Interrupted before it ended: durations clamp at zero instead of going negative.
   c.hold_started_at = t0 + 10'000'000;
   c.bridged_at = 0;
-  EXPECT_EQ(make_lead(c, s).hold_ms, 0);
+  EXPECT_EQ(make_lead(c).hold_ms, 0);
   c.bridged_at = t0 + 20'000'000;
-  lead = make_lead(c, s);
+  lead = make_lead(c);
   EXPECT_EQ(lead.hold_ms, 10'000);
   EXPECT_EQ(lead.talk_ms, 0);
 }

@@ -1033,7 +1033,7 @@ TEST(EligibilityCompile, BadRules) {
   EXPECT_EQ(error_of(rule("ivr.", eq, {"x"})), "target.rules[1]: unknown field \"ivr.\"");
   EXPECT_EQ(error_of(rule("IVR.age", eq, {"x"})), "target.rules[1]: unknown field \"IVR.age\"");
   EXPECT_EQ(error_of(rule("", eq, {"x"})), "target.rules[1]: unknown field \"\"");
-  EXPECT_EQ(error_of(range("ivr.age", 65, 18)), "target.rules[1]: range min 65 > max 18");
+  EXPECT_EQ(error_of(range("ivr.age", 65, 18)), "target.rules[1]: range min 65 is greater than max 18");
   EXPECT_EQ(error_of(range("ivr.age", std::numeric_limits<double>::quiet_NaN(), 18)),
             "target.rules[1]: range bounds must be finite numbers");
   EXPECT_EQ(error_of(range("ivr.age", 0, std::numeric_limits<double>::infinity())),
@@ -1046,15 +1046,75 @@ TEST(EligibilityCompile, BadRules) {
   EXPECT_EQ(error_of(rule("zip", in, {})), "target.rules[1]: in needs at least one value");
   EXPECT_EQ(error_of(rule("zip", nin, {})), "target.rules[1]: not_in needs at least one value");
   EXPECT_EQ(error_of(rule("day_of_week", in, {"mon", "funday"})),
-            "target.rules[1]: day_of_week value \"funday\" is not one of sun..sat");
+            "target.rules[1]: day_of_week value \"funday\" is not a day (sun..sat)");
   EXPECT_EQ(error_of(rule("day_of_week", eq, {"monday"})),
-            "target.rules[1]: day_of_week value \"monday\" is not one of sun..sat");
+            "target.rules[1]: day_of_week value \"monday\" is not a day (sun..sat)");
   EXPECT_EQ(error_of(rule("time_of_day", eq, {"noon"})),
             "target.rules[1]: time_of_day value \"noon\" is not a number (HHMM)");
   EXPECT_EQ(error_of(rule("time_of_day", nin, {"900", "9:30"})),
             "target.rules[1]: time_of_day value \"9:30\" is not a number (HHMM)");
   EXPECT_EQ(error_of(rule("ivr.age", static_cast<rule_operator>(42), {"x"})),
             "target.rules[1]: unknown operator");
+}
+
+/// compile_rules' errors as "rule operand[item] never|fatal: message" lines.
+std::vector<std::string> rule_errors(const std::vector<targeting_rule>& rules) {
+  std::vector<std::string> out;
+  for (const rule_error& e : compile_rules(rules).errors)
+    out.push_back(std::to_string(e.rule) + " " + e.operand + (e.item ? "[" + std::to_string(*e.item) + "]" : "") +
+                  (e.never_holds ? " never: " : " fatal: ") + e.message);
+  return out;
+}
+
+TEST(TargetingRules, EveryErrorNamesItsRuleAndOperand) {
+  const auto errors = rule_errors({
+    rule("zip", rx, {"787\\d\\d"}),                    // fine
+    rule("colour", eq, {"red"}),                      // 1 field
+    rule("ivr.age", static_cast<rule_operator>(42)),  // 2 op
+    rule("zip", eq, {}),                              // 3 value
+    rule("zip", in, {}),                              // 4 values
+    range("ivr.age", 0, std::numeric_limits<double>::infinity()), // 5 min
+    range("day_of_week", 5, 1),                       // 6 op (never holds) and min
+    rule("day_of_week", nin, {"mon", "someday", "SAT", "x"}), // 7 values 1 and 3
+    rule("time_of_day", eq, {"9:30"}),                // 8 value
+    rule("caller_state", in, {"TX", "Texas"}),        // 9 values 1 (never holds)
+    rule("area_code", ne, {"51"}),                    // 10 value (never holds)
+    range("tag", 1, 2),                               // fine: tags may be numbers
+  });
+  EXPECT_EQ(errors, (std::vector<std::string>{
+                      "1 field fatal: unknown field \"colour\"",
+                      "2 op fatal: unknown operator",
+                      "3 value fatal: equals needs exactly one value",
+                      "4 values fatal: in needs at least one value",
+                      "5 min fatal: range bounds must be finite numbers",
+                      "6 op never: op \"range\" never holds for day_of_week, which is not a number",
+                      "6 min fatal: range min 5 is greater than max 1",
+                      "7 values[1] fatal: day_of_week value \"someday\" is not a day (sun..sat)",
+                      "7 values[3] fatal: day_of_week value \"x\" is not a day (sun..sat)",
+                      "8 value fatal: time_of_day value \"9:30\" is not a number (HHMM)",
+                      "9 values[1] never: caller_state value \"Texas\" is not a two-letter state code in capitals, "
+                      "e.g. TX",
+                      "10 value never: area_code value \"51\" is not a three-digit area code",
+                    }));
+  // A bad regex, at its value; the rest of the text is the standard library's.
+  const auto regex_errors = compile_rules({rule("zip", rx, {"787(0|1"})}).errors;
+  ASSERT_EQ(regex_errors.size(), 1u);
+  EXPECT_EQ(regex_errors[0].operand, "value");
+  EXPECT_EQ(regex_errors[0].message.rfind("bad regex \"787(0|1\": ", 0), 0u) << regex_errors[0].message;
+}
+
+TEST(TargetingRules, NeverHoldingRulesCompileAndFailEveryCall) {
+  buyer_config b = make_buyer();
+  b.target.rules.push_back(rule("caller_state", eq, {"tx"}));
+  const compiled_rules compiled = compile_rules(b.target.rules);
+  ASSERT_EQ(compiled.errors.size(), 1u);
+  EXPECT_TRUE(compiled.errors[0].never_holds);
+  EXPECT_EQ(compiled.first_fatal(), nullptr);
+  EXPECT_EQ(to_string(compiled.errors[0]),
+            "target.rules[0]: caller_state value \"tx\" is not a two-letter state code in capitals, e.g. TX");
+  EXPECT_EQ(compile_ok(b).check(state_is("TX"), wed_1830), "rule 0: caller_state equals tx failed (value TX)");
+  b.target.rules.push_back(rule("zip", in, {}));
+  EXPECT_EQ(compile_error(b), "target.rules[1]: in needs at least one value");
 }
 
 TEST(EligibilityCompile, ErrorPointerMayBeNull) {

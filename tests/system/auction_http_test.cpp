@@ -3,8 +3,10 @@
 // http` places calls that ping them. Checked from the leads and auction rounds
 // the run wrote, and from every ping body buyer-sim received.
 //
-// Runs alone (RUN_SERIAL): it asserts that every round closes within 2 ms of
-// its deadline, which other tests competing for the 2 cores could spoil.
+// Every round must close near its deadline: within close_slack_us, room for a
+// loaded 2-core machine running other tests, yet far below what a round that
+// waited for its slow buyers would take (the late buyer answers after twice its
+// time left, about 500 ms; the hanging and trickling ones take seconds).
 
 #include "tests/support/process_support.hpp"
 
@@ -22,7 +24,7 @@ namespace ringbid::test {
 namespace {
 
 constexpr int deadline_ms = 300;
-constexpr int64_t close_slack_us = 2'000;
+constexpr int64_t close_slack_us = 100'000;
 
 const char* const well_behaved[] = {"steady", "quick", "pricey", "choosy"};
 const char* const misbehaving[] = {"garbage", "status_500", "hang", "trickle", "oversized", "late"};
@@ -137,8 +139,8 @@ TEST(AuctionOverHttp, MisbehavingBuyersNeverBreakTheAuction) {
   ASSERT_EQ(leads.rows("SELECT id FROM leads").size(), size_t{calls});
   auto rounds = leads.rows("SELECT closed_at - opened_at, deadline_ms, winner FROM auction_rounds");
   ASSERT_GE(rounds.size(), size_t{calls} * 9 / 10); // abandoned callers may leave before a round
-  // Every round closes by its deadline (+2 ms): the hanging and trickling
-  // buyers are never waited for.
+  // Every round closes by its deadline (+ the slack): the late, hanging and
+  // trickling buyers are never waited for.
   int64_t slowest = 0;
   for (const auto& row : rounds) slowest = std::max<int64_t>(slowest, std::stoll(row[0]));
   EXPECT_LE(slowest, int64_t{deadline_ms} * 1000 + close_slack_us);

@@ -116,17 +116,12 @@ void set_billing_columns(const std::string& path) {
   sqlite3_close(db);
 }
 
-/// "12.50" -> 12'500'000, exactly (the test's own decimal parser).
+/// "12.50" -> 12'500'000, exactly: the output always has a point and at most 6 decimals.
 int64_t micros_of(const std::string& text) {
-  bool negative = !text.empty() && text[0] == '-';
-  auto body = text.substr(negative ? 1 : 0);
-  auto dot = body.find('.');
-  EXPECT_NE(dot, std::string::npos) << text;
-  auto frac = body.substr(dot + 1);
-  EXPECT_LE(frac.size(), 6u) << text;
-  frac.append(6 - frac.size(), '0');
-  int64_t v = std::stoll(body.substr(0, dot)) * 1'000'000 + std::stoll(frac);
-  return negative ? -v : v;
+  EXPECT_NE(text.find('.'), std::string::npos) << text;
+  money_parse amount = parse_dollars(text, {.negative = true});
+  EXPECT_TRUE(amount.ok()) << text << " " << to_string(amount.error);
+  return amount.micros;
 }
 
 /// RFC 4180 records (CRLF line ends, quoted fields with doubled quotes).
@@ -371,15 +366,8 @@ TEST(LeadsOptions, DispositionNames) {
   EXPECT_EQ(parse_disposition(""), std::nullopt);
 }
 
+// decimal_dollars moved to protocol/money (tests/core/money_test.cpp, MoneyFormat).
 TEST(LeadsOptions, ExactDecimals) {
-  EXPECT_EQ(decimal_dollars(12'500'000), "12.50");
-  EXPECT_EQ(decimal_dollars(20'000'125), "20.000125");
-  EXPECT_EQ(decimal_dollars(0), "0.00");
-  EXPECT_EQ(decimal_dollars(10), "0.00001");
-  EXPECT_EQ(decimal_dollars(-500'000), "-0.50");
-  EXPECT_EQ(decimal_dollars(1'234'567'890'000), "1234567.89");
-  EXPECT_EQ(decimal_dollars(std::numeric_limits<int64_t>::min()), "-9223372036854.775808");
-  EXPECT_EQ(decimal_dollars(std::numeric_limits<int64_t>::max()), "9223372036854.775807");
   EXPECT_EQ(decimal_seconds(4000), "4");
   EXPECT_EQ(decimal_seconds(4500), "4.5");
   EXPECT_EQ(decimal_seconds(65'250), "65.25");

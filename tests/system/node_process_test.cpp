@@ -2,6 +2,7 @@
 
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "tests/support/process_support.hpp"
+#include "tests/support/sqlite_rows.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -88,7 +89,13 @@ TEST(NodeProcess, SigtermDrainsLiveCallsAndFlushesEveryLead) {
             static_cast<char*>(nullptr));
     std::_Exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds{2500});
+  // Traffic under way: more calls started (each a lead once drained) than the run must count.
+  auto db = dir + "/ringbid-demo.db";
+  auto calls_started = [&] { // one statement: one snapshot, so no call is counted twice
+    auto rows = query(db, "SELECT (SELECT count(*) FROM leads) + (SELECT count(*) FROM live_calls)");
+    return rows.empty() ? 0ull : std::stoull(rows[0][0]);
+  };
+  ASSERT_TRUE(wait_until([&] { return calls_started() > 20; }, std::chrono::seconds{60})) << read_file(log);
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
@@ -137,10 +144,8 @@ TEST(NodeProcess, CapCountersSurviveKillNineAndEqualTheJournal) {
   }
   auto db = dir + "/ringbid-demo.db";
   auto bridged_commits = [&] {
-    auto r = run("sqlite3 " + db + " \"SELECT count(*) FROM cap_journal WHERE op = 'commit' AND stage = 'bridged'\"");
-    return r.exit_code == 0 && !r.output.empty() && std::isdigit(static_cast<unsigned char>(r.output[0]))
-             ? std::stoull(r.output)
-             : 0ull;
+    auto rows = query(db, "SELECT count(*) FROM cap_journal WHERE op = 'commit' AND stage = 'bridged'");
+    return rows.empty() ? 0ull : std::stoull(rows[0][0]);
   };
   auto node = bin + "ringbid-node";
   pid_t pid = spawn_logged({node, "--config", config, "--data-dir", dir, "--rate", "80"}, dir + "/first.log");

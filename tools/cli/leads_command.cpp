@@ -82,16 +82,6 @@ std::string disposition_names() {
   return out;
 }
 
-std::string decimal_dollars(int64_t micros) {
-  bool negative = micros < 0;
-  // Through unsigned arithmetic, so the most negative value has a magnitude too.
-  uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(micros) : static_cast<uint64_t>(micros);
-  std::string fraction = std::to_string(magnitude % 1'000'000);
-  fraction.insert(0, 6 - fraction.size(), '0');
-  while (fraction.size() > 2 && fraction.back() == '0') fraction.pop_back();
-  return (negative ? "-" : "") + std::to_string(magnitude / 1'000'000) + "." + fraction;
-}
-
 std::string decimal_seconds(int64_t ms) {
   bool negative = ms < 0;
   uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);

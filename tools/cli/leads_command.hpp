@@ -43,9 +43,6 @@ std::optional<disposition> parse_disposition(std::string_view text);
 /// "bridged, no_buyer, ...": every disposition name.
 std::string disposition_names();
 
-/// Micros as exact decimal dollars, no sign for positives, no separators, at
-/// least 2 decimals and as many as needed (up to 6): "12.50", "-0.000125".
-std::string decimal_dollars(int64_t micros);
 /// Milliseconds as exact decimal seconds: "4", "4.5", "0.125".
 std::string decimal_seconds(int64_t ms);
 /// What the disposition column shows: the outcome, and where an abandoned or

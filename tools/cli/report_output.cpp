@@ -1,5 +1,7 @@
 #include "tools/cli/report_output.hpp"
 
+#include "protocol/money.hpp"
+
 #include <fmt/format.h>
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
@@ -24,8 +26,7 @@ std::string ms_text(int64_t us) {
 
 /// Dollars as a JSON number that is exact to the micro: 12.5 -> 12.500000.
 void write_money(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, int64_t micros) {
-  auto text = fmt::format("{}{}.{:06}", micros < 0 ? "-" : "", std::llabs(micros) / 1'000'000,
-                          std::llabs(micros) % 1'000'000);
+  auto text = decimal_dollars(micros, money_decimals);
   w.RawValue(text.c_str(), text.size(), rapidjson::kNumberType);
 }
 

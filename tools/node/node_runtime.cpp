@@ -8,6 +8,7 @@
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
 #include "protocol/node.hpp"
+#include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
 #include "tools/node/host_port.hpp"
 #include "tools/node/node_http.hpp"
@@ -164,6 +165,7 @@ int run_node(const engine_config& config, const node_options& options) {
 
   caf::actor_system_config cfg;
   add_protocol_types(cfg);
+  add_actor_types(cfg);
   cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
   cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
   cfg.set("logger.verbosity", caf::atom("quiet"));

@@ -4,6 +4,7 @@
 #include "adapters/clock/sim_clock.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
+#include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
 #include "tools/node/wiring.hpp"
 
@@ -98,6 +99,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   {
     caf::actor_system_config cfg;
     add_protocol_types(cfg);
+    add_actor_types(cfg);
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
     caf::actor_system sys{cfg};
@@ -185,6 +187,7 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
   {
     caf::actor_system_config cfg;
     add_protocol_types(cfg);
+    add_actor_types(cfg);
     cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
     cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
     cfg.set("logger.verbosity", caf::atom("quiet"));

@@ -4,6 +4,8 @@
 
 #include "adapters/bidding/bid_wire.hpp"
 #include "adapters/http/http_server.hpp"
+#include "adapters/json/number_text.hpp"
+#include "protocol/money.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -42,7 +44,6 @@ using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
 constexpr std::string_view buyers_prefix = "/buyers/";
-constexpr int64_t micros_per_dollar = 1'000'000;
 constexpr int64_t max_money_micros = 1'000'000 * micros_per_dollar; // exclusive, as the bid schema
 constexpr int64_t cent_micros = 10'000;
 constexpr int32_t max_latency_ms = 600'000;
@@ -109,14 +110,6 @@ bool is_destination(std::string_view d) {
   return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) { return c > ' ' && c < 0x7F; });
 }
 
-std::string dollars(int64_t micros) {
-  std::string sign = micros < 0 ? "-" : "";
-  uint64_t m = micros < 0 ? uint64_t(0) - uint64_t(micros) : uint64_t(micros);
-  std::string frac = fmt::format("{:06}", m % 1'000'000);
-  while (frac.size() > 2 && frac.back() == '0') frac.pop_back();
-  return fmt::format("{}{}.{}", sign, m / 1'000'000, frac);
-}
-
 std::optional<buyer_sim_field_error> check_rate(const char* field, double v) {
   if (!std::isfinite(v) || v < 0 || v > 1) return buyer_sim_field_error{field, fmt::format("must be 0..1, got {}", v)};
   return std::nullopt;
@@ -140,32 +133,11 @@ std::string shown(const json& v) {
   return text.size() > 40 ? text.substr(0, 40) + "..." : text;
 }
 
-/// "20", "20.5", "0.000001": dollars as decimal text, exactly, into micros.
-std::optional<int64_t> money_from_text(std::string_view text) {
-  auto dot = text.find('.');
-  auto whole = text.substr(0, dot);
-  auto frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  auto digits = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (whole.empty() || !digits(whole) || !digits(frac)) return std::nullopt;
-  if (dot != std::string_view::npos && (frac.empty() || frac.size() > 6)) return std::nullopt;
-  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
-  if (whole.size() > 12) return std::nullopt; // far beyond any limit; no overflow below
-  int64_t micros = 0;
-  for (char c : whole) micros = micros * 10 + (c - '0');
-  micros *= micros_per_dollar;
-  int64_t scale = micros_per_dollar / 10;
-  for (char c : frac) {
-    micros += (c - '0') * scale;
-    scale /= 10;
-  }
-  return micros;
-}
-
 /// Reads the buyers of a parsed document; the error text names the buyer and the field.
 class buyers_reader {
 public:
+  explicit buyers_reader(const json_number_text& numbers) : numbers_(numbers) {}
+
   std::variant<std::vector<buyer_sim_buyer>, std::string> read(const rapidjson::Document& doc) {
     if (!doc.IsObject()) return std::string("expected an object {\"buyers\":[...]}");
     std::set<std::string_view> seen;
@@ -209,9 +181,9 @@ private:
       if (name == "id") {
         // read above
       } else if (name == "bid_mean") {
-        bad = money(value, b.bid_mean_micros);
+        bad = money(value, number_text(i, name), b.bid_mean_micros);
       } else if (name == "bid_stddev") {
-        bad = money(value, b.bid_stddev_micros);
+        bad = money(value, number_text(i, name), b.bid_stddev_micros);
       } else if (name == "latency_mean_ms") {
         bad = integer(value, b.latency_mean_ms);
       } else if (name == "latency_stddev_ms") {
@@ -244,31 +216,22 @@ private:
     return std::nullopt;
   }
 
-  static std::optional<std::string> money(const json& v, int64_t& out) {
+  /// The source text of the number at buyers[i].name ("" if it is no number).
+  std::string_view number_text(rapidjson::SizeType i, std::string_view name) const {
+    return numbers_.at(fmt::format("/buyers/{}/{}", i, name));
+  }
+
+  /// Dollars as decimal text ("20.00") or as a JSON number (20, 1e-6), read
+  /// exactly from the text; the range is check_buyer_sim_buyer's.
+  static std::optional<std::string> money(const json& v, std::string_view number, int64_t& out) {
     const std::string expected = "expected dollars as a decimal string (\"20.00\") or number, at most 6 decimals, got ";
-    if (v.IsString()) {
-      auto micros = money_from_text({v.GetString(), v.GetStringLength()});
-      if (!micros) return expected + shown(v);
-      out = *micros;
-      return std::nullopt;
-    }
-    if (v.IsInt64()) {
-      auto whole = v.GetInt64();
-      if (whole <= -max_money_micros / micros_per_dollar || whole >= max_money_micros / micros_per_dollar)
-        return "must be below 1000000 dollars, got " + shown(v);
-      out = whole * micros_per_dollar;
-      return std::nullopt;
-    }
-    if (v.IsNumber()) {
-      double scaled = v.GetDouble() * double(micros_per_dollar);
-      if (!std::isfinite(scaled) || std::fabs(scaled) >= double(max_money_micros))
-        return "must be below 1000000 dollars, got " + shown(v);
-      double rounded = std::round(scaled);
-      if (std::fabs(scaled - rounded) > 1e-3) return expected + shown(v);
-      out = static_cast<int64_t>(rounded);
-      return std::nullopt;
-    }
-    return expected + shown(v);
+    std::string_view text = v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : number;
+    if (!v.IsString() && !v.IsNumber()) return expected + shown(v);
+    money_parse amount = parse_dollars(text, {.negative = true, .exponent = v.IsNumber()});
+    if (amount.error == money_error::too_large) return "must be below 1000000 dollars, got " + shown(v);
+    if (!amount.ok()) return expected + shown(v) + ": it " + std::string(to_string(amount.error));
+    out = amount.micros;
+    return std::nullopt;
   }
 
   static std::optional<std::string> integer(const json& v, int32_t& out) {
@@ -284,6 +247,8 @@ private:
     out = v.GetDouble();
     return std::nullopt;
   }
+
+  const json_number_text& numbers_;
 };
 
 // ---- the ping log -------------------------------------------------------------------------------
@@ -518,10 +483,10 @@ std::optional<buyer_sim_field_error> check_buyer_sim_buyer(const buyer_sim_buyer
     return buyer_sim_field_error{"id", "must be 1..64 of A-Z a-z 0-9 . _ - ~"};
   if (b.bid_mean_micros <= 0 || b.bid_mean_micros >= max_money_micros)
     return buyer_sim_field_error{"bid_mean", "must be above 0 and below 1000000 dollars, got " +
-                                               dollars(b.bid_mean_micros)};
+                                               decimal_dollars(b.bid_mean_micros)};
   if (b.bid_stddev_micros < 0 || b.bid_stddev_micros >= max_money_micros)
     return buyer_sim_field_error{"bid_stddev", "must be 0 or more and below 1000000 dollars, got " +
-                                                 dollars(b.bid_stddev_micros)};
+                                                 decimal_dollars(b.bid_stddev_micros)};
   if (auto e = check_range("latency_mean_ms", b.latency_mean_ms, 0, max_latency_ms)) return e;
   if (auto e = check_range("latency_stddev_ms", b.latency_stddev_ms, 0, max_latency_ms)) return e;
   if (auto e = check_rate("no_bid_rate", b.no_bid_rate)) return e;
@@ -542,7 +507,7 @@ std::variant<std::vector<buyer_sim_buyer>, std::string> parse_buyer_sim_json(std
   if (doc.HasParseError())
     return fmt::format("not JSON: {} at offset {}", rapidjson::GetParseError_En(doc.GetParseError()),
                        doc.GetErrorOffset());
-  return buyers_reader{}.read(doc);
+  return buyers_reader{json_number_text::read(text).value_or(json_number_text{})}.read(doc);
 }
 
 std::variant<std::vector<buyer_sim_buyer>, std::string> load_buyer_sim_file(const std::string& path) {

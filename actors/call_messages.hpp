@@ -1,5 +1,7 @@
 #pragma once
-// Messages a call actor sends itself or receives from the calls supervisor.
+// Messages a call actor sends itself or receives from the calls supervisor:
+// they never leave the actor tree, so they live here and not in protocol/
+// (registered by add_actor_types, actors/actor_types.hpp).
 
 #include "protocol/call_snapshot.hpp"
 
