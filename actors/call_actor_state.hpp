@@ -29,9 +29,12 @@ struct call_actor_state {
   std::shared_ptr<const peer_set> peers;
   std::shared_ptr<const call_settings> settings;
   const campaign_roster* roster = nullptr; ///< null until routed to a campaign
-  /// The latest round; kept once closed, to explain answers after its close.
-  /// Requests in flight hold their own round, so one replaced keeps going.
+  /// The latest round, and the one before it: kept once closed, to explain
+  /// answers that come after their round's close (also once the next round
+  /// opened). Requests in flight hold their own round, so a replaced one
+  /// still finishes.
   std::shared_ptr<round_machine> round;
+  std::shared_ptr<round_machine> previous_round;
   /// Commands that bounced off a dead carrier, and those issued since, in
   /// order: sent to the live carrier once it is known.
   std::vector<carrier_command> held_commands;

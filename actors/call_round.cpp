@@ -65,6 +65,7 @@ void start_round(call_self self) {
   if (campaign && campaign->strategy == routing_strategy::round_robin) rotation = st.ctx->turns->take(campaign->id);
   auto settings = round_settings_for(campaign, st.ctx->config->timing, static_cast<uint32_t>(roster.buyers.size()),
                                      rotation, st.call.id, st.call.round, st.ctx->seed);
+  st.previous_round = std::move(st.round);
   st.round = std::make_shared<round_machine>(st.call, st.call.round, now_of(self), roster, std::move(settings));
   st.ctx->counters->auctions++;
   auto peers = st.peers; // the bidders as they are now
@@ -78,7 +79,12 @@ void abandon_round(call_self self) {
 }
 
 void on_bid(call_self self, const bid_response& bid) {
-  if (auto round = self->state.round) carry(self, round, round->answer(bid, now_of(self)));
+  auto& st = self->state;
+  for (const auto& round : {st.round, st.previous_round})
+    if (round && round->id() == bid.round) {
+      carry(self, round, round->answer(bid, now_of(self)));
+      return;
+    }
 }
 
 void on_round_deadline(call_self self, const round_deadline& d) {

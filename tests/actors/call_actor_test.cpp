@@ -341,6 +341,26 @@ TEST_F(CallActorTest, LateAnswersNeverWinAndTheRecordSaysHowLateTheyCame) {
   EXPECT_EQ(world->leads[0].auctions[0].winner, "a");
 }
 
+TEST_F(CallActorTest, ALateAnswerIsExplainedAlsoOnceTheNextRoundOpened) {
+  start_call();
+  answered();
+  pass(500ms); // nobody answered: round 1 closes empty, round 2 opens at once
+  ASSERT_EQ(world->reserves.size(), 2u);
+  pass(100ms);
+  bid("b", 12'000'000, 1); // round 1's answer, 600 ms after it opened
+  EXPECT_EQ(last_command(command_kind::transfer), nullptr) << "a late answer never wins";
+  bid("c", 7'000'000, 2);
+  pass(500ms); // round 2 closes with c
+  ASSERT_NE(last_command(command_kind::transfer), nullptr);
+  EXPECT_EQ(last_command(command_kind::transfer)->payload, "+15550000002");
+  hung_up();
+  ASSERT_EQ(world->leads.size(), 1u);
+  ASSERT_EQ(world->leads[0].auctions.size(), 2u);
+  const auto* b = entry_of(world->leads[0], 0, "b");
+  EXPECT_EQ(b->reason, "late: answered after 600 ms, past the 500 ms deadline");
+  EXPECT_EQ(b->bid_micros, 12'000'000);
+}
+
 TEST_F(CallActorTest, ACarrierRestartBetweenCommandsLosesNoneAndKeepsTheirOrder) {
   campaign().buyer_ids = {"a"};
   campaign().hold_audio_url = "https://example.com/hold.mp3";
