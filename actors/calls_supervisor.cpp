@@ -160,9 +160,13 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       if (e.actor) self->send_exit(e.actor, caf::exit_reason::kill);
     self->quit(msg.reason);
   });
-  // Restarted supervisor: watch the calls the previous instance watched.
-  for (auto& [carrier_id, e] : st.registry->by_carrier_id)
-    if (e.actor) self->monitor(e.actor);
+  // Restarted supervisor: watch the calls the previous instance watched, and
+  // tell them where their checkpoints and their end go now.
+  for (auto& [carrier_id, e] : st.registry->by_carrier_id) {
+    if (!e.actor) continue;
+    self->monitor(e.actor);
+    self->send(e.actor, peer_restarted{peer_handle{peer_kind::calls, {}, self}});
+  }
   return {
     [=](const carrier_event& ev) {
       auto& s = self->state;
@@ -201,7 +205,7 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
     [=](const peer_restarted& msg) {
       auto& s = self->state;
       auto next = std::make_shared<peer_set>(*s.peers);
-      bool calls_use_it = update_peer(*next, msg.peer);
+      bool calls_use_it = msg.peer.kind != peer_kind::calls && update_peer(*next, msg.peer);
       next->calls = self;
       if (!next->root) next->root = caf::actor_cast<caf::actor>(self->current_sender());
       s.peers = std::move(next);

@@ -13,7 +13,7 @@ bool update_peer(peer_set& peers, const peer_handle& live) {
       if (live.key.empty()) return false; // the bidders' supervisor itself
       peers.bidders[live.key] = live.handle;
       return true;
-    case peer_kind::calls:
+    case peer_kind::calls: peers.calls = live.handle; return true;
     case peer_kind::tool: return false;
   }
   return false;

@@ -6,8 +6,8 @@
 
 namespace ringbid {
 
-/// `peers` with `live` in its place. Kinds a call does not talk to (calls,
-/// tool) and bidders without a key leave it unchanged; returns false then.
+/// `peers` with `live` in its place. Kinds a call does not talk to (tool) and
+/// bidders without a key (their supervisor) leave it unchanged; returns false then.
 bool update_peer(peer_set& peers, const peer_handle& live);
 
 } // namespace ringbid

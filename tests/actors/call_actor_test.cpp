@@ -457,5 +457,53 @@ TEST_F(CallActorTest, TheCallsSupervisorForwardsPeerRestartsSoLiveCallsNeverUseA
   sched.run();
 }
 
+TEST_F(CallActorTest, ARestartedCallsSupervisorGetsTheCheckpointsAndTheEndOfItsLiveCalls) {
+  start_peers();
+  auto registry = std::make_shared<call_registry>();
+  auto spawn_calls = [&] {
+    caf::actor calls;
+    sys.spawn([&](caf::event_based_actor* self, int) { calls = spawn_calls_supervisor(self, registry, ctx); }, 0);
+    sched.run();
+    for (auto [kind, h] : {std::pair{peer_kind::directory, peers.directory}, {peer_kind::ledger, peers.ledger},
+                           {peer_kind::recorder, peers.recorder}, {peer_kind::carrier, peers.carrier}})
+      caf::send_as(peers.root, calls, peer_restarted{peer_handle{kind, {}, h}});
+    for (const auto& [buyer, h] : peers.bidders)
+      caf::send_as(peers.root, calls, peer_restarted{peer_handle{peer_kind::bidder, buyer, h}});
+    sched.run();
+    return calls;
+  };
+  auto first = spawn_calls();
+  carrier_event initiated;
+  initiated.carrier_call_id = carrier_id;
+  initiated.kind = carrier_event_kind::initiated;
+  initiated.from = "+12125550100";
+  initiated.to = "+18005550000";
+  caf::anon_send(first, initiated);
+  sched.run();
+  ASSERT_EQ(registry->by_carrier_id.size(), 1u);
+  call = registry->by_carrier_id.begin()->second.actor;
+  caf::anon_send(first, event(carrier_event_kind::answered));
+  sched.run();
+
+  caf::anon_send_exit(first, caf::exit_reason::kill); // the calls supervisor crashes; its call lives on
+  sched.run();
+  auto second = spawn_calls(); // restarted on the same registry: it tells the call
+  bid("a", 5'000'000);
+  bid("b", 9'000'000);
+  bid("c", 7'000'000);
+  EXPECT_EQ(registry->by_carrier_id.begin()->second.snapshot.current.buyer_id, "b")
+    << "the transfer's checkpoint reached the live supervisor";
+  auto hangup = event(carrier_event_kind::hangup);
+  hangup.source = hangup_source::caller;
+  caf::anon_send(second, hangup);
+  sched.run();
+  EXPECT_TRUE(registry->by_carrier_id.empty()) << "its end reached the live supervisor";
+  EXPECT_EQ(registry->restarted, 0u) << "a call that ended is not taken for a crash";
+  EXPECT_EQ(world->leads.size(), 1u) << "booked once";
+  caf::anon_send_exit(second, caf::exit_reason::kill);
+  call = nullptr;
+  sched.run();
+}
+
 } // namespace
 } // namespace ringbid

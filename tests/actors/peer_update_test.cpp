@@ -45,13 +45,15 @@ TEST_F(PeerUpdateTest, EveryPeerACallTalksToIsReplaced) {
   EXPECT_TRUE(update_peer(peers, peer_handle{peer_kind::bidder, "acme", b2}));
   EXPECT_EQ(peers.bidders.at("acme"), b2) << "the restarted bidder replaces the dead one";
   EXPECT_EQ(peers.bidders.size(), 1u);
+  auto calls = track(fresh());
+  EXPECT_TRUE(update_peer(peers, peer_handle{peer_kind::calls, {}, calls})) << "a restarted calls supervisor";
+  EXPECT_EQ(peers.calls, calls);
 }
 
 TEST_F(PeerUpdateTest, PeersACallDoesNotTalkToLeaveTheSetAlone) {
   peer_set peers;
   auto h = track(fresh());
   EXPECT_FALSE(update_peer(peers, peer_handle{peer_kind::bidder, "", h})) << "the bidders' supervisor";
-  EXPECT_FALSE(update_peer(peers, peer_handle{peer_kind::calls, "", h}));
   EXPECT_FALSE(update_peer(peers, peer_handle{peer_kind::tool, "chaos", h}));
   EXPECT_TRUE(peers.bidders.empty());
   EXPECT_FALSE(peers.calls);
