@@ -3,6 +3,7 @@
 #include "actors/core/analytics_core.hpp"
 #include "actors/call_actor.hpp"
 #include "actors/core/call_machine.hpp"
+#include "actors/peer_update.hpp"
 #include "protocol/analytics.hpp"
 #include "actors/call_messages.hpp"
 #include "protocol/carrier.hpp"
@@ -159,9 +160,13 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       if (e.actor) self->send_exit(e.actor, caf::exit_reason::kill);
     self->quit(msg.reason);
   });
-  // Restarted supervisor: watch the calls the previous instance watched.
-  for (auto& [carrier_id, e] : st.registry->by_carrier_id)
-    if (e.actor) self->monitor(e.actor);
+  // Restarted supervisor: watch the calls the previous instance watched, and
+  // tell them where their checkpoints and their end go now.
+  for (auto& [carrier_id, e] : st.registry->by_carrier_id) {
+    if (!e.actor) continue;
+    self->monitor(e.actor);
+    self->send(e.actor, peer_restarted{peer_handle{peer_kind::calls, {}, self}});
+  }
   return {
     [=](const carrier_event& ev) {
       auto& s = self->state;
@@ -200,22 +205,15 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
     [=](const peer_restarted& msg) {
       auto& s = self->state;
       auto next = std::make_shared<peer_set>(*s.peers);
-      const auto& p = msg.peer;
-      switch (p.kind) {
-        case peer_kind::directory: next->directory = p.handle; break;
-        case peer_kind::ledger: next->ledger = p.handle; break;
-        case peer_kind::recorder: next->recorder = p.handle; break;
-        case peer_kind::carrier: next->carrier = p.handle; break;
-        case peer_kind::analytics: next->analytics = p.handle; break;
-        case peer_kind::calls:
-        case peer_kind::tool: break;
-        case peer_kind::bidder:
-          if (!p.key.empty()) next->bidders[p.key] = p.handle;
-          break;
-      }
+      bool calls_use_it = msg.peer.kind != peer_kind::calls && update_peer(*next, msg.peer);
       next->calls = self;
       if (!next->root) next->root = caf::actor_cast<caf::actor>(self->current_sender());
       s.peers = std::move(next);
+      // Live calls keep no dead address: each learns the new instance now
+      // (new calls are spawned with the updated set).
+      if (calls_use_it)
+        for (auto& [carrier_id, e] : s.registry->by_carrier_id)
+          if (e.actor) self->send(e.actor, msg);
       hang_up_recovered(self);
     },
     [=](const peer_lookup& q) -> peer_handle {

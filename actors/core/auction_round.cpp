@@ -167,6 +167,7 @@ auction_round::outcome auction_round::close(const routing_rules& rules, timestam
     bids.push_back(std::move(bid));
   }
   pending_ = 0;
+  rules_ = rules;
   auto ranked = rank_bids(std::move(bids), rules, now);
   for (const auto& r : ranked.rejected) {
     auto* slot = slot_of(r.buyer_id);
@@ -178,28 +179,63 @@ auction_round::outcome auction_round::close(const routing_rules& rules, timestam
     slot->entry.reason = r.reason;
     out.releases.push_back(r.token);
   }
+  std::vector<clearing_candidate> candidates;
   for (size_t i = 0; i < ranked.offers.size(); ++i) {
     auto& o = ranked.offers[i];
     auto* slot = slot_of(o.buyer_id);
     o.conversion_buffer_s = slot->buyer->conversion_buffer_s;
     slot->entry.verdict = bidder_verdict::ranked;
     slot->entry.reason = ranked.order_reasons[i];
-    slot->entry.price_micros = o.amount_micros;
-    out.headroom.push_back(slot->headroom);
+    candidates.push_back(clearing_candidate{std::move(o), slot->entry.fixed, slot->headroom});
   }
-  out.offers = std::move(ranked.offers);
-  out.summary = std::to_string(eligible) + " eligible, " + std::to_string(pinged) + " pinged, " +
-                std::to_string(answered) + " answered, " + std::to_string(out.offers.size()) + " valid, " +
-                std::to_string(capped) + " capped";
+  counts_ = std::to_string(eligible) + " eligible, " + std::to_string(pinged) + " pinged, " +
+            std::to_string(answered) + " answered, " + std::to_string(candidates.size()) + " valid, " +
+            std::to_string(capped) + " capped";
+  auto cleared = clear(std::move(candidates));
+  cleared.releases.insert(cleared.releases.begin(), out.releases.begin(), out.releases.end());
+  for (const auto& c : offers_)
+    if (c.headroom_micros >= 0) cleared.holds.push_back(amount_hold{c.o.token, c.o.amount_micros});
+  return cleared;
+}
+
+auction_round::outcome auction_round::settle(const std::vector<uint64_t>& held) {
+  outcome out;
+  std::vector<clearing_candidate> kept;
+  for (auto& c : offers_) {
+    bool needs_hold = c.headroom_micros >= 0;
+    if (needs_hold && std::find(held.begin(), held.end(), c.o.token) == held.end()) {
+      refuse(refused_offer{c.o.buyer_id, c.o.token, "refused by a revenue budget"}, out);
+      continue;
+    }
+    kept.push_back(std::move(c));
+  }
+  auto cleared = clear(std::move(kept));
+  cleared.releases.insert(cleared.releases.begin(), out.releases.begin(), out.releases.end());
+  return cleared;
+}
+
+auction_round::outcome auction_round::clear(std::vector<clearing_candidate> ranked) {
+  outcome out;
+  auto cleared = clear_offers(std::move(ranked), rules_);
+  for (const auto& r : cleared.refused) refuse(r, out);
+  offers_ = std::move(cleared.kept);
+  for (const auto& c : offers_) {
+    slot_of(c.o.buyer_id)->entry.price_micros = c.o.amount_micros;
+    out.offers.push_back(c.o);
+  }
+  out.summary = counts_;
+  if (refused_ > 0) out.summary += ", " + std::to_string(refused_) + " refused by a budget";
   return out;
 }
 
-void auction_round::refuse(const std::string& buyer_id, const std::string& reason) {
-  if (auto* slot = slot_of(buyer_id)) {
+void auction_round::refuse(const refused_offer& refusal, outcome& out) {
+  if (auto* slot = slot_of(refusal.buyer_id)) {
     slot->entry.verdict = bidder_verdict::rejected;
-    slot->entry.reason = reason;
+    slot->entry.reason = refusal.reason;
     slot->entry.price_micros = 0;
   }
+  out.releases.push_back(refusal.token);
+  ++refused_;
 }
 
 auction_record auction_round::record(const std::vector<offer>& final_offers) const {

@@ -1,11 +1,13 @@
 #pragma once
-// One auction round of one call, without the messaging: which buyers are
-// eligible, what each answered, the ranked result, and the explanation that
-// is kept with the lead. The call actor feeds it the ledger's and the
-// bidders' answers and sends what it asks for. Pure: no CAF, no clock.
+// The book of one auction round of one call: which buyers are eligible, what
+// each answered, the ranked and priced result with the budgets' refusals, and
+// the explanation that is kept with the lead. The round's phases and the
+// messages they ask for are the round machine's (actors/core/round_machine).
+// Pure: no CAF, no clock.
 
 #include "actors/core/auction_rules.hpp"
 #include "actors/core/circuit_breaker.hpp"
+#include "actors/core/clearing.hpp"
 #include "actors/core/eligibility.hpp"
 #include "protocol/auction.hpp"
 #include "protocol/ledger.hpp"
@@ -58,18 +60,23 @@ public:
   std::vector<uint64_t> tokens() const;
 
   struct outcome {
-    std::vector<offer> offers;          ///< in the order the call tries them
-    std::vector<int64_t> headroom;      ///< per offer: budget headroom, -1 when unbudgeted
-    std::vector<uint64_t> releases;     ///< reservations of buyers that lost at once
-    std::string summary;                ///< "4 eligible, 3 pinged, 2 answered, 1 valid, 1 capped"
+    std::vector<offer> offers;       ///< priced, in the order the call tries them
+    std::vector<amount_hold> holds;  ///< budgeted offers' prices, to hold before the call is routed
+    std::vector<uint64_t> releases;  ///< reservations of buyers that lost
+    std::string summary;             ///< "4 eligible, 3 pinged, 2 answered, 1 valid, 1 capped"
   };
 
   /// Closes the round at `now` (every answer in, or the deadline): pings
-  /// without an answer lose, the answers are ranked by `rules`.
+  /// without an answer lose, the answers are ranked by `rules`, then priced
+  /// with the budgets' headroom (actors/core/clearing): an offer over its
+  /// budget is refused and prices no other.
   outcome close(const routing_rules& rules, timestamp_us now);
 
-  /// After close: an offer a revenue budget refused; it is out of the order.
-  void refuse(const std::string& buyer_id, const std::string& reason);
+  /// After close, when it asked for holds: the ledger held the prices of
+  /// `held`. The other budgeted offers are refused, and the offers left are
+  /// priced again without them (prices only fall, so every hold still covers
+  /// its price).
+  outcome settle(const std::vector<uint64_t>& held);
 
   /// The explanation, with ranks and the winner taken from the final offers.
   auction_record record(const std::vector<offer>& final_offers) const;
@@ -88,12 +95,19 @@ private:
   };
 
   buyer_slot* slot_of(const std::string& buyer_id);
+  /// Prices the ranked offers and applies the budgets' refusals.
+  outcome clear(std::vector<clearing_candidate> ranked);
+  void refuse(const refused_offer& refusal, outcome& out);
 
   uint32_t id_;
   const campaign_roster& roster_;
   std::vector<buyer_slot> slots_;
   size_t pending_ = 0;
   auction_record record_;
+  routing_rules rules_;                     ///< as closed
+  std::vector<clearing_candidate> offers_;  ///< after close: kept, in order
+  std::string counts_;                      ///< the summary's counts, from close
+  size_t refused_ = 0;                      ///< offers refused by a budget
 };
 
 } // namespace ringbid

@@ -1,5 +1,6 @@
 #include "actors/core/auction_rules.hpp"
 
+#include "actors/core/clearing.hpp"
 #include "protocol/money.hpp"
 
 #include <algorithm>
@@ -107,13 +108,9 @@ void order_offers(bid_list& valid, const routing_rules& rules) {
 }
 
 int64_t price_of(const bid_list& valid, size_t i, const routing_rules& rules) {
-  const auto& b = *valid[i];
-  auto bid = b.response.amount_micros;
-  if (b.fixed || rules.clearing == clearing_rule::first_price || rules.strategy != routing_strategy::auction)
-    return bid;
-  auto runner_up = i + 1 < valid.size() ? valid[i + 1]->response.amount_micros : int64_t{0};
-  auto base = std::max(runner_up, rules.floor_micros);
-  return std::min(bid, base + rules.increment_micros);
+  std::optional<int64_t> next;
+  if (i + 1 < valid.size()) next = valid[i + 1]->response.amount_micros;
+  return clearing_price(valid[i]->response.amount_micros, valid[i]->fixed, next, rules);
 }
 
 std::string order_reason(const bid_list& valid, size_t i, const routing_rules& rules) {

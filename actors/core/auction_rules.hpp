@@ -18,11 +18,13 @@
 //  - round_robin: by position in the campaign's buyer list, starting at the
 //    campaign's turn (`rotation`) and wrapping around.
 //
-// Price: a fixed-payout buyer pays its fixed price. Otherwise first price is
-// the buyer's own bid. Second price (auction strategy only) is the next valid
-// bid below it in the order, or the floor when there is none, plus the
-// increment, and never more than its own bid; each fallback offer is priced
-// against the offer after it.
+// Price (clearing_price, actors/core/clearing): a fixed-payout buyer pays its
+// fixed price. Otherwise first price is the buyer's own bid. Second price
+// (auction strategy only) is the next valid bid below it in the order, or the
+// floor when there is none, plus the increment, and never more than its own
+// bid; each fallback offer is priced against the offer after it. These are the
+// prices before budgets: a round prices its offers again with the budgets'
+// refusals (clear_offers), so a refused offer prices none.
 
 #include "actors/core/config.hpp"
 #include "protocol/auction.hpp"

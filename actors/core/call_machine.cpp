@@ -224,6 +224,10 @@ struct machine {
     c.current = std::move(target);
     c.transferring = true;
     ++c.transfer_attempts;
+    // A new buyer holds the call's reservation: checkpoint it even when the
+    // state stays `auction` (a fallback), or a restart would re-take the last
+    // buyer's reservation, already given back.
+    fx.state_changed = true;
     if (c.current.token != 0)
       fx.stage_commits.push_back(commit_request{c.current.token, count_stage::routed, c.current.amount_micros});
     auto& cmd = command(command_kind::transfer);

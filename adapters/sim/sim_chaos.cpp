@@ -50,6 +50,7 @@ void strike(chaos_self self) {
     case 0: {
       auto i = st.bidders.begin();
       std::advance(i, static_cast<std::ptrdiff_t>(st.rng() % st.bidders.size()));
+      if (i->second) ++*st.opt.bidder_kills;
       kill(self, i->second);
       return;
     }

@@ -21,6 +21,8 @@ struct chaos_options {
   bool calls = true;
   uint64_t seed = 1;
   std::shared_ptr<std::atomic<uint64_t>> kills = std::make_shared<std::atomic<uint64_t>>(0);
+  /// Of those, bidder actors (their live calls must ping the restarted one).
+  std::shared_ptr<std::atomic<uint64_t>> bidder_kills = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 caf::actor spawn_chaos(caf::local_actor* parent, chaos_options options);

@@ -4,10 +4,12 @@
 #include "actors/core/auction_round.hpp"
 #include "actors/core/campaign_roster.hpp"
 #include "actors/core/circuit_breaker.hpp"
+#include "tests/support/roster_fixture.hpp"
 
 #include <gtest/gtest.h>
 
-#include <deque>
+#include <memory>
+
 #include <string>
 #include <vector>
 
@@ -17,43 +19,7 @@ namespace {
 // Monday 2026-01-05 14:00 UTC.
 constexpr timestamp_us t0 = 1'767'621'600LL * us_per_s;
 
-/// A campaign with its buyers and their compiled filters, as a node builds it.
-struct roster_fixture {
-  campaign_config campaign;
-  std::deque<buyer_config> buyers; // stable addresses
-  std::deque<buyer_filter> filters;
-  campaign_roster roster;
-
-  roster_fixture() {
-    campaign.id = "c1";
-    campaign.vertical = "solar";
-    campaign.floor_micros = 2'000'000;
-    campaign.auction_deadline_ms = 500;
-  }
-
-  buyer_config& add(std::string id) {
-    auto& b = buyers.emplace_back();
-    b.id = std::move(id);
-    b.destination = "+15550000000";
-    return b;
-  }
-
-  const campaign_roster& build() {
-    roster.campaign = &campaign;
-    roster.buyers.clear();
-    roster.filters.clear();
-    filters.clear();
-    for (auto& b : buyers) {
-      std::string error;
-      auto f = buyer_filter::compile(b, &error);
-      EXPECT_TRUE(f) << error;
-      filters.push_back(std::move(*f));
-      roster.buyers.push_back(&b);
-      roster.filters.push_back(&filters.back());
-    }
-    return roster;
-  }
-};
+using testing::roster_fixture;
 
 bool any_bidder(const std::string&) { return true; }
 
@@ -246,7 +212,9 @@ TEST(AuctionRound, SecondPriceAndRefusedOffersInTheRecord) {
   fx.add("b");
   fx.add("c");
   auction_round round{0, t0, fx.build()};
-  round.reserved(grant_all(round.select({}, t0, nullptr, any_bidder)), t0);
+  auto reply = grant_all(round.select({}, t0, nullptr, any_bidder));
+  reply.granted[0].budget_headroom_micros = 12'000'000; // a's budget cannot pay 15.01
+  round.reserved(reply, t0);
   round.answer(bid("a", 20'000'000), t0 + 10);
   round.answer(bid("b", 15'000'000), t0 + 10);
   round.answer(bid("c", 10'000'000), t0 + 10);
@@ -255,20 +223,105 @@ TEST(AuctionRound, SecondPriceAndRefusedOffersInTheRecord) {
   rules.floor_micros = fx.campaign.floor_micros;
   rules.increment_micros = 10'000;
   auto result = round.close(rules, t0 + 20);
-  ASSERT_EQ(result.offers.size(), 3u);
-  EXPECT_EQ(result.offers[0].amount_micros, 15'010'000);
-  // A budget refuses the winner: the runner-up is first in the final order.
-  round.refuse("a", "over budget");
-  result.offers.erase(result.offers.begin());
+  // The budget refuses the winner: the runner-up is first in the final order.
+  ASSERT_EQ(result.offers.size(), 2u);
+  EXPECT_TRUE(result.holds.empty()) << "a was refused at once: nothing left to hold";
+  EXPECT_EQ(result.releases, (std::vector<uint64_t>{101}));
+  EXPECT_EQ(result.summary, "3 eligible, 3 pinged, 3 answered, 3 valid, 0 capped, 1 refused by a budget");
   auto record = round.record(result.offers);
   EXPECT_EQ(record.clearing, "second_price");
   EXPECT_EQ(record.winner, "b");
   EXPECT_EQ(record.winning_bid_micros, 15'000'000);
   EXPECT_EQ(record.clearing_price_micros, 10'010'000);
   EXPECT_EQ(entry_of(record, "a").verdict, bidder_verdict::rejected);
-  EXPECT_EQ(entry_of(record, "a").reason, "over budget");
+  EXPECT_EQ(entry_of(record, "a").reason, "over budget: $15.01 > $12.00 left");
+  EXPECT_EQ(entry_of(record, "a").price_micros, 0);
   EXPECT_EQ(entry_of(record, "b").rank, 1);
   EXPECT_EQ(entry_of(record, "c").rank, 2);
+}
+
+/// Three buyers under second price (floor 2, increment 0.01), answered a > b > c.
+struct second_price_round {
+  roster_fixture fx;
+  std::unique_ptr<auction_round> round;
+  routing_rules rules;
+
+  /// `headroom`: per buyer a, b, c; -1 = no budget.
+  explicit second_price_round(std::vector<int64_t> headroom) {
+    fx.campaign.clearing = clearing_rule::second_price;
+    fx.add("a");
+    fx.add("b");
+    fx.add("c");
+    round = std::make_unique<auction_round>(0, t0, fx.build());
+    auto reply = grant_all(round->select({}, t0, nullptr, any_bidder));
+    for (size_t i = 0; i < headroom.size(); ++i) reply.granted[i].budget_headroom_micros = headroom[i];
+    round->reserved(reply, t0);
+    round->answer(bid("a", 20'000'000), t0 + 10);
+    round->answer(bid("b", 15'000'000), t0 + 10);
+    round->answer(bid("c", 10'000'000), t0 + 10);
+    rules.clearing = clearing_rule::second_price;
+    rules.floor_micros = fx.campaign.floor_micros;
+    rules.increment_micros = 10'000;
+  }
+};
+
+// The old round priced every offer first and refused over-budget offers after:
+// a kept 15.01, the price b set before b's budget refused it.
+TEST(AuctionRound, ARunnerUpItsBudgetRefusesNeverSetsTheWinnersPrice) {
+  second_price_round r{{-1, 5'000'000, -1}}; // b's price (10.01, against c) is over its 5.00
+  auto result = r.round->close(r.rules, t0 + 20);
+  ASSERT_EQ(result.offers.size(), 2u);
+  EXPECT_EQ(result.offers[0].buyer_id, "a");
+  EXPECT_EQ(result.offers[0].amount_micros, 10'010'000) << "priced against c, not against the refused b";
+  EXPECT_EQ(result.offers[1].buyer_id, "c");
+  EXPECT_EQ(result.offers[1].amount_micros, 2'010'000);
+  EXPECT_EQ(result.releases, (std::vector<uint64_t>{102}));
+  auto record = r.round->record(result.offers);
+  EXPECT_EQ(record.clearing_price_micros, 10'010'000);
+  EXPECT_EQ(entry_of(record, "b").verdict, bidder_verdict::rejected);
+  EXPECT_EQ(entry_of(record, "b").reason, "over budget: $10.01 > $5.00 left");
+  EXPECT_EQ(entry_of(record, "a").price_micros, 10'010'000);
+}
+
+TEST(AuctionRound, BudgetedOffersAskForHoldsAtTheirFinalPrice) {
+  second_price_round r{{-1, 50'000'000, 50'000'000}};
+  auto result = r.round->close(r.rules, t0 + 20);
+  ASSERT_EQ(result.offers.size(), 3u);
+  ASSERT_EQ(result.holds.size(), 2u) << "only the budgeted b and c";
+  EXPECT_EQ(result.holds[0].token, 102u);
+  EXPECT_EQ(result.holds[0].amount_micros, 10'010'000);
+  EXPECT_EQ(result.holds[1].token, 103u);
+  EXPECT_EQ(result.holds[1].amount_micros, 2'010'000);
+}
+
+TEST(AuctionRound, AHoldTheLedgerRefusesRepricesTheOffersAbove) {
+  second_price_round r{{-1, 50'000'000, 50'000'000}};
+  auto closed = r.round->close(r.rules, t0 + 20);
+  ASSERT_EQ(closed.offers[0].amount_micros, 15'010'000);
+  auto settled = r.round->settle({103}); // the ledger held c's price, not b's
+  ASSERT_EQ(settled.offers.size(), 2u);
+  EXPECT_EQ(settled.offers[0].buyer_id, "a");
+  EXPECT_EQ(settled.offers[0].amount_micros, 10'010'000) << "b is out: a is priced against c";
+  EXPECT_EQ(settled.offers[1].buyer_id, "c");
+  EXPECT_EQ(settled.offers[1].amount_micros, 2'010'000) << "c's price is the one held";
+  EXPECT_EQ(settled.releases, (std::vector<uint64_t>{102}));
+  EXPECT_TRUE(settled.holds.empty());
+  EXPECT_EQ(settled.summary, "3 eligible, 3 pinged, 3 answered, 3 valid, 0 capped, 1 refused by a budget");
+  auto record = r.round->record(settled.offers);
+  EXPECT_EQ(entry_of(record, "b").verdict, bidder_verdict::rejected);
+  EXPECT_EQ(entry_of(record, "b").reason, "refused by a revenue budget");
+  EXPECT_EQ(entry_of(record, "a").price_micros, 10'010'000);
+  EXPECT_EQ(record.clearing_price_micros, 10'010'000);
+}
+
+TEST(AuctionRound, NoHoldAtAllRefusesEveryBudgetedOffer) {
+  second_price_round r{{30'000'000, -1, 30'000'000}};
+  r.round->close(r.rules, t0 + 20);
+  auto settled = r.round->settle({});
+  ASSERT_EQ(settled.offers.size(), 1u);
+  EXPECT_EQ(settled.offers[0].buyer_id, "b");
+  EXPECT_EQ(settled.offers[0].amount_micros, 2'010'000) << "alone: the floor plus the increment";
+  EXPECT_EQ(settled.releases, (std::vector<uint64_t>{101, 103}));
 }
 
 TEST(AuctionRound, EligibleWithoutAReservationIsExplained) {

@@ -1472,6 +1472,9 @@ TEST_P(CallMachineTransferFailure, FallsBackToNextOfferThenNewRoundThenEnds) {
   EXPECT_EQ(d.c.current.token, b.token);
   EXPECT_EQ(d.c.transfer_attempts, 2u);
   EXPECT_EQ(d.c.state, call_state::auction);
+  // Same state, another buyer's reservation: checkpointed, so a restart
+  // re-takes b's reservation and not a's, given back above.
+  EXPECT_TRUE(fx.state_changed);
 
   fx = fail_transfer(d);
   EXPECT_EQ(fx.releases, std::vector<uint64_t>{b.token});

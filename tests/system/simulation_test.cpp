@@ -117,6 +117,7 @@ TEST(Simulation, InvariantsHoldWhileBiddersLedgerRecorderAndCallsCrash) {
   expect_invariants(cfg, r, opt.calls);
   expect_analytics_agree(r);
   EXPECT_GT(r.peer_kills, 1000u);
+  EXPECT_GT(r.bidder_kills, 200u) << "bidders die mid-round too; their live calls ping the restarted ones";
   EXPECT_GT(r.call_restarts, 100u);
   EXPECT_GT(r.leads.bridged, opt.calls / 2);
   // Crash recovery loses no carrier event: no call fails for want of one.

@@ -128,6 +128,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       chaos->seed = options.seed;
     }
     auto kills = chaos ? chaos->kills : nullptr;
+    auto bidder_kills = chaos ? chaos->bidder_kills : nullptr;
     auto root = start_node(sys, parts, carrier, chaos);
 
     // Drive virtual time: run every ready job, then jump to the next timeout.
@@ -157,6 +158,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     if (options.at_stop) options.at_stop(parts.calls->by_carrier_id.size());
     report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
     report.peer_kills = kills ? kills->load() : 0;
+    report.bidder_kills = bidder_kills ? bidder_kills->load() : 0;
     take_counts(report, parts, options);
     if (book) {
       // Every call of the run, as the dashboard would show it (the actors are idle now).

@@ -54,6 +54,7 @@ struct simulation_report {
   uint64_t cap_journal_entries = 0;
   caps_report caps; ///< every cap's standing when the run ended
   uint64_t peer_kills = 0;
+  uint64_t bidder_kills = 0; ///< of peer_kills
   uint64_t call_restarts = 0;
   uint64_t calls_interrupted = 0;
   uint64_t events_ignored = 0;
