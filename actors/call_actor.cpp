@@ -478,6 +478,14 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
       if (s.round && s.round->book.id() == d.round) close_round(self);
     },
     [=](end_call) { feed(self, shutdown_requested{}); },
+    [=](const peer_restarted& msg) {
+      // The carrier restarted (the calls supervisor passes it on): commands go
+      // to the live instance.
+      if (msg.peer.kind != peer_kind::carrier || !msg.peer.handle) return;
+      auto next = std::make_shared<peer_set>(*self->state.peers);
+      next->carrier = msg.peer.handle;
+      self->state.peers = std::move(next);
+    },
   };
 }
 

@@ -72,6 +72,13 @@ void hang_up(calls_self self, call_id call, const std::string& carrier_call_id, 
   self->send(st.peers->carrier, std::move(hangup));
 }
 
+/// A restarted carrier has a new address: the live calls send their commands
+/// there from now on (new calls get it with their peers).
+void tell_live_calls(calls_self self, const peer_restarted& msg) {
+  for (auto& [carrier_id, e] : self->state.registry->by_carrier_id)
+    if (e.actor) self->send(e.actor, msg);
+}
+
 /// Once the carrier is attached: hang up the calls the previous process left.
 void hang_up_recovered(calls_self self) {
   auto& reg = *self->state.registry;
@@ -216,6 +223,7 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       next->calls = self;
       if (!next->root) next->root = caf::actor_cast<caf::actor>(self->current_sender());
       s.peers = std::move(next);
+      if (p.kind == peer_kind::carrier) tell_live_calls(self, msg);
       hang_up_recovered(self);
     },
     [=](const peer_lookup& q) -> peer_handle {
