@@ -9,6 +9,7 @@
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
+#include "tools/node/carrier_factory.hpp"
 #include "tools/node/host_port.hpp"
 #include "tools/node/node_http.hpp"
 #include "tools/node/wiring.hpp"
@@ -38,30 +39,6 @@ int wait_for_stop(sigset_t& signals, double run_for_s) {
   timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
   int sig = sigtimedwait(&signals, nullptr, &limit);
   return sig < 0 ? 0 : sig;
-}
-
-/// The Telnyx side of the node: the link (sender and actor slot) and the
-/// webhook intake that posts into it. False (logged) when misconfigured.
-bool make_telnyx_parts(const node_options& options, node_http_parts& http,
-                       const std::shared_ptr<sqlite_lead_store>& store) {
-  std::string error;
-  auto verifier = webhook_verifier::create(options.telnyx_public_key, &error);
-  if (!verifier) {
-    spdlog::error("--telnyx-public-key: {}", error);
-    return false;
-  }
-  telnyx_api_options api;
-  api.base_url = options.telnyx_api_url;
-  api.api_key = options.telnyx_api_key;
-  http.link = std::make_shared<telnyx_link>(api);
-  http.intake = std::make_shared<telnyx_webhook_intake>(
-    *verifier, [link = http.link](carrier_event ev) { return link->post(std::move(ev)); });
-  // Telnyx hears "accepted" for a call only once its start is durable: a call
-  // the carrier handed over is booked even if the node dies the next moment.
-  http.intake->set_durable_start([store](const carrier_event& ev, std::function<void()> durable) {
-    store->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
-  });
-  return true;
 }
 
 /// Books the calls the previous process left live as interrupted; the calls
@@ -125,12 +102,19 @@ known_ids known_ids_of(const engine_config& config) {
 }
 
 /// Waits (bounded) for the commands the drain produced (the final hangups) to
-/// reach the carrier before the sender is stopped.
-void wait_for_commands(const telnyx_link& link, std::chrono::seconds limit) {
+/// reach the carrier before it is stopped.
+void wait_for_commands(const carrier_port& carrier, std::chrono::seconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (link.sender_statistics().queued.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (carrier.metrics().commands_in_flight > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
 }
+
+/// Stops the carrier when the node's scope ends, on every path, before the
+/// actor system goes (a simulated carrier's world is an actor it waits for).
+struct carrier_stop_guard {
+  std::shared_ptr<carrier_port> port;
+  ~carrier_stop_guard() { port->stop(); }
+};
 
 } // namespace
 
@@ -183,12 +167,7 @@ int run_node(const engine_config& config, const node_options& options) {
     spdlog::error("--http takes HOST:PORT, got \"{}\"", options.http);
     return 2;
   }
-  if (options.telnyx && options.http.empty()) {
-    spdlog::error("--carrier telnyx needs --http HOST:PORT for the webhooks");
-    return 2;
-  }
   node_http_parts http_parts;
-  if (options.telnyx && !make_telnyx_parts(options, http_parts, store)) return 2;
   http_parts.access_token = options.access_token;
   if (!options.http.empty() && http_parts.access_token.empty() && !is_loopback_address(http_host)) {
     http_parts.access_token = generate_access_token();
@@ -196,10 +175,11 @@ int run_node(const engine_config& config, const node_options& options) {
                  "(open http://HOST:PORT/?token=TOKEN once; set your own with --access-token)",
                  http_parts.access_token);
   }
-  http_server server;
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
+    // After the system, so gone before it: no route outlives what it reaches.
+    http_server server;
     auto shared_config = std::make_shared<const engine_config>(config);
     std::shared_ptr<http_client> bid_client;
     if (options.http_bidders) {
@@ -220,8 +200,29 @@ int run_node(const engine_config& config, const node_options& options) {
                  "stored){}",
                  db_path, dids.local->size(), dids.seeded.inserted, dids.seeded.kept,
                  dids.redis ? ", cached in Redis at " + dids.redis_at.text() : std::string{});
-    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
-                                 journal, bid_client, dids.directory);
+    std::shared_ptr<const wall_clock> clock = make_actor_wall_clock(sys, system_now());
+    carrier_setup setup;
+    setup.system = &sys;
+    setup.config = shared_config;
+    setup.clock = clock;
+    setup.seed = options.seed;
+    setup.calls_per_second = options.calls_per_second;
+    setup.serves_http = !options.http.empty();
+    setup.flags = options.carrier_flags;
+    // The carrier hears "accepted" for a call only once its start is durable: a
+    // call it handed over is booked even if the node dies the next moment.
+    setup.durable_start = [store](const carrier_event& ev, std::function<void()> durable) {
+      store->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
+    };
+    auto made = make_carrier(options.carrier, setup);
+    if (!made.port) {
+      spdlog::error("{}", made.error);
+      return 2;
+    }
+    auto carrier = made.port;
+    carrier_stop_guard stop_carrier{carrier};
+    http_parts.carrier = carrier;
+    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal, bid_client, dids.directory);
     auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
     if (!restored.error.empty()) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
@@ -241,20 +242,6 @@ int run_node(const engine_config& config, const node_options& options) {
     feed_options.now = [clock = parts.ctx->clock] { return clock->now(); };
     auto hub = std::make_shared<sse_hub>(feed_options);
     parts.analytics = analytics_parts{book, nullptr, hub, history, std::chrono::seconds{1}};
-    carrier_choice carrier;
-    if (http_parts.link) {
-      carrier = http_parts.link;
-    } else {
-      sim_carrier_options sim;
-      sim.calls = 0;
-      sim.calls_per_second =
-        options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
-      sim.seed = options.seed;
-      sim.behavior = config.carrier_sim;
-      sim.config = shared_config;
-      sim.report = std::make_shared<sim_carrier_report>();
-      carrier = sim;
-    }
     auto root = start_node(sys, parts, carrier, std::nullopt);
     http_parts.counters = parts.ctx->counters;
     http_parts.system = &sys;
@@ -270,7 +257,10 @@ int run_node(const engine_config& config, const node_options& options) {
         caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
         return 1;
       }
-      spdlog::info("http on {}:{}{}", http_host, bound.port, http_parts.intake ? " (Telnyx webhooks at /webhooks/telnyx)" : "");
+      std::string routes;
+      for (const auto& route : carrier->http_routes()) routes += (routes.empty() ? "" : ", ") + route.method + " " + route.path;
+      spdlog::info("http on {}:{}{}", http_host, bound.port,
+                   routes.empty() ? "" : " (carrier " + options.carrier + " at " + routes + ")");
     }
     if (!admin_host.empty()) {
       auto bound = caf::io::publish(root, admin_port, admin_host.c_str(), true);
@@ -307,7 +297,7 @@ int run_node(const engine_config& config, const node_options& options) {
             exit_code = 1;
           });
     }
-    if (http_parts.link) wait_for_commands(*http_parts.link, std::chrono::seconds{5});
+    wait_for_commands(*carrier, std::chrono::seconds{5});
     hub->close_all();
     server.stop(); // no webhook posts into an actor system that is going away
     history->stop(); // no history answers either
@@ -315,10 +305,9 @@ int run_node(const engine_config& config, const node_options& options) {
     self->wait_for(root);
     if (dids.redis) dids.redis->stop(); // no lookup answers into an actor system that is going away
     if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
-    if (http_parts.link) {
-      http_parts.link->stop();
-      http_parts.link->attach(caf::actor{}); // no handle outlives the actor system
-    }
+    carrier->stop(); // its last reports find no carrier actor: the tree is down
+    http_parts.carrier = nullptr; // no handle outlives the actor system
+    http_parts.root = nullptr;
     journal->on_durable({}); // no callbacks into an actor system that is going away
     store->on_committed({});
   }

@@ -2,6 +2,7 @@
 
 #include "adapters/http/http_client.hpp"
 #include "adapters/clock/sim_clock.hpp"
+#include "adapters/sim/sim_carrier_port.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "protocol/types.hpp"
@@ -126,7 +127,9 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       chaos->seed = options.seed;
     }
     auto kills = chaos ? chaos->kills : nullptr;
-    auto root = start_node(sys, parts, carrier, chaos);
+    auto carrier_kills = chaos ? chaos->carrier_kills : nullptr;
+    auto port = std::make_shared<sim_carrier_port>(sys, carrier, clock);
+    auto root = start_node(sys, parts, port, chaos);
 
     // Drive virtual time: run every ready job, then jump to the next timeout.
     // The limit guards against a run that cannot finish (a bug, not a feature).
@@ -155,6 +158,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     if (options.at_stop) options.at_stop(parts.calls->by_carrier_id.size());
     report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
     report.peer_kills = kills ? kills->load() : 0;
+    report.carrier_kills = carrier_kills ? carrier_kills->load() : 0;
     take_counts(report, parts, options);
     if (book) {
       // Every call of the run, as the dashboard would show it (the actors are idle now).
@@ -162,6 +166,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       report.analytics = book->report({book->memory_since(), now + us_per_day_analytics, "", ""}, now);
     }
     caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+    port->stop();
     sched.run();
     sys.await_actors_before_shutdown(false); // nothing runs jobs once this scope ends
   }
@@ -193,8 +198,8 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     http_client_options client_options;
     client_options.max_connections_per_host = 64;
     auto bid_client = std::make_shared<http_client>(client_options);
-    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
-                                 journal, bid_client, dids.directory);
+    std::shared_ptr<const wall_clock> clock = make_actor_wall_clock(sys, system_now());
+    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal, bid_client, dids.directory);
     sim_carrier_options carrier;
     carrier.calls = options.calls;
     carrier.calls_per_second =
@@ -204,7 +209,8 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     carrier.config = shared_config;
     carrier.report = report.carrier;
     carrier.time_scale = options.time_scale > 0 ? options.time_scale : 1.0;
-    auto root = start_node(sys, parts, carrier, std::nullopt);
+    auto port = std::make_shared<sim_carrier_port>(sys, carrier, clock);
+    auto root = start_node(sys, parts, port, std::nullopt);
     if (options.at_start) options.at_start();
 
     auto& counters = *parts.ctx->counters;
@@ -222,6 +228,7 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     caf::scoped_actor self{sys};
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->wait_for(root);
+    port->stop(); // the world's actor: the system waits for it
     bid_client->stop(); // its last callbacks still find the actor system
     journal->on_durable({});
     report.virtual_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
