@@ -11,6 +11,7 @@
 #include "protocol/types.hpp"
 #include "tools/node/carrier_factory.hpp"
 #include "tools/node/host_port.hpp"
+#include "tools/node/node_assembly.hpp"
 #include "tools/node/node_http.hpp"
 #include "tools/node/wiring.hpp"
 
@@ -109,13 +110,6 @@ void wait_for_commands(const carrier_port& carrier, std::chrono::seconds limit) 
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
 }
 
-/// Stops the carrier when the node's scope ends, on every path, before the
-/// actor system goes (a simulated carrier's world is an actor it waits for).
-struct carrier_stop_guard {
-  std::shared_ptr<carrier_port> port;
-  ~carrier_stop_guard() { port->stop(); }
-};
-
 } // namespace
 
 int run_node(const engine_config& config, const node_options& options) {
@@ -128,24 +122,6 @@ int run_node(const engine_config& config, const node_options& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
-  sqlite_options db;
-  db.path = db_path;
-  db.batch_max = config.storage.batch_max;
-  db.batch_interval_ms = config.storage.batch_interval_ms;
-  db.synchronous_full = true;
-  db.notify_commits = true; // a call's lead is acknowledged to it once durable
-  std::string error;
-  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
-  if (!store) {
-    spdlog::error("cannot open {}: {}", db_path, error);
-    return 1;
-  }
-  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error, true);
-  if (!journal) {
-    spdlog::error("cannot open {}: {}", db_path, error);
-    return 1;
-  }
-
   caf::actor_system_config cfg;
   add_protocol_types(cfg);
   cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
@@ -176,53 +152,55 @@ int run_node(const engine_config& config, const node_options& options) {
                  http_parts.access_token);
   }
   int exit_code = 0;
+  std::shared_ptr<sqlite_lead_store> store; // outlives the actor system: flushed at the very end
+  std::shared_ptr<sqlite_cap_journal> journal;
   {
     caf::actor_system sys{cfg};
     // After the system, so gone before it: no route outlives what it reaches.
     http_server server;
-    auto shared_config = std::make_shared<const engine_config>(config);
-    std::shared_ptr<http_client> bid_client;
+    assembly_options build;
+    build.db_path = db_path;
+    build.durable = true;
+    build.redis_url = options.redis;
+    build.http_bidders = options.http_bidders;
+    build.seed = options.seed;
+    build.carrier = [&](caf::actor_system& system, std::shared_ptr<const wall_clock> clock,
+                        std::shared_ptr<sqlite_lead_store> leads) {
+      carrier_setup setup;
+      setup.system = &system;
+      setup.config = std::make_shared<const engine_config>(config);
+      setup.clock = std::move(clock);
+      setup.seed = options.seed;
+      setup.calls_per_second = options.calls_per_second;
+      setup.serves_http = !options.http.empty();
+      setup.flags = options.carrier_flags;
+      // The carrier hears "accepted" for a call only once its start is durable:
+      // a call it handed over is booked even if the node dies the next moment.
+      setup.durable_start = [leads](const carrier_event& ev, std::function<void()> durable) {
+        leads->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
+      };
+      return make_carrier(options.carrier, setup);
+    };
+    std::string error;
+    bool bad_option = false;
+    auto node = node_assembly::build(sys, config, build, &error, &bad_option);
+    if (!node) {
+      spdlog::error("{}", error);
+      return bad_option ? 2 : 1;
+    }
+    store = node->store;
+    journal = node->journal;
+    auto& parts = node->parts;
+    const auto& dids = node->dids;
     if (options.http_bidders) {
-      http_client_options client_options;
-      client_options.max_connections_per_host = 64;
-      bid_client = std::make_shared<http_client>(client_options);
       auto pinged = std::count_if(config.buyers.begin(), config.buyers.end(),
                                   [](const buyer_config& b) { return !b.ping_url.empty(); });
       spdlog::info("{} of {} buyers pinged over HTTP; the others are simulated", pinged, config.buyers.size());
-    }
-    // Inside the actor system's scope: the Redis cache's threads send to actors.
-    auto dids = open_did_directory(config, db_path, options.redis);
-    if (!dids.directory) {
-      spdlog::error("{}{}", dids.bad_option ? "--redis: " : "", dids.error);
-      return dids.bad_option ? 2 : 1;
     }
     spdlog::info("DID directory in {}: {} numbers assigned ({} new from the config, {} config numbers kept as "
                  "stored){}",
                  db_path, dids.local->size(), dids.seeded.inserted, dids.seeded.kept,
                  dids.redis ? ", cached in Redis at " + dids.redis_at.text() : std::string{});
-    std::shared_ptr<const wall_clock> clock = make_actor_wall_clock(sys, system_now());
-    carrier_setup setup;
-    setup.system = &sys;
-    setup.config = shared_config;
-    setup.clock = clock;
-    setup.seed = options.seed;
-    setup.calls_per_second = options.calls_per_second;
-    setup.serves_http = !options.http.empty();
-    setup.flags = options.carrier_flags;
-    // The carrier hears "accepted" for a call only once its start is durable: a
-    // call it handed over is booked even if the node dies the next moment.
-    setup.durable_start = [store](const carrier_event& ev, std::function<void()> durable) {
-      store->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
-    };
-    auto made = make_carrier(options.carrier, setup);
-    if (!made.port) {
-      spdlog::error("{}", made.error);
-      return 2;
-    }
-    auto carrier = made.port;
-    carrier_stop_guard stop_carrier{carrier};
-    http_parts.carrier = carrier;
-    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal, bid_client, dids.directory);
     auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
     if (!restored.error.empty()) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
@@ -236,13 +214,14 @@ int run_node(const engine_config& config, const node_options& options) {
     if (!recover_live_calls(*store, *parts.calls, parts.ctx->clock->now())) return 1;
     auto book = load_todays_calls(db_path, parts.ctx->clock->now());
     if (!book) return 1;
-    auto history = std::make_shared<sqlite_metrics_history>(db_path);
     sse_hub_options feed_options;
     feed_options.ids = known_ids_of(config);
     feed_options.now = [clock = parts.ctx->clock] { return clock->now(); };
     auto hub = std::make_shared<sse_hub>(feed_options);
-    parts.analytics = analytics_parts{book, nullptr, hub, history, std::chrono::seconds{1}};
-    auto root = start_node(sys, parts, carrier, std::nullopt);
+    node->count_calls(book, hub, std::make_shared<sqlite_metrics_history>(db_path), std::chrono::seconds{1});
+    auto root = node->start();
+    auto carrier = node->carrier;
+    http_parts.carrier = carrier;
     http_parts.counters = parts.ctx->counters;
     http_parts.system = &sys;
     http_parts.root = root;
@@ -254,7 +233,6 @@ int run_node(const engine_config& config, const node_options& options) {
       auto bound = server.listen(http_host, http_port);
       if (!bound.ok()) {
         spdlog::error("cannot serve HTTP on {}: {}", options.http, bound.error);
-        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
         return 1;
       }
       std::string routes;
@@ -266,7 +244,6 @@ int run_node(const engine_config& config, const node_options& options) {
       auto bound = caf::io::publish(root, admin_port, admin_host.c_str(), true);
       if (!bound) {
         spdlog::error("cannot publish the admin endpoint on {}: {}", options.admin, sys.render(bound.error()));
-        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
         return 1;
       }
       spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
@@ -298,18 +275,13 @@ int run_node(const engine_config& config, const node_options& options) {
           });
     }
     wait_for_commands(*carrier, std::chrono::seconds{5});
-    hub->close_all();
     server.stop(); // no webhook posts into an actor system that is going away
-    history->stop(); // no history answers either
-    self->send_exit(root, caf::exit_reason::user_shutdown);
-    self->wait_for(root);
-    if (dids.redis) dids.redis->stop(); // no lookup answers into an actor system that is going away
-    if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
-    carrier->stop(); // its last reports find no carrier actor: the tree is down
+    node->stop([&](const caf::actor& tree) {
+      self->send_exit(tree, caf::exit_reason::user_shutdown);
+      self->wait_for(tree);
+    });
     http_parts.carrier = nullptr; // no handle outlives the actor system
     http_parts.root = nullptr;
-    journal->on_durable({}); // no callbacks into an actor system that is going away
-    store->on_committed({});
   }
   store->flush();
   journal->flush();
