@@ -7,26 +7,37 @@
 namespace ringbid {
 
 sim_carrier_port::sim_carrier_port(caf::actor_system& sys, sim_carrier_options options,
-                                   std::shared_ptr<const wall_clock> clock) {
-  if (!options.report) options.report = std::make_shared<sim_carrier_report>();
-  report_ = options.report;
-  options.out = [inbox = inbox_](carrier_event ev) { inbox->post(std::move(ev)); };
-  options.commands_in_flight = in_flight_;
-  world_ = spawn_sim_carrier(sys, std::move(options), std::move(clock));
+                                   std::shared_ptr<const wall_clock> clock)
+  : system_(sys), options_(std::move(options)), clock_(std::move(clock)) {
+  if (!options_.report) options_.report = std::make_shared<sim_carrier_report>();
+  report_ = options_.report;
+  options_.out = [inbox = inbox_](carrier_event ev) { inbox->post(std::move(ev)); };
+  options_.commands_in_flight = in_flight_;
 }
 
 sim_carrier_port::~sim_carrier_port() { stop(); }
 
+void sim_carrier_port::attach(std::shared_ptr<carrier_event_sink> sink) {
+  {
+    std::lock_guard lock{mutex_};
+    if (!world_ && !stopped_) world_ = spawn_sim_carrier(system_, options_, clock_);
+  }
+  inbox_->attach(std::move(sink));
+}
+
 void sim_carrier_port::send(const carrier_command& command) {
-  if (stopped_.load()) return;
+  std::lock_guard lock{mutex_};
+  if (stopped_ || !world_) return;
   ++*in_flight_;
   ++sent_;
   caf::anon_send(world_, command);
 }
 
 void sim_carrier_port::stop() {
-  if (stopped_.exchange(true)) return;
-  caf::anon_send_exit(world_, caf::exit_reason::user_shutdown);
+  std::lock_guard lock{mutex_};
+  if (stopped_) return;
+  stopped_ = true;
+  if (world_) caf::anon_send_exit(world_, caf::exit_reason::user_shutdown);
 }
 
 carrier_port_metrics sim_carrier_port::metrics() const {

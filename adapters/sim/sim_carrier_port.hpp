@@ -3,6 +3,9 @@
 // simulator's world (its own actor, see sim_carrier.hpp), sends it the
 // commands and posts its events into the port's inbox. The node's carrier
 // actor can die at any moment; the world, its calls and its record go on.
+//
+// The world is spawned when the first carrier actor attaches, as the tree
+// comes up, so its first call does not race the tree's own start.
 
 #include "actors/ports/carrier_port.hpp"
 #include "adapters/carrier/carrier_inbox.hpp"
@@ -14,21 +17,22 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 namespace ringbid {
 
 class sim_carrier_port final : public carrier_port {
 public:
-  /// Spawns the world in `sys`; it starts placing calls at once (its events
-  /// wait in the inbox until a carrier actor attaches).
+  /// The world will live in `sys`, dated by `clock`.
   sim_carrier_port(caf::actor_system& sys, sim_carrier_options options, std::shared_ptr<const wall_clock> clock);
   ~sim_carrier_port() override; ///< stop()s
 
-  void attach(std::shared_ptr<carrier_event_sink> sink) override { inbox_->attach(std::move(sink)); }
+  /// The first attach spawns the world, which starts placing calls.
+  void attach(std::shared_ptr<carrier_event_sink> sink) override;
   void detach(const carrier_event_sink* sink) override { inbox_->detach(sink); }
   void forwarded(uint64_t ticket) override { inbox_->forwarded(ticket); }
   void send(const carrier_command& command) override;
-  void stop() override; ///< ends the world's actor
+  void stop() override; ///< ends the world's actor; none is spawned after
   bool ready() const override { return inbox_->attached(); }
   std::chrono::milliseconds hangup_hold() const override { return std::chrono::milliseconds{0}; }
   carrier_port_metrics metrics() const override;
@@ -42,8 +46,12 @@ private:
   std::shared_ptr<std::atomic<int64_t>> in_flight_ = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<uint64_t> sent_{0};
   std::shared_ptr<sim_carrier_report> report_;
+  caf::actor_system& system_;
+  sim_carrier_options options_;
+  std::shared_ptr<const wall_clock> clock_;
+  std::mutex mutex_; ///< guards the world's handle and whether it stopped
   caf::actor world_;
-  std::atomic<bool> stopped_{false};
+  bool stopped_ = false;
 };
 
 /// The `--carrier sim` entry of the node's carrier factory: calls until the
