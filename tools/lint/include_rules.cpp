@@ -22,9 +22,10 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
     base.insert(more);
     return base;
   };
-  static const std::set<std::string> adapters{"adapters/http", "adapters/json",   "adapters/clock",   "adapters/config",
-                                              "adapters/sqlite", "adapters/redis",   "adapters/carrier", "adapters/telnyx",
-                                              "adapters/bidding", "adapters/analytics", "adapters/sim"};
+  static const std::set<std::string> adapters{"adapters/http",    "adapters/json",      "adapters/clock",
+                                              "adapters/config",  "adapters/sqlite",    "adapters/redis",
+                                              "adapters/carrier", "adapters/telnyx",    "adapters/bidding",
+                                              "adapters/analytics", "adapters/sim"};
   static const auto node = [&] {
     auto n = with(pure, {"actors", "web"});
     n.insert(adapters.begin(), adapters.end());

@@ -21,7 +21,7 @@ void call_metrics(std::string& out, const node_counters& c) {
   for (int s = 0; s < call_state_count; ++s) {
     if (static_cast<call_state>(s) == call_state::done) continue;
     prometheus_sample(out, "ringbid_calls_live", fmt::format("state=\"{}\"", to_string(static_cast<call_state>(s))),
-           double(c.live_by_state[static_cast<size_t>(s)].load()));
+                      double(c.live_by_state[static_cast<size_t>(s)].load()));
   }
   prometheus_family(out, "ringbid_calls_total", "counter", "Calls by what happened to them.");
   prometheus_sample(out, "ringbid_calls_total", "event=\"started\"", double(c.calls_started.load()));
@@ -37,7 +37,7 @@ void call_metrics(std::string& out, const node_counters& c) {
   prometheus_family(out, "ringbid_leads_total", "counter", "Leads handed to the store.");
   prometheus_sample(out, "ringbid_leads_total", {}, double(c.leads_accepted.load()));
   prometheus_family(out, "ringbid_carrier_events_ignored_total", "counter",
-         "Carrier events for unknown or finished calls, ignored.");
+                    "Carrier events for unknown or finished calls, ignored.");
   prometheus_sample(out, "ringbid_carrier_events_ignored_total", {}, double(c.events_ignored.load()));
   prometheus_family(out, "ringbid_peer_restarts_total", "counter", "Supervised actors restarted.");
   prometheus_sample(out, "ringbid_peer_restarts_total", {}, double(c.peer_restarts.load()));
@@ -45,12 +45,13 @@ void call_metrics(std::string& out, const node_counters& c) {
 
 /// What every carrier reports, whatever its wire.
 void carrier_metrics(std::string& out, const carrier_port_metrics& m) {
-  prometheus_family(out, "ringbid_carrier_commands_in_flight", "gauge", "Commands sent to the carrier, outcome not known yet.");
+  prometheus_family(out, "ringbid_carrier_commands_in_flight", "gauge",
+                    "Commands sent to the carrier, outcome not known yet.");
   prometheus_sample(out, "ringbid_carrier_commands_in_flight", {}, double(m.commands_in_flight));
   prometheus_family(out, "ringbid_carrier_events_pending", "gauge", "Carrier events not yet forwarded to the calls.");
   prometheus_sample(out, "ringbid_carrier_events_pending", {}, double(m.events_pending));
   prometheus_family(out, "ringbid_carrier_events_unkept_total", "counter",
-         "Carrier events beyond the pending bound, not re-delivered after a carrier actor restart.");
+                    "Carrier events beyond the pending bound, not re-delivered after a carrier actor restart.");
   prometheus_sample(out, "ringbid_carrier_events_unkept_total", {}, double(m.events_unkept));
 }
 
@@ -74,7 +75,9 @@ http_handler carrier_handler(const carrier_http_route& route) {
     carrier_http_request in;
     in.body = std::move(headers->body);
     in.header = [headers](std::string_view name) { return headers->header(name); };
-    handle(std::move(in), [respond](carrier_http_response r) { respond(text(r.status, std::move(r.body), std::move(r.content_type))); });
+    handle(std::move(in), [respond](carrier_http_response r) {
+      respond(text(r.status, std::move(r.body), std::move(r.content_type)));
+    });
   };
 }
 

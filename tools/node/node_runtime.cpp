@@ -236,7 +236,8 @@ int run_node(const engine_config& config, const node_options& options) {
         return 1;
       }
       std::string routes;
-      for (const auto& route : carrier->http_routes()) routes += (routes.empty() ? "" : ", ") + route.method + " " + route.path;
+      for (const auto& route : carrier->http_routes())
+        routes += (routes.empty() ? "" : ", ") + route.method + " " + route.path;
       spdlog::info("http on {}:{}{}", http_host, bound.port,
                    routes.empty() ? "" : " (carrier " + options.carrier + " at " + routes + ")");
     }
