@@ -45,9 +45,6 @@ public:
   /// retries) while no carrier actor is attached.
   std::vector<carrier_http_route> http_routes() override;
 
-  const telnyx_sender_stats& sender_statistics() const noexcept { return sender_->statistics(); }
-  const webhook_intake_stats& intake_statistics() const noexcept { return intake_->statistics(); }
-
 private:
   void on_report(telnyx_command_report report);
 
