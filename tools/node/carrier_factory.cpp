@@ -7,8 +7,8 @@ namespace ringbid {
 
 const std::vector<carrier_entry>& carrier_entries() {
   static const std::vector<carrier_entry> entries{
-    {"sim", {}, make_sim_carrier},
-    {"telnyx", telnyx_carrier_flags(), make_telnyx_carrier},
+    {"sim", "the simulator, in-process", {}, make_sim_carrier},
+    {"telnyx", "webhooks on --http, commands to its API", telnyx_carrier_flags(), make_telnyx_carrier},
   };
   return entries;
 }

@@ -12,6 +12,7 @@ namespace ringbid {
 
 struct carrier_entry {
   std::string name;
+  std::string summary;             ///< for --help: where its calls come from
   std::vector<carrier_flag> flags; ///< registered on ringbid-node's command line
   carrier_maker make;
 };

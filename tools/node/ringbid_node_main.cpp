@@ -22,8 +22,10 @@ int main(int argc, char** argv) {
   app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
   app.add_option("--http", opt.http, "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
   std::vector<std::string> carriers;
+  std::string carrier_help = "where calls come from:";
   for (const auto& entry : ringbid::carrier_entries()) {
     carriers.push_back(entry.name);
+    carrier_help += (carriers.size() > 1 ? "; " : " ") + entry.name + " (" + entry.summary + ")";
     // Each carrier's own flags, e.g. --telnyx-api-key.
     for (const auto& flag : entry.flags) {
       auto& value = opt.carrier_flags[flag.name];
@@ -32,8 +34,7 @@ int main(int argc, char** argv) {
       if (!flag.env.empty()) option->envname(flag.env);
     }
   }
-  app.add_option("--carrier", opt.carrier, "where calls come from: sim (in-process) or telnyx (webhooks on --http)")
-    ->check(CLI::IsMember(carriers));
+  app.add_option("--carrier", opt.carrier, carrier_help)->check(CLI::IsMember(carriers));
   app.add_option("--redis", opt.redis,
                  "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
   app.add_option("--access-token", opt.access_token,
