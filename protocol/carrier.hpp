@@ -102,15 +102,28 @@ typename Inspector::result_type inspect(Inspector& f, carrier_command& x) {
            x.payload, x.voice, x.language, x.from, x.timeout_secs, x.loop);
 }
 
-/// A carrier adapter's own timer: release a hangup it held back so that events
+/// Carrier port -> carrier actor: one event, named by the port's ticket until
+/// the actor has forwarded it (see actors/ports/carrier_port.hpp).
+struct carrier_event_posted {
+  uint64_t ticket = 0;
+  carrier_event event;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, carrier_event_posted& x) {
+  return f(caf::meta::type_name("carrier_event_posted"), x.ticket, x.event);
+}
+
+/// The carrier actor's own timer: release a hangup it held back so that events
 /// the carrier sent earlier, but delivered later, reach the call first.
 struct carrier_event_settled {
+  uint64_t ticket = 0;
   carrier_event event;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_event_settled& x) {
-  return f(caf::meta::type_name("carrier_event_settled"), x.event);
+  return f(caf::meta::type_name("carrier_event_settled"), x.ticket, x.event);
 }
 
 } // namespace ringbid

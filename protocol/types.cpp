@@ -18,6 +18,7 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<uuid>("ringbid::uuid");
   cfg.add_message_type<carrier_event>("ringbid::carrier_event");
   cfg.add_message_type<carrier_command>("ringbid::carrier_command");
+  cfg.add_message_type<carrier_event_posted>("ringbid::carrier_event_posted");
   cfg.add_message_type<carrier_event_settled>("ringbid::carrier_event_settled");
   cfg.add_message_type<ivr_answer>("ringbid::ivr_answer");
   cfg.add_message_type<ping_request>("ringbid::ping_request");

@@ -35,8 +35,8 @@ struct live_call {
 
 struct carrier_state {
   sim_carrier_options opt;
-  std::shared_ptr<const node_context> ctx;
-  caf::actor calls; ///< where events go: the calls supervisor
+  std::shared_ptr<const wall_clock> clock;
+  caf::actor calls; ///< where events go without opt.out (carrier-sim's wire emitter)
   std::mt19937_64 rng;
   std::unordered_map<std::string, live_call> live;
   std::unordered_set<uint64_t> seen_commands;
@@ -65,8 +65,10 @@ void schedule(carrier_self self, caf::timespan after, sim_action action, const s
 }
 
 void emit(carrier_self self, carrier_event ev) {
-  ev.occurred_at = self->state.ctx->clock->now();
-  self->send(self->state.calls, std::move(ev));
+  auto& st = self->state;
+  ev.occurred_at = st.clock->now();
+  if (st.opt.out) st.opt.out(std::move(ev));
+  else self->send(st.calls, std::move(ev));
 }
 
 carrier_event event(const std::string& id, carrier_event_kind kind, call_leg leg = call_leg::caller) {
@@ -86,7 +88,7 @@ void end_call(carrier_self self, const std::string& id, live_call& c, hangup_sou
   rec.ended = true;
   rec.ended_by = std::string{to_string(source)};
   ++self->state.opt.report->ended;
-  auto now = self->state.ctx->clock->now();
+  auto now = self->state.clock->now();
   if (c.bridged && !c.talk_over) rec.talk_ms = (now - c.bridged_at) / us_per_ms;
   auto ev = event(id, carrier_event_kind::hangup);
   ev.cause = hangup_cause::normal_clearing;
@@ -103,7 +105,7 @@ void place_call(carrier_self self) {
   auto& st = self->state;
   auto& rep = *st.opt.report;
   if (st.opt.calls != 0 && rep.placed >= st.opt.calls) return;
-  if (!st.calls) { // the calls supervisor is not up yet
+  if (!st.opt.out && !st.calls) { // nobody to tell yet
     schedule(self, milliseconds{10}, sim_action::place_call, {}, 0);
     return;
   }
@@ -123,7 +125,7 @@ void place_call(carrier_self self) {
   auto& rec = rep.calls[id];
   rec.caller = caller;
   rec.did = did;
-  rec.placed_at = st.ctx->clock->now();
+  rec.placed_at = st.clock->now();
   auto ev = event(id, carrier_event_kind::initiated);
   ev.from = caller;
   ev.to = did;
@@ -221,6 +223,7 @@ sim_command_result carry_out(carrier_self self, const carrier_command& cmd) {
 /// command_failed events.
 void on_command(carrier_self self, const carrier_command& cmd) {
   auto result = carry_out(self, cmd);
+  if (self->state.opt.commands_in_flight) --*self->state.opt.commands_in_flight;
   if (result != sim_command_result::call_ended && result != sim_command_result::injected_failure) return;
   auto ev = event(cmd.carrier_call_id, carrier_event_kind::command_failed);
   ev.failed_command = cmd.kind;
@@ -259,7 +262,7 @@ void on_tick(carrier_self self, const sim_tick& t) {
       c.transferring = false;
       c.bridged = true;
       c.playing = false;
-      c.bridged_at = st.ctx->clock->now();
+      c.bridged_at = st.clock->now();
       ++c.token; // the caller no longer abandons
       rec.bridged = true;
       rec.bridged_at = c.bridged_at;
@@ -281,7 +284,7 @@ void on_tick(carrier_self self, const sim_tick& t) {
     case sim_action::buyer_hangup: {
       // The talk is over now, whenever the caller's leg follows.
       c.talk_over = true;
-      rec.talk_ms = (st.ctx->clock->now() - c.bridged_at) / us_per_ms;
+      rec.talk_ms = (st.clock->now() - c.bridged_at) / us_per_ms;
       auto ev = event(id, carrier_event_kind::hangup, call_leg::buyer);
       ev.cause = hangup_cause::normal_clearing;
       ev.source = hangup_source::callee;
@@ -298,10 +301,10 @@ void on_tick(carrier_self self, const sim_tick& t) {
   }
 }
 
-caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::shared_ptr<const node_context> ctx) {
+caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::shared_ptr<const wall_clock> clock) {
   auto& st = self->state;
   st.opt = std::move(opt);
-  st.ctx = std::move(ctx);
+  st.clock = std::move(clock);
   st.rng.seed(st.opt.seed * 0x2545F4914F6CDD1Dull + 11);
   for (const auto& d : st.opt.config->dids) st.dids.push_back(d.number);
   for (const auto& buyer : st.opt.config->buyers) st.answer_rate_by_destination[buyer.destination] = buyer.sim.answer_rate;
@@ -328,14 +331,9 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
 
 } // namespace
 
-caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,
-                             std::shared_ptr<const node_context> ctx) {
-  return parent->spawn(sim_carrier, std::move(options), std::move(ctx));
-}
-
 caf::actor spawn_sim_carrier(caf::actor_system& sys, sim_carrier_options options,
-                             std::shared_ptr<const node_context> ctx) {
-  return sys.spawn(sim_carrier, std::move(options), std::move(ctx));
+                             std::shared_ptr<const wall_clock> clock) {
+  return sys.spawn(sim_carrier, std::move(options), std::move(clock));
 }
 
 } // namespace ringbid

@@ -1,15 +1,22 @@
 #pragma once
-// The simulated carrier: places inbound calls at a Poisson rate, answers our
-// commands with the normalized events a real carrier would send, after
+// The simulated carrier's world: places inbound calls at a Poisson rate,
+// answers commands with the normalized events a real carrier would send, after
 // realistic delays (speech length, ring time, talk time, caller patience),
 // and keeps its own record of every call to compare with the leads.
+//
+// It is the carrier itself, not the node's carrier actor: in a node it lives
+// behind sim_carrier_port, which owns it, so killing the carrier actor loses
+// no call, delay or record; `ringbid carrier-sim` puts it behind a Telnyx wire.
 
 #include "actors/core/config.hpp"
-#include "actors/node_context.hpp"
+#include "actors/ports/ports.hpp"
+#include "protocol/carrier.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,7 +39,7 @@ struct sim_call_record {
   std::string ended_by; ///< "caller", "callee" (the engine's hangup or the buyer)
 };
 
-/// What the carrier saw. Written by the carrier actor; read once the run is over.
+/// What the carrier saw. Written by the world's actor; read once the run is over.
 struct sim_carrier_report {
   std::map<std::string, sim_call_record> calls;
   uint64_t placed = 0;
@@ -62,14 +69,17 @@ struct sim_carrier_options {
     std::string did;
   };
   std::vector<scheduled_call> schedule;
+  /// Where the events go (in a node: the port's inbox). Empty: to the actor
+  /// named by the first peer_restarted for the calls peer, and no call is
+  /// placed before that (carrier-sim's wire emitter).
+  std::function<void(carrier_event)> out;
+  /// Counted down once a command (carrier_command) is carried out; the port
+  /// counts it up when it sends one. May be null.
+  std::shared_ptr<std::atomic<int64_t>> commands_in_flight;
 };
 
-caf::actor spawn_sim_carrier(caf::local_actor* parent, sim_carrier_options options,
-                             std::shared_ptr<const node_context> ctx);
-
-/// The same, as a top-level actor (the carrier simulator process). Until it
-/// gets peer_restarted for the calls peer it places no call.
+/// Spawns the world's actor; `clock` dates its events and its record.
 caf::actor spawn_sim_carrier(caf::actor_system& sys, sim_carrier_options options,
-                             std::shared_ptr<const node_context> ctx);
+                             std::shared_ptr<const wall_clock> clock);
 
 } // namespace ringbid

@@ -19,6 +19,7 @@ struct chaos_state {
   std::mt19937_64 rng;
   caf::actor ledger;
   caf::actor recorder;
+  caf::actor carrier;
   caf::actor calls;
   std::map<std::string, caf::actor> bidders;
   static inline const char* name = "chaos";
@@ -45,6 +46,7 @@ void strike(chaos_self self) {
   if (st.opt.ledger) kinds.push_back(1);
   if (st.opt.recorder) kinds.push_back(2);
   if (st.opt.calls && st.calls) kinds.push_back(3);
+  if (st.opt.carrier && st.carrier) kinds.push_back(4);
   if (kinds.empty()) return;
   switch (kinds[std::uniform_int_distribution<size_t>{0, kinds.size() - 1}(st.rng)]) {
     case 0: {
@@ -56,6 +58,10 @@ void strike(chaos_self self) {
     }
     case 1: kill(self, st.ledger); return;
     case 2: kill(self, st.recorder); return;
+    case 4:
+      kill(self, st.carrier);
+      ++*st.opt.carrier_kills;
+      return;
     default: {
       auto index = std::to_string(st.rng() % 1'000'000);
       self->request(st.calls, std::chrono::seconds{1}, peer_lookup{peer_kind::calls, index})
@@ -81,6 +87,7 @@ caf::behavior chaos_actor(chaos_self self, chaos_options opt) {
         case peer_kind::ledger: st.ledger = p.handle; break;
         case peer_kind::recorder: st.recorder = p.handle; break;
         case peer_kind::calls: st.calls = p.handle; break;
+        case peer_kind::carrier: st.carrier = p.handle; break;
         case peer_kind::bidder:
           if (!p.key.empty()) st.bidders[p.key] = p.handle;
           break;

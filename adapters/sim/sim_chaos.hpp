@@ -1,7 +1,7 @@
 #pragma once
 // Fault injection for simulations: kills a random peer (bidder, ledger,
-// recorder or call actor) at random intervals, so runs prove that supervision
-// loses no call and leaks no reservation.
+// recorder, carrier or call actor) at random intervals, so runs prove that
+// supervision loses no call, no carrier event and no reservation.
 
 #include "actors/node_context.hpp"
 
@@ -18,11 +18,14 @@ struct chaos_options {
   bool bidders = true;
   bool ledger = true;
   bool recorder = true;
+  bool carrier = true;
   bool calls = true;
   uint64_t seed = 1;
   std::shared_ptr<std::atomic<uint64_t>> kills = std::make_shared<std::atomic<uint64_t>>(0);
   /// Of those, bidder actors (their live calls must ping the restarted one).
   std::shared_ptr<std::atomic<uint64_t>> bidder_kills = std::make_shared<std::atomic<uint64_t>>(0);
+  /// Of those, the carrier actor's.
+  std::shared_ptr<std::atomic<uint64_t>> carrier_kills = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 caf::actor spawn_chaos(caf::local_actor* parent, chaos_options options);

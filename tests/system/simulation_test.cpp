@@ -103,7 +103,7 @@ TEST(Simulation, TenThousandCallsKeepEveryInvariant) {
   EXPECT_EQ(r.leads.failed + r.leads.interrupted, 0u);
 }
 
-TEST(Simulation, InvariantsHoldWhileBiddersLedgerRecorderAndCallsCrash) {
+TEST(Simulation, InvariantsHoldWhileBiddersLedgerRecorderCarrierAndCallsCrash) {
   auto cfg = demo_config();
   cfg.supervision.max_restarts = 50; // chaos strikes ~every 100 ms of virtual time
   simulation_options opt;
@@ -118,6 +118,8 @@ TEST(Simulation, InvariantsHoldWhileBiddersLedgerRecorderAndCallsCrash) {
   expect_analytics_agree(r);
   EXPECT_GT(r.peer_kills, 1000u);
   EXPECT_GT(r.bidder_kills, 200u) << "bidders die mid-round too; their live calls ping the restarted ones";
+  // The carrier actor dies too; its port keeps the simulated world and every event.
+  EXPECT_GT(r.carrier_kills, 100u);
   EXPECT_GT(r.call_restarts, 100u);
   EXPECT_GT(r.leads.bridged, opt.calls / 2);
   // Crash recovery loses no carrier event: no call fails for want of one.

@@ -45,7 +45,7 @@ TEST(IncludeRules, EveryArrowOfTheArchitectureIsAllowed) {
   EXPECT_TRUE(allowed("actors/call_actor.cpp", "#include \"actors/core/call_machine.hpp\""));
   EXPECT_TRUE(allowed("adapters/sqlite/did_store.cpp", "#include \"actors/ports/ports.hpp\""));
   EXPECT_TRUE(allowed("adapters/redis/redis_did_cache.hpp", "#include \"adapters/sqlite/did_store.hpp\""));
-  EXPECT_TRUE(allowed("tools/node/wiring.cpp", "#include \"adapters/telnyx/telnyx_carrier.hpp\""));
+  EXPECT_TRUE(allowed("tools/node/wiring.cpp", "#include \"adapters/telnyx/telnyx_carrier_port.hpp\""));
   EXPECT_TRUE(allowed("tools/cli/ringbid_main.cpp", "#include \"tools/node/simulation.hpp\""));
   EXPECT_TRUE(allowed("tests/core/billing_test.cpp", "#include \"tools/node/wiring.hpp\""));
 }
@@ -57,6 +57,10 @@ TEST(IncludeRules, ReverseAndSkippingArrowsAreViolations) {
   EXPECT_FALSE(allowed("adapters/sqlite/did_store.cpp", "#include \"adapters/redis/redis_did_cache.hpp\""));
   EXPECT_FALSE(allowed("adapters/bidding/bid_wire.cpp", "#include \"adapters/telnyx/telnyx_codec.hpp\""));
   EXPECT_FALSE(allowed("adapters/http/http_server.cpp", "#include \"actors/node_context.hpp\""));
+  // Carriers share adapters/carrier; it knows none of them.
+  EXPECT_TRUE(allowed("adapters/telnyx/telnyx_carrier_port.hpp", "#include \"adapters/carrier/carrier_inbox.hpp\""));
+  EXPECT_FALSE(allowed("adapters/carrier/carrier_inbox.cpp", "#include \"adapters/telnyx/telnyx_codec.hpp\""));
+  EXPECT_FALSE(allowed("actors/ports/carrier_port.hpp", "#include <caf/actor.hpp>"));
   EXPECT_FALSE(allowed("tools/node/node_dashboard.cpp", "#include \"tools/cli/leads_command.hpp\""));
   EXPECT_FALSE(allowed("actors/call_actor.cpp", "#include \"tests/support/lead_compare.hpp\""));
   EXPECT_FALSE(allowed("actors/call_actor.cpp", "#include \"call_machine.hpp\""));
@@ -79,7 +83,7 @@ TEST(IncludeRules, VendorHeadersStayOutOfPublicHeaders) {
   EXPECT_FALSE(allowed("adapters/http/http_server.hpp", "#include <boost/asio/io_context.hpp>"));
   EXPECT_TRUE(allowed("adapters/http/http_server_detail.hpp", "#include <boost/asio/io_context.hpp>"));
   EXPECT_TRUE(allowed("adapters/http/http_server.cpp", "#include <boost/beast/http.hpp>"));
-  EXPECT_TRUE(allowed("adapters/telnyx/telnyx_carrier.hpp", "#include <caf/actor.hpp>"));
+  EXPECT_TRUE(allowed("adapters/sim/sim_carrier_port.hpp", "#include <caf/actor.hpp>"));
   EXPECT_FALSE(allowed("tools/node/wiring.hpp", "#include <spdlog/spdlog.h>"));
   EXPECT_TRUE(allowed("tests/adapters/http_server_test.cpp", "#include <boost/asio.hpp>"));
 }

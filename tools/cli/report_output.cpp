@@ -53,8 +53,8 @@ void print_report_table(std::ostream& out, const simulation_report& r) {
   out << fmt::format("  {:<28}{:>14}\n", "auction latency p99", ms_text(s.auction_latency_p99_us));
   out << fmt::format("  {:<28}{:>14}\n", "leads written", r.leads_written);
   if (r.peer_kills > 0 || r.call_restarts > 0)
-    out << fmt::format("  {:<28}{:>14}  {} call actors restarted\n", "faults injected", r.peer_kills,
-                       r.call_restarts);
+    out << fmt::format("  {:<28}{:>14}  {} of the carrier actor; {} call actors restarted\n", "faults injected",
+                       r.peer_kills, r.carrier_kills, r.call_restarts);
   out << "  wins per buyer\n";
   for (const auto& w : s.wins)
     out << fmt::format("    {:<26}{:>14}  {}\n", w.buyer_id, w.wins, format_money(w.revenue_micros));

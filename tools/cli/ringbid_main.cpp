@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     ->check(CLI::PositiveNumber);
   simulate->add_option("--seed", seed, "random seed: the same seed gives the same result");
   simulate->add_option("--db", db_path, "SQLite file for the leads (default: <data_dir>/simulate.db; replaced)");
-  simulate->add_flag("--chaos", chaos, "kill bidders, ledger, recorder and call actors at random");
+  simulate->add_flag("--chaos", chaos, "kill bidders, ledger, recorder, carrier and call actors at random");
   std::string bidders = "sim";
   double time_scale = 1.0;
   simulate->add_option("--bidders", bidders,

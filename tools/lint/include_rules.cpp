@@ -22,9 +22,10 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
     base.insert(more);
     return base;
   };
-  static const std::set<std::string> adapters{"adapters/http", "adapters/json",   "adapters/clock",   "adapters/config",
-                                              "adapters/sqlite", "adapters/redis",   "adapters/telnyx",
-                                              "adapters/bidding", "adapters/analytics", "adapters/sim"};
+  static const std::set<std::string> adapters{"adapters/http",    "adapters/json",      "adapters/clock",
+                                              "adapters/config",  "adapters/sqlite",    "adapters/redis",
+                                              "adapters/carrier", "adapters/telnyx",    "adapters/bidding",
+                                              "adapters/analytics", "adapters/sim"};
   static const auto node = [&] {
     auto n = with(pure, {"actors", "web"});
     n.insert(adapters.begin(), adapters.end());
@@ -43,8 +44,10 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
     {"adapters/redis", with(pure, {"adapters/sqlite"})},
     {"adapters/analytics", with(pure, {"adapters/http", "adapters/json"})},
     {"adapters/bidding", with(pure, {"adapters/http", "adapters/json"})},
-    {"adapters/telnyx", with(pure, {"actors", "adapters/http", "adapters/json"})},
-    {"adapters/sim", with(pure, {"actors", "adapters/http", "adapters/json", "adapters/telnyx", "adapters/clock"})},
+    {"adapters/carrier", pure},
+    {"adapters/telnyx", with(pure, {"actors", "adapters/http", "adapters/json", "adapters/carrier"})},
+    {"adapters/sim", with(pure, {"actors", "adapters/http", "adapters/json", "adapters/telnyx", "adapters/clock",
+                                 "adapters/carrier"})},
     {"web", {}},
     {"support", {}},
     {"lint", {}},

@@ -1,6 +1,6 @@
 #pragma once
 // The node's HTTP front: one Beast server (its own io thread) with
-//   POST /webhooks/telnyx  the carrier's webhooks (Telnyx mode only)
+//   the carrier's routes   its webhooks, if it has any (Telnyx: POST /webhooks/telnyx)
 //   GET  /healthz          the process is alive
 //   GET  /readyz           ready to take calls (200) or not yet / draining (503)
 //   GET  /metrics          Prometheus text format
@@ -13,11 +13,10 @@
 // (the node sets one whenever it listens beyond loopback).
 
 #include "actors/node_context.hpp"
+#include "actors/ports/carrier_port.hpp"
 #include "adapters/analytics/analytics_json.hpp"
 #include "adapters/http/http_server.hpp"
 #include "adapters/analytics/sse_hub.hpp"
-#include "adapters/telnyx/telnyx_carrier.hpp"
-#include "adapters/telnyx/telnyx_webhook_intake.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -29,8 +28,7 @@ namespace ringbid {
 
 struct node_http_parts {
   std::shared_ptr<node_counters> counters;
-  std::shared_ptr<telnyx_webhook_intake> intake; ///< null with the simulated carrier
-  std::shared_ptr<telnyx_link> link;             ///< null with the simulated carrier
+  std::shared_ptr<carrier_port> carrier; ///< its routes, readiness and counters
   std::shared_ptr<std::atomic<bool>> accepting = std::make_shared<std::atomic<bool>>(false);
   // The dashboard and its API, when the node runs analytics:
   caf::actor_system* system = nullptr; ///< spawns the actors that ask analytics for the API
@@ -40,7 +38,7 @@ struct node_http_parts {
   std::string access_token;            ///< "": none asked for
 };
 
-/// Ready: accepting calls and, with Telnyx, the carrier actor attached.
+/// Ready: accepting calls and the carrier ready (its actor attached).
 bool node_ready(const node_http_parts& parts);
 
 /// The /metrics body.

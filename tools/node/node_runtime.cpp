@@ -10,7 +10,9 @@
 #include "protocol/node.hpp"
 #include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
+#include "tools/node/carrier_factory.hpp"
 #include "tools/node/host_port.hpp"
+#include "tools/node/node_assembly.hpp"
 #include "tools/node/node_http.hpp"
 #include "tools/node/wiring.hpp"
 
@@ -39,30 +41,6 @@ int wait_for_stop(sigset_t& signals, double run_for_s) {
   timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
   int sig = sigtimedwait(&signals, nullptr, &limit);
   return sig < 0 ? 0 : sig;
-}
-
-/// The Telnyx side of the node: the link (sender and actor slot) and the
-/// webhook intake that posts into it. False (logged) when misconfigured.
-bool make_telnyx_parts(const node_options& options, node_http_parts& http,
-                       const std::shared_ptr<sqlite_lead_store>& store) {
-  std::string error;
-  auto verifier = webhook_verifier::create(options.telnyx_public_key, &error);
-  if (!verifier) {
-    spdlog::error("--telnyx-public-key: {}", error);
-    return false;
-  }
-  telnyx_api_options api;
-  api.base_url = options.telnyx_api_url;
-  api.api_key = options.telnyx_api_key;
-  http.link = std::make_shared<telnyx_link>(api);
-  http.intake = std::make_shared<telnyx_webhook_intake>(
-    *verifier, [link = http.link](carrier_event ev) { return link->post(std::move(ev)); });
-  // Telnyx hears "accepted" for a call only once its start is durable: a call
-  // the carrier handed over is booked even if the node dies the next moment.
-  http.intake->set_durable_start([store](const carrier_event& ev, std::function<void()> durable) {
-    store->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
-  });
-  return true;
 }
 
 /// Books the calls the previous process left live as interrupted; the calls
@@ -126,10 +104,10 @@ known_ids known_ids_of(const engine_config& config) {
 }
 
 /// Waits (bounded) for the commands the drain produced (the final hangups) to
-/// reach the carrier before the sender is stopped.
-void wait_for_commands(const telnyx_link& link, std::chrono::seconds limit) {
+/// reach the carrier before it is stopped.
+void wait_for_commands(const carrier_port& carrier, std::chrono::seconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (link.sender_statistics().queued.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (carrier.metrics().commands_in_flight > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
 }
 
@@ -145,24 +123,6 @@ int run_node(const engine_config& config, const node_options& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
-  sqlite_options db;
-  db.path = db_path;
-  db.batch_max = config.storage.batch_max;
-  db.batch_interval_ms = config.storage.batch_interval_ms;
-  db.synchronous_full = true;
-  db.notify_commits = true; // a call's lead is acknowledged to it once durable
-  std::string error;
-  std::shared_ptr<sqlite_lead_store> store = sqlite_lead_store::open(db, &error);
-  if (!store) {
-    spdlog::error("cannot open {}: {}", db_path, error);
-    return 1;
-  }
-  std::shared_ptr<sqlite_cap_journal> journal = sqlite_cap_journal::open(db, &error, true);
-  if (!journal) {
-    spdlog::error("cannot open {}: {}", db_path, error);
-    return 1;
-  }
-
   caf::actor_system_config cfg;
   add_protocol_types(cfg);
   add_actor_types(cfg);
@@ -185,12 +145,7 @@ int run_node(const engine_config& config, const node_options& options) {
     spdlog::error("--http takes HOST:PORT, got \"{}\"", options.http);
     return 2;
   }
-  if (options.telnyx && options.http.empty()) {
-    spdlog::error("--carrier telnyx needs --http HOST:PORT for the webhooks");
-    return 2;
-  }
   node_http_parts http_parts;
-  if (options.telnyx && !make_telnyx_parts(options, http_parts, store)) return 2;
   http_parts.access_token = options.access_token;
   if (!options.http.empty() && http_parts.access_token.empty() && !is_loopback_address(http_host)) {
     http_parts.access_token = generate_access_token();
@@ -198,32 +153,56 @@ int run_node(const engine_config& config, const node_options& options) {
                  "(open http://HOST:PORT/?token=TOKEN once; set your own with --access-token)",
                  http_parts.access_token);
   }
-  http_server server;
   int exit_code = 0;
+  std::shared_ptr<sqlite_lead_store> store; // outlives the actor system: flushed at the very end
+  std::shared_ptr<sqlite_cap_journal> journal;
   {
     caf::actor_system sys{cfg};
-    auto shared_config = std::make_shared<const engine_config>(config);
-    std::shared_ptr<http_client> bid_client;
+    // After the system, so gone before it: no route outlives what it reaches.
+    http_server server;
+    assembly_options build;
+    build.db_path = db_path;
+    build.durable = true;
+    build.redis_url = options.redis;
+    build.http_bidders = options.http_bidders;
+    build.seed = options.seed;
+    build.carrier = [&](caf::actor_system& system, std::shared_ptr<const wall_clock> clock,
+                        std::shared_ptr<sqlite_lead_store> leads) {
+      carrier_setup setup;
+      setup.system = &system;
+      setup.config = std::make_shared<const engine_config>(config);
+      setup.clock = std::move(clock);
+      setup.seed = options.seed;
+      setup.calls_per_second = options.calls_per_second;
+      setup.serves_http = !options.http.empty();
+      setup.flags = options.carrier_flags;
+      // The carrier hears "accepted" for a call only once its start is durable:
+      // a call it handed over is booked even if the node dies the next moment.
+      setup.durable_start = [leads](const carrier_event& ev, std::function<void()> durable) {
+        leads->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
+      };
+      return make_carrier(options.carrier, setup);
+    };
+    std::string error;
+    bool bad_option = false;
+    auto node = node_assembly::build(sys, config, build, &error, &bad_option);
+    if (!node) {
+      spdlog::error("{}", error);
+      return bad_option ? 2 : 1;
+    }
+    store = node->store;
+    journal = node->journal;
+    auto& parts = node->parts;
+    const auto& dids = node->dids;
     if (options.http_bidders) {
-      http_client_options client_options;
-      client_options.max_connections_per_host = 64;
-      bid_client = std::make_shared<http_client>(client_options);
       auto pinged = std::count_if(config.buyers.begin(), config.buyers.end(),
                                   [](const buyer_config& b) { return !b.ping_url.empty(); });
       spdlog::info("{} of {} buyers pinged over HTTP; the others are simulated", pinged, config.buyers.size());
-    }
-    // Inside the actor system's scope: the Redis cache's threads send to actors.
-    auto dids = open_did_directory(config, db_path, options.redis);
-    if (!dids.directory) {
-      spdlog::error("{}{}", dids.bad_option ? "--redis: " : "", dids.error);
-      return dids.bad_option ? 2 : 1;
     }
     spdlog::info("DID directory in {}: {} numbers assigned ({} new from the config, {} config numbers kept as "
                  "stored){}",
                  db_path, dids.local->size(), dids.seeded.inserted, dids.seeded.kept,
                  dids.redis ? ", cached in Redis at " + dids.redis_at.text() : std::string{});
-    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
-                                 journal, bid_client, dids.directory);
     auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
     if (!restored.error.empty()) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
@@ -237,27 +216,14 @@ int run_node(const engine_config& config, const node_options& options) {
     if (!recover_live_calls(*store, *parts.calls, parts.ctx->clock->now())) return 1;
     auto book = load_todays_calls(db_path, parts.ctx->clock->now());
     if (!book) return 1;
-    auto history = std::make_shared<sqlite_metrics_history>(db_path);
     sse_hub_options feed_options;
     feed_options.ids = known_ids_of(config);
     feed_options.now = [clock = parts.ctx->clock] { return clock->now(); };
     auto hub = std::make_shared<sse_hub>(feed_options);
-    parts.analytics = analytics_parts{book, nullptr, hub, history, std::chrono::seconds{1}};
-    carrier_choice carrier;
-    if (http_parts.link) {
-      carrier = http_parts.link;
-    } else {
-      sim_carrier_options sim;
-      sim.calls = 0;
-      sim.calls_per_second =
-        options.calls_per_second >= 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
-      sim.seed = options.seed;
-      sim.behavior = config.carrier_sim;
-      sim.config = shared_config;
-      sim.report = std::make_shared<sim_carrier_report>();
-      carrier = sim;
-    }
-    auto root = start_node(sys, parts, carrier, std::nullopt);
+    node->count_calls(book, hub, std::make_shared<sqlite_metrics_history>(db_path), std::chrono::seconds{1});
+    auto root = node->start();
+    auto carrier = node->carrier;
+    http_parts.carrier = carrier;
     http_parts.counters = parts.ctx->counters;
     http_parts.system = &sys;
     http_parts.root = root;
@@ -269,16 +235,18 @@ int run_node(const engine_config& config, const node_options& options) {
       auto bound = server.listen(http_host, http_port);
       if (!bound.ok()) {
         spdlog::error("cannot serve HTTP on {}: {}", options.http, bound.error);
-        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
         return 1;
       }
-      spdlog::info("http on {}:{}{}", http_host, bound.port, http_parts.intake ? " (Telnyx webhooks at /webhooks/telnyx)" : "");
+      std::string routes;
+      for (const auto& route : carrier->http_routes())
+        routes += (routes.empty() ? "" : ", ") + route.method + " " + route.path;
+      spdlog::info("http on {}:{}{}", http_host, bound.port,
+                   routes.empty() ? "" : " (carrier " + options.carrier + " at " + routes + ")");
     }
     if (!admin_host.empty()) {
       auto bound = caf::io::publish(root, admin_port, admin_host.c_str(), true);
       if (!bound) {
         spdlog::error("cannot publish the admin endpoint on {}: {}", options.admin, sys.render(bound.error()));
-        caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
         return 1;
       }
       spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
@@ -309,20 +277,14 @@ int run_node(const engine_config& config, const node_options& options) {
             exit_code = 1;
           });
     }
-    if (http_parts.link) wait_for_commands(*http_parts.link, std::chrono::seconds{5});
-    hub->close_all();
+    wait_for_commands(*carrier, std::chrono::seconds{5});
     server.stop(); // no webhook posts into an actor system that is going away
-    history->stop(); // no history answers either
-    self->send_exit(root, caf::exit_reason::user_shutdown);
-    self->wait_for(root);
-    if (dids.redis) dids.redis->stop(); // no lookup answers into an actor system that is going away
-    if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
-    if (http_parts.link) {
-      http_parts.link->stop();
-      http_parts.link->attach(caf::actor{}); // no handle outlives the actor system
-    }
-    journal->on_durable({}); // no callbacks into an actor system that is going away
-    store->on_committed({});
+    node->stop([&](const caf::actor& tree) {
+      self->send_exit(tree, caf::exit_reason::user_shutdown);
+      self->wait_for(tree);
+    });
+    http_parts.carrier = nullptr; // no handle outlives the actor system
+    http_parts.root = nullptr;
   }
   store->flush();
   journal->flush();

@@ -1,13 +1,14 @@
 #pragma once
 // `ringbid-node`: the standalone process. Real scheduler, real clock, SQLite
-// file in the data directory; the carrier is simulated in-process or Telnyx
-// (webhooks on the HTTP server, commands to the API); bidders are simulated
-// or pinged over HTTP.
+// file in the data directory; the carrier is one of the carrier factory's
+// (tools/node/carrier_factory: simulated in-process, or Telnyx with webhooks on
+// the HTTP server); bidders are simulated or pinged over HTTP.
 // SIGINT/SIGTERM drain the live calls, flush the records and exit 0.
 
 #include "actors/core/config.hpp"
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace ringbid {
@@ -24,10 +25,10 @@ struct node_options {
   /// empty: none. The bound port is logged ("http on HOST:PORT").
   std::string http;
   bool http_bidders = false;      ///< ping buyers that have a ping_url over HTTP
-  bool telnyx = false;            ///< calls come from Telnyx instead of the simulated carrier
-  std::string telnyx_api_url = "https://api.telnyx.com";
-  std::string telnyx_api_key;     ///< bearer key for the commands
-  std::string telnyx_public_key;  ///< Base64 Ed25519 key that signs the webhooks
+  std::string carrier = "sim";    ///< where calls come from: a name of the carrier factory
+  /// The carriers' own flags by name without dashes (e.g. "telnyx-api-key");
+  /// unset ones take their carrier's default.
+  std::map<std::string, std::string> carrier_flags;
   /// redis://HOST:PORT[/DB]: DID lookups go through Redis, with SQLite behind
   /// it (and invalidations from `ringbid dids --redis`); empty: in-process only.
   std::string redis;

@@ -1,6 +1,7 @@
 // `ringbid-node`: the standalone node process.
 
 #include "adapters/config/config_json.hpp"
+#include "tools/node/carrier_factory.hpp"
 #include "tools/node/node_runtime.hpp"
 
 #include <CLI/CLI.hpp>
@@ -20,14 +21,20 @@ int main(int argc, char** argv) {
   app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
   app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
   app.add_option("--http", opt.http, "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
-  std::string carrier = "sim";
-  app.add_option("--carrier", carrier, "where calls come from: sim (in-process) or telnyx (webhooks on --http)")
-    ->check(CLI::IsMember({"sim", "telnyx"}));
-  app.add_option("--telnyx-api-url", opt.telnyx_api_url, "Call Control API base URL");
-  app.add_option("--telnyx-public-key", opt.telnyx_public_key, "Base64 Ed25519 key that signs the webhooks")
-    ->envname("TELNYX_PUBLIC_KEY");
-  app.add_option("--telnyx-api-key", opt.telnyx_api_key, "API key for the commands (better: TELNYX_API_KEY)")
-    ->envname("TELNYX_API_KEY");
+  std::vector<std::string> carriers;
+  std::string carrier_help = "where calls come from:";
+  for (const auto& entry : ringbid::carrier_entries()) {
+    carriers.push_back(entry.name);
+    carrier_help += (carriers.size() > 1 ? "; " : " ") + entry.name + " (" + entry.summary + ")";
+    // Each carrier's own flags, e.g. --telnyx-api-key.
+    for (const auto& flag : entry.flags) {
+      auto& value = opt.carrier_flags[flag.name];
+      value = flag.default_value;
+      auto* option = app.add_option("--" + flag.name, value, flag.help);
+      if (!flag.env.empty()) option->envname(flag.env);
+    }
+  }
+  app.add_option("--carrier", opt.carrier, carrier_help)->check(CLI::IsMember(carriers));
   app.add_option("--redis", opt.redis,
                  "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
   app.add_option("--access-token", opt.access_token,
@@ -38,7 +45,6 @@ int main(int argc, char** argv) {
   app.add_option("--bidders", bidders, "how buyers are pinged: sim (in-process) or http (their ping_url)")
     ->check(CLI::IsMember({"sim", "http"}));
   CLI11_PARSE(app, argc, argv);
-  opt.telnyx = carrier == "telnyx";
   opt.http_bidders = bidders == "http";
 
   auto loaded = ringbid::load_config_file(config_path);

@@ -2,6 +2,8 @@
 
 #include "adapters/http/http_client.hpp"
 #include "adapters/clock/sim_clock.hpp"
+#include "adapters/sim/sim_carrier_port.hpp"
+#include "tools/node/node_assembly.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "actors/actor_types.hpp"
@@ -23,11 +25,6 @@ namespace {
 /// A fixed epoch (Monday 2026-01-05 14:00 UTC) keeps runs reproducible.
 constexpr timestamp_us simulation_epoch = 1'767'621'600LL * us_per_s;
 
-void remove_database(const std::string& path) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
-}
-
 bool report_finished(const node_counters& counters, const simulation_options& options) {
   return counters.calls_finished.load() >= options.calls;
 }
@@ -43,30 +40,39 @@ void read_back(simulation_report& report, const simulation_options& options) {
   report.leads_written = reader->count();
 }
 
-/// A run's database, replaced: its lead store, cap journal and DID directory.
-struct run_stores {
-  std::shared_ptr<sqlite_lead_store> store;
-  std::shared_ptr<sqlite_cap_journal> journal;
-  did_directory_parts dids;
-};
+double call_rate(const engine_config& config, const simulation_options& options) {
+  return options.calls_per_second > 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
+}
 
-run_stores open_run_stores(const engine_config& config, const simulation_options& options) {
-  remove_database(options.db_path);
+/// The run's node: a fresh database and the in-process DID directory (lookups
+/// answer inline, so deterministic runs stay so), the simulated carrier
+/// placing `options.calls` calls into `record`.
+std::unique_ptr<node_assembly> assemble(caf::actor_system& sys, const engine_config& config,
+                                        const simulation_options& options, std::shared_ptr<sim_carrier_report> record,
+                                        timestamp_us epoch, double time_scale) {
+  assembly_options build;
+  build.db_path = options.db_path;
+  build.replace_database = true;
+  build.durable = false;
+  build.http_bidders = options.http_bidders;
+  build.seed = options.seed;
+  build.epoch = epoch;
+  build.carrier = [&](caf::actor_system& system, std::shared_ptr<const wall_clock> clock,
+                      std::shared_ptr<sqlite_lead_store>) {
+    sim_carrier_options carrier;
+    carrier.calls = options.calls;
+    carrier.calls_per_second = call_rate(config, options);
+    carrier.seed = options.seed;
+    carrier.behavior = config.carrier_sim;
+    carrier.config = std::make_shared<const engine_config>(config);
+    carrier.report = record;
+    carrier.time_scale = time_scale;
+    return carrier_made{std::make_shared<sim_carrier_port>(system, std::move(carrier), std::move(clock)), {}};
+  };
   std::string error;
-  sqlite_options db;
-  db.path = options.db_path;
-  db.batch_max = config.storage.batch_max;
-  db.batch_interval_ms = config.storage.batch_interval_ms;
-  db.synchronous_full = false; // a simulation's leads are disposable; a node's are not
-  run_stores out;
-  out.store = sqlite_lead_store::open(db, &error);
-  if (!out.store) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
-  out.journal = sqlite_cap_journal::open(db, &error);
-  if (!out.journal) throw std::runtime_error("cannot open " + options.db_path + ": " + error);
-  // The in-process DID directory: lookups answer inline, so runs stay deterministic.
-  out.dids = open_did_directory(config, options.db_path);
-  if (!out.dids.directory) throw std::runtime_error(out.dids.error);
-  return out;
+  auto node = node_assembly::build(sys, config, std::move(build), &error);
+  if (!node) throw std::runtime_error(error);
+  return node;
 }
 
 /// The run's figures from the node's counters and ledger, when it stops.
@@ -92,8 +98,9 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
 simulation_report run_simulation(const engine_config& config, const simulation_options& options) {
   if (options.http_bidders) return run_live_simulation(config, options);
   auto wall_start = std::chrono::steady_clock::now();
-  auto [store, journal, dids] = open_run_stores(config, options);
   simulation_report report;
+  std::shared_ptr<sqlite_lead_store> store;
+  std::shared_ptr<sqlite_cap_journal> journal;
   report.seed = options.seed;
   report.carrier = std::make_shared<sim_carrier_report>();
   {
@@ -104,23 +111,16 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     cfg.set("logger.verbosity", caf::atom("quiet"));
     caf::actor_system sys{cfg};
     auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-    auto shared_config = std::make_shared<const engine_config>(config);
-    auto clock = make_actor_wall_clock(sys, simulation_epoch);
-    auto parts = make_node_parts(shared_config, clock, store, options.seed, journal, nullptr, dids.directory);
+    auto node = assemble(sys, config, options, report.carrier, simulation_epoch, 1.0);
+    store = node->store;
+    journal = node->journal;
+    auto& parts = node->parts;
+    auto clock = node->clock;
     std::shared_ptr<analytics_book> book;
     if (options.analytics) {
       book = std::make_shared<analytics_book>(clock->now());
-      parts.analytics = analytics_parts{book, clock, nullptr, nullptr, caf::timespan{0}};
+      node->count_calls(book);
     }
-
-    sim_carrier_options carrier;
-    carrier.calls = options.calls;
-    carrier.calls_per_second =
-      options.calls_per_second > 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
-    carrier.seed = options.seed;
-    carrier.behavior = config.carrier_sim;
-    carrier.config = shared_config;
-    carrier.report = report.carrier;
     std::optional<chaos_options> chaos;
     if (options.chaos) {
       chaos.emplace();
@@ -129,12 +129,13 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     }
     auto kills = chaos ? chaos->kills : nullptr;
     auto bidder_kills = chaos ? chaos->bidder_kills : nullptr;
-    auto root = start_node(sys, parts, carrier, chaos);
+    auto carrier_kills = chaos ? chaos->carrier_kills : nullptr;
+    node->start(chaos);
 
     // Drive virtual time: run every ready job, then jump to the next timeout.
     // The limit guards against a run that cannot finish (a bug, not a feature).
     auto& counters = *parts.ctx->counters;
-    auto limit_us = static_cast<int64_t>(double(options.calls) / carrier.calls_per_second * 1e6) +
+    auto limit_us = static_cast<int64_t>(double(options.calls) / call_rate(config, options) * 1e6) +
                     int64_t{48} * 3600 * us_per_s;
     if (options.stop_at_virtual_s > 0) limit_us = static_cast<int64_t>(options.stop_at_virtual_s * 1e6);
     sched.run();
@@ -159,14 +160,18 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     report.virtual_seconds = double(clock->now() - simulation_epoch) / 1e6;
     report.peer_kills = kills ? kills->load() : 0;
     report.bidder_kills = bidder_kills ? bidder_kills->load() : 0;
+    report.carrier_kills = carrier_kills ? carrier_kills->load() : 0;
     take_counts(report, parts, options);
     if (book) {
       // Every call of the run, as the dashboard would show it (the actors are idle now).
       auto now = clock->now();
       report.analytics = book->report({book->memory_since(), now + us_per_day_analytics, "", ""}, now);
     }
-    caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
-    sched.run();
+    node->stop([&](const caf::actor& root) {
+      caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+      sched.run();
+    });
+    sched.run(); // the carrier's world stops
     sys.await_actors_before_shutdown(false); // nothing runs jobs once this scope ends
   }
   if (options.progress) options.progress(report.completed, options.calls);
@@ -182,8 +187,9 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
 
 simulation_report run_live_simulation(const engine_config& config, const simulation_options& options) {
   auto wall_start = std::chrono::steady_clock::now();
-  auto [store, journal, dids] = open_run_stores(config, options);
   simulation_report report;
+  std::shared_ptr<sqlite_lead_store> store;
+  std::shared_ptr<sqlite_cap_journal> journal;
   report.seed = options.seed;
   report.carrier = std::make_shared<sim_carrier_report>();
   {
@@ -194,29 +200,19 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
     cfg.set("logger.verbosity", caf::atom("quiet"));
     caf::actor_system sys{cfg};
-    auto shared_config = std::make_shared<const engine_config>(config);
-    http_client_options client_options;
-    client_options.max_connections_per_host = 64;
-    auto bid_client = std::make_shared<http_client>(client_options);
-    auto parts = make_node_parts(shared_config, make_actor_wall_clock(sys, system_now()), store, options.seed,
-                                 journal, bid_client, dids.directory);
-    sim_carrier_options carrier;
-    carrier.calls = options.calls;
-    carrier.calls_per_second =
-      options.calls_per_second > 0 ? options.calls_per_second : config.carrier_sim.calls_per_second;
-    carrier.seed = options.seed;
-    carrier.behavior = config.carrier_sim;
-    carrier.config = shared_config;
-    carrier.report = report.carrier;
-    carrier.time_scale = options.time_scale > 0 ? options.time_scale : 1.0;
-    auto root = start_node(sys, parts, carrier, std::nullopt);
+    auto time_scale = options.time_scale > 0 ? options.time_scale : 1.0;
+    auto node = assemble(sys, config, options, report.carrier, 0, time_scale);
+    store = node->store;
+    journal = node->journal;
+    auto& parts = node->parts;
+    node->start();
     if (options.at_start) options.at_start();
 
     auto& counters = *parts.ctx->counters;
     // Long enough for every call at the given rate and scale, with room to spare.
     double limit_s = options.max_wall_s > 0
                        ? options.max_wall_s
-                       : double(options.calls) / carrier.calls_per_second + 4 * 3600 / carrier.time_scale + 60;
+                       : double(options.calls) / call_rate(config, options) + 4 * 3600 / time_scale + 60;
     auto deadline = wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                    std::chrono::duration<double>(limit_s));
     while (counters.calls_finished.load() < options.calls && std::chrono::steady_clock::now() < deadline) {
@@ -225,10 +221,10 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     }
     if (options.at_stop) options.at_stop(parts.calls->by_carrier_id.size());
     caf::scoped_actor self{sys};
-    self->send_exit(root, caf::exit_reason::user_shutdown);
-    self->wait_for(root);
-    bid_client->stop(); // its last callbacks still find the actor system
-    journal->on_durable({});
+    node->stop([&](const caf::actor& root) {
+      self->send_exit(root, caf::exit_reason::user_shutdown);
+      self->wait_for(root);
+    });
     report.virtual_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     take_counts(report, parts, options);
   }

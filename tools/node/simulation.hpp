@@ -20,7 +20,7 @@ struct simulation_options {
   double calls_per_second = 0; ///< 0 = the config's carrier_sim rate
   uint64_t seed = 1;
   std::string db_path;         ///< the SQLite file; replaced at the start of the run
-  bool chaos = false;          ///< kill bidders, ledger, recorder and calls at random
+  bool chaos = false;          ///< kill bidders, ledger, recorder, carrier and calls at random
   double chaos_interval_ms = 500;
   /// Called now and then with (finished, total); for progress bars.
   std::function<void(uint64_t, uint64_t)> progress;
@@ -55,6 +55,7 @@ struct simulation_report {
   caps_report caps; ///< every cap's standing when the run ended
   uint64_t peer_kills = 0;
   uint64_t bidder_kills = 0; ///< of peer_kills
+  uint64_t carrier_kills = 0; ///< of the peer kills, the carrier actor's
   uint64_t call_restarts = 0;
   uint64_t calls_interrupted = 0;
   uint64_t events_ignored = 0;

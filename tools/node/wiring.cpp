@@ -84,7 +84,7 @@ ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path,
   return out;
 }
 
-caf::actor start_node(caf::actor_system& sys, node_parts& parts, carrier_choice carrier,
+caf::actor start_node(caf::actor_system& sys, node_parts& parts, std::shared_ptr<carrier_port> carrier,
                       std::optional<chaos_options> chaos) {
   std::shared_ptr<const node_context> ctx = parts.ctx;
   const auto& sup = ctx->config->supervision;
@@ -119,11 +119,7 @@ caf::actor start_node(caf::actor_system& sys, node_parts& parts, carrier_choice 
                       },
                       false, true});
   children.push_back({peer_kind::carrier, {},
-                      [carrier, ctx](caf::local_actor* self) {
-                        if (auto* link = std::get_if<std::shared_ptr<telnyx_link>>(&carrier))
-                          return spawn_telnyx_carrier(self, *link, ctx);
-                        return spawn_sim_carrier(self, std::get<sim_carrier_options>(carrier), ctx);
-                      },
+                      [carrier, ctx](caf::local_actor* self) { return spawn_carrier(self, carrier, ctx); },
                       true, false});
   if (chaos) {
     // Chaos is not a peer anyone looks up; it only listens.

@@ -5,23 +5,23 @@
 //         ├─ ledger
 //         ├─ recorder
 //         ├─ bidders ─── bidder × buyers
-//         ├─ carrier          (simulated carrier, or Telnyx over HTTP)
+//         ├─ carrier          (the one carrier actor, in front of the node's carrier port)
 //         ├─ analytics        (when the node counts for dashboards)
 //         ├─ chaos            (simulations with fault injection only)
 //         └─ calls ───── call × live calls
 
 #include "actors/analytics_actor.hpp"
 #include "actors/calls_supervisor.hpp"
+#include "actors/carrier_actor.hpp"
 #include "actors/node_context.hpp"
 #include "actors/bidder_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/ledger_actor.hpp"
 #include "actors/recorder_actor.hpp"
+#include "actors/ports/carrier_port.hpp"
 #include "actors/ports/ports.hpp"
 #include "adapters/redis/redis_did_cache.hpp"
-#include "adapters/sim/sim_carrier.hpp"
 #include "adapters/sim/sim_chaos.hpp"
-#include "adapters/telnyx/telnyx_carrier.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -30,7 +30,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 
 namespace ringbid {
 
@@ -91,12 +90,10 @@ struct ledger_restore {
 /// with it. Call before start_node.
 ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now);
 
-/// The node's carrier: simulated in-process, or Telnyx through the link that
-/// the HTTP server's webhook route posts into.
-using carrier_choice = std::variant<sim_carrier_options, std::shared_ptr<telnyx_link>>;
-
-/// Spawns the supervisor tree; returns the root supervisor.
-caf::actor start_node(caf::actor_system& sys, node_parts& parts, carrier_choice carrier,
+/// Spawns the supervisor tree; returns the root supervisor. The carrier actor
+/// attaches itself to `carrier` (see tools/node/carrier_factory for the ports
+/// the node can build), which the caller keeps and stops once the tree is down.
+caf::actor start_node(caf::actor_system& sys, node_parts& parts, std::shared_ptr<carrier_port> carrier,
                       std::optional<chaos_options> chaos);
 
 } // namespace ringbid

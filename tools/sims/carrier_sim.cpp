@@ -2,7 +2,6 @@
 
 #include "tools/node/host_port.hpp"
 
-#include "actors/node_context.hpp"
 #include "adapters/sim/carrier_sim_wire.hpp"
 #include "adapters/http/http_client.hpp"
 #include "adapters/http/http_server.hpp"
@@ -321,7 +320,6 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
   {
     caf::actor_system sys{cfg};
     auto shared_config = std::make_shared<const engine_config>(config);
-    auto ctx = node_context::make(shared_config, make_actor_wall_clock(sys, system_now()), options.seed);
     sim_carrier_options sim_opts;
     sim_opts.calls = options.calls;
     sim_opts.calls_per_second =
@@ -333,7 +331,7 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
     sim_opts.time_scale = options.time_scale > 0 ? options.time_scale : 1.0;
     sim_opts.call_id_prefix = fmt::format("v3:cs{}-", options.seed);
     sim_opts.schedule = plan;
-    auto sim = spawn_sim_carrier(sys, sim_opts, ctx);
+    auto sim = spawn_sim_carrier(sys, sim_opts, make_actor_wall_clock(sys, system_now()));
 
     wire_emitter_options wire;
     wire.webhook_url = options.webhook_url;

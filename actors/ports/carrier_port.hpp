@@ -1,0 +1,100 @@
+#pragma once
+// The carrier port: the one interface the engine has to a carrier, whichever
+// it is (the simulator, Telnyx, a test's scripted carrier).
+//
+//   adapter ── post(carrier_event) ──► attached sink (the live carrier actor) ──► calls
+//   call ── carrier_command ──► carrier actor ── port.send(command) ──► adapter
+//
+// The node owns the port; carrier actors come and go. Each event stays with
+// the port until the actor that took it says it was forwarded, so an actor
+// that dies with events in its mailbox (or holding one back) loses none: the
+// next instance gets them again when it attaches. No vendor header here.
+
+#include "protocol/carrier.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringbid {
+
+/// Where a carrier's events go: implemented by the carrier actor, which hands
+/// each event to its own mailbox. `ticket` names the event until the actor
+/// reports it forwarded. Called from any thread; must not block.
+class carrier_event_sink {
+public:
+  virtual ~carrier_event_sink() = default;
+  virtual void deliver(uint64_t ticket, carrier_event event) = 0;
+};
+
+/// Figures every carrier has, whatever its wire.
+struct carrier_port_metrics {
+  uint64_t commands_in_flight = 0; ///< sent to the carrier, outcome not known yet
+  uint64_t events_pending = 0;     ///< posted, not forwarded to the calls yet
+  uint64_t events_unkept = 0;      ///< beyond the pending bound: not re-delivered after a restart
+};
+
+/// An HTTP request to a carrier's route, without any server's types.
+struct carrier_http_request {
+  std::function<std::string_view(std::string_view name)> header; ///< "" when absent; case-insensitive
+  std::string body;
+};
+
+struct carrier_http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+/// A route the node's HTTP server mounts for the carrier (its webhooks).
+/// `handle` runs on an HTTP thread, must not block, and answers exactly once
+/// through its second argument (possibly later, from any thread).
+struct carrier_http_route {
+  std::string method;
+  std::string path;
+  std::function<void(carrier_http_request, std::function<void(carrier_http_response)>)> handle;
+};
+
+class carrier_port {
+public:
+  virtual ~carrier_port() = default;
+
+  // -- events in ---------------------------------------------------------------
+
+  /// `sink` receives from now on, starting with every event still pending
+  /// (in the order posted). Replaces the sink attached before.
+  virtual void attach(std::shared_ptr<carrier_event_sink> sink) = 0;
+  /// Only if `sink` is still the attached one.
+  virtual void detach(const carrier_event_sink* sink) = 0;
+  /// The event `ticket` reached the calls: the port forgets it.
+  virtual void forwarded(uint64_t ticket) = 0;
+
+  // -- commands out --------------------------------------------------------------
+
+  /// Carries out one command, or queues it. Thread-safe, never blocks. A
+  /// refusal comes back as a command_failed event.
+  virtual void send(const carrier_command& command) = 0;
+
+  // -- the carrier as a whole ----------------------------------------------------
+
+  /// Stops the carrier: no command goes out, no event comes in any more.
+  /// Idempotent; the node calls it once its actors are gone.
+  virtual void stop() = 0;
+  /// Takes calls now: a carrier actor is attached (and the wire is up).
+  virtual bool ready() const = 0;
+  /// How long the carrier actor holds back the caller leg's hangup and a
+  /// buyer leg's normal clearing, so that events the carrier sent before them
+  /// but delivered later still reach the call first (0: the carrier keeps order).
+  virtual std::chrono::milliseconds hangup_hold() const = 0;
+  virtual carrier_port_metrics metrics() const = 0;
+  /// The carrier's own counters in Prometheus text format, appended to /metrics.
+  virtual void write_metrics(std::string& out) const { (void) out; }
+  /// What the node's HTTP server must serve for this carrier (none by default).
+  virtual std::vector<carrier_http_route> http_routes() { return {}; }
+};
+
+} // namespace ringbid
