@@ -17,8 +17,7 @@ struct bidder_state {
 };
 
 caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string buyer_id,
-                           std::shared_ptr<bidder_transport> transport,
-                           std::shared_ptr<const node_context> ctx) {
+                           std::shared_ptr<bidder_transport> transport, std::shared_ptr<const node_context> ctx) {
   self->state.buyer_id = std::move(buyer_id);
   self->state.transport = std::move(transport);
   self->state.ctx = std::move(ctx);
@@ -58,8 +57,7 @@ caf::behavior bidder_actor(caf::stateful_actor<bidder_state>* self, std::string 
 
 } // namespace
 
-caf::actor spawn_bidder(caf::local_actor* parent, std::string buyer_id,
-                        std::shared_ptr<bidder_transport> transport,
+caf::actor spawn_bidder(caf::local_actor* parent, std::string buyer_id, std::shared_ptr<bidder_transport> transport,
                         std::shared_ptr<const node_context> ctx) {
   return parent->spawn(bidder_actor, std::move(buyer_id), std::move(transport), std::move(ctx));
 }

@@ -3,8 +3,8 @@
 #include "actors/call_actor_state.hpp"
 #include "actors/core/analytics_core.hpp"
 #include "protocol/directory.hpp"
-#include "protocol/ledger.hpp"
 #include "protocol/lead.hpp"
+#include "protocol/ledger.hpp"
 
 #include <caf/all.hpp>
 
@@ -37,7 +37,8 @@ void ledger_end(call_self self, uint64_t token, bool commit) {
 namespace {
 
 void ledger_commit(call_self self, const commit_request& req) {
-  ask_peer(self, peer_kind::ledger, req, [](const ledger_ack&) {}, [] {});
+  ask_peer(
+    self, peer_kind::ledger, req, [](const ledger_ack&) {}, [] {});
 }
 
 void adopt_reservation(call_self self, adopt_kind mode) {
@@ -164,9 +165,8 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
   st.peers = std::move(args.peers);
   st.call = std::move(args.snapshot);
   st.ids = uuid7_generator{st.call.id.lo ^ st.ctx->seed};
-  st.settings = st.call.campaign_id.empty()
-                  ? st.ctx->unassigned_settings
-                  : st.ctx->settings_for(st.call.campaign_id, st.call.source_id);
+  st.settings = st.call.campaign_id.empty() ? st.ctx->unassigned_settings
+                                            : st.ctx->settings_for(st.call.campaign_id, st.call.source_id);
   st.roster = st.ctx->roster_for(st.call.campaign_id);
   if (args.resumed) {
     announce(self);
@@ -183,7 +183,9 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
       if (ev.sequence != 0) s.call.last_event_sequence = ev.sequence;
       feed(self, ev);
     },
-    [=](const call_timer& t) { feed(self, timer_fired{t.kind, t.generation}); },
+    [=](const call_timer& t) {
+      feed(self, timer_fired{t.kind, t.generation});
+    },
     [=](const bid_response& bid) { on_bid(self, bid); },
     [=](const round_deadline& d) { on_round_deadline(self, d); },
     [=](const peer_restarted& msg) { learn_peer(self, msg.peer); },

@@ -4,10 +4,10 @@
 // call_round.cpp the auction round's (actors/core/round_machine), and
 // call_peers.cpp reaches the live instance of every peer.
 
+#include "actors/call_messages.hpp"
 #include "actors/core/round_machine.hpp"
 #include "actors/node_context.hpp"
 #include "protocol/bidding.hpp"
-#include "actors/call_messages.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/node.hpp"
 
@@ -45,9 +45,7 @@ struct call_actor_state {
 
 using call_self = caf::stateful_actor<call_actor_state>*;
 
-inline timestamp_us now_of(call_self self) {
-  return self->state.ctx->clock->now();
-}
+inline timestamp_us now_of(call_self self) { return self->state.ctx->clock->now(); }
 
 inline caf::timespan peer_timeout(call_self self) {
   return std::chrono::milliseconds{self->state.ctx->config->timing.peer_timeout_ms};

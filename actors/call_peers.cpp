@@ -63,8 +63,10 @@ void look_up_peer(call_self self, peer_kind kind, std::string key, caf::actor de
   self->request(self->state.peers->root, peer_timeout(self) + backoff, peer_lookup{kind, key})
     .then(
       [=](const peer_handle& live) {
-        if (live.handle && live.handle != dead) found(live.handle);
-        else again(); // not restarted yet
+        if (live.handle && live.handle != dead)
+          found(live.handle);
+        else
+          again(); // not restarted yet
       },
       [=](caf::error&) { again(); });
 }
@@ -92,8 +94,10 @@ void send_ping(call_self self, std::shared_ptr<round_machine> round, ping_reques
               if (round->phase() == round_phase::collecting) self->send(live, ping);
             };
             auto known = self->state.peers->bidders.find(ping.buyer_id);
-            if (known != self->state.peers->bidders.end() && known->second != bidder) resend(known->second);
-            else look_up_peer(self, peer_kind::bidder, ping.buyer_id, bidder, resend);
+            if (known != self->state.peers->bidders.end() && known->second != bidder)
+              resend(known->second);
+            else
+              look_up_peer(self, peer_kind::bidder, ping.buyer_id, bidder, resend);
           });
 }
 

@@ -1,11 +1,11 @@
 #include "actors/calls_supervisor.hpp"
 
-#include "actors/core/analytics_core.hpp"
 #include "actors/call_actor.hpp"
+#include "actors/call_messages.hpp"
+#include "actors/core/analytics_core.hpp"
 #include "actors/core/call_machine.hpp"
 #include "actors/peer_update.hpp"
 #include "protocol/analytics.hpp"
-#include "actors/call_messages.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/lead.hpp"
 #include "protocol/node.hpp"

@@ -28,7 +28,7 @@ struct call_registry {
     std::vector<carrier_event> since_checkpoint;
     uint64_t events_forwarded = 0;
     uint32_t restarts = 0;
-    bool interrupting = false; ///< finalizing as interrupted
+    bool interrupting = false;                    ///< finalizing as interrupted
     call_state counted_in = call_state::greeting; ///< its place in node_counters::live_by_state
   };
   std::unordered_map<std::string, entry> by_carrier_id;

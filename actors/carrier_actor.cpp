@@ -61,8 +61,7 @@ bool final_word(const carrier_event& ev) {
          (ev.leg == call_leg::caller || ev.cause == hangup_cause::normal_clearing);
 }
 
-caf::behavior carrier(carrier_self self, std::shared_ptr<carrier_port> port,
-                      std::shared_ptr<const node_context> ctx) {
+caf::behavior carrier(carrier_self self, std::shared_ptr<carrier_port> port, std::shared_ptr<const node_context> ctx) {
   auto& st = self->state;
   st.port = std::move(port);
   st.ctx = std::move(ctx);
@@ -79,7 +78,9 @@ caf::behavior carrier(carrier_self self, std::shared_ptr<carrier_port> port,
       }
       forward(self, std::move(posted));
     },
-    [=](carrier_event_settled& held) { forward(self, carrier_event_posted{held.ticket, std::move(held.event)}); },
+    [=](carrier_event_settled& held) {
+      forward(self, carrier_event_posted{held.ticket, std::move(held.event)});
+    },
     [=](const carrier_command& cmd) { self->state.port->send(cmd); },
     [=](const peer_restarted& msg) {
       auto& s = self->state;

@@ -82,8 +82,10 @@ caf::behavior directory_actor(caf::stateful_actor<directory_state>* self, std::s
       auto& waiting = self->state.waiting;
       auto i = waiting.find(a.id);
       if (i == waiting.end()) return;
-      if (a.ok) i->second.deliver(std::move(a.route));
-      else i->second.deliver(directory_unavailable());
+      if (a.ok)
+        i->second.deliver(std::move(a.route));
+      else
+        i->second.deliver(directory_unavailable());
       waiting.erase(i);
     },
   };

@@ -14,7 +14,8 @@ int64_t ledger_lease_us(const engine_config& cfg) {
   if (t.ledger_lease_s > 0) return int64_t{t.ledger_lease_s} * us_per_s;
   int64_t transfers = 0;
   for (const auto& c : cfg.campaigns)
-    transfers = std::max<int64_t>(transfers, int64_t{c.max_transfer_attempts} * (c.transfer_timeout_s * 1000 + t.transfer_grace_ms));
+    transfers = std::max<int64_t>(transfers, int64_t{c.max_transfer_attempts} *
+                                               (c.transfer_timeout_s * 1000 + t.transfer_grace_ms));
   int64_t ms = int64_t{t.answer_timeout_ms} + t.greeting_timeout_ms + t.max_hold_ms + transfers + t.max_talk_ms +
                t.ending_timeout_ms + 60'000;
   return ms * us_per_ms;
@@ -123,8 +124,7 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
       m.core.expire_due(now());
       m.ship_journal();
       const auto& core = m.core;
-      return ledger_status{core.open_reservations(), core.committed_total(), core.denied_total(),
-                           core.expired_total()};
+      return ledger_status{core.open_reservations(), core.committed_total(), core.denied_total(), core.expired_total()};
     },
     [=](const caps_query&) -> caps_report {
       auto& m = *self->state.memory;

@@ -59,8 +59,7 @@ std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_co
   for (const auto& campaign : config->campaigns)
     for (const auto& source : config->sources)
       ctx->settings.emplace(settings_key(campaign.id, source.id),
-                            std::make_shared<const call_settings>(
-                              call_settings::make(*config, &campaign, &source)));
+                            std::make_shared<const call_settings>(call_settings::make(*config, &campaign, &source)));
   for (const auto& buyer : config->buyers) {
     std::string error;
     auto filter = buyer_filter::compile(buyer, &error);
@@ -81,8 +80,7 @@ std::shared_ptr<node_context> node_context::make(std::shared_ptr<const engine_co
   ctx->turns = std::make_shared<routing_turns>(*config);
   ctx->conversions = std::make_shared<conversion_stats>();
   ctx->duplicates = std::make_shared<duplicate_window>(largest_duplicate_window(config->buyers));
-  ctx->unassigned_settings =
-    std::make_shared<const call_settings>(call_settings::make(*config, nullptr, nullptr));
+  ctx->unassigned_settings = std::make_shared<const call_settings>(call_settings::make(*config, nullptr, nullptr));
   return ctx;
 }
 

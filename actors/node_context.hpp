@@ -2,14 +2,14 @@
 // What every actor of a node shares, read-only: configuration, clock, counters,
 // and the handles of the peers a call talks to.
 
+#include "actors/core/billing.hpp"
 #include "actors/core/call_machine.hpp"
 #include "actors/core/campaign_roster.hpp"
-#include "actors/core/billing.hpp"
 #include "actors/core/circuit_breaker.hpp"
 #include "actors/core/config.hpp"
 #include "actors/core/eligibility.hpp"
-#include "actors/ports/ports.hpp"
 #include "actors/core/routing_state.hpp"
+#include "actors/ports/ports.hpp"
 
 #include <caf/actor.hpp>
 
@@ -50,19 +50,18 @@ struct node_context {
   std::map<std::string, std::shared_ptr<const call_settings>> settings;
   std::shared_ptr<const call_settings> unassigned_settings;
   std::map<std::string, campaign_roster> rosters; ///< by campaign id
-  std::map<std::string, buyer_filter> filters;     ///< by buyer id
+  std::map<std::string, buyer_filter> filters;    ///< by buyer id
 
-  std::shared_ptr<breaker_board> breakers;         ///< per buyer, fed by the bidders
-  std::shared_ptr<routing_turns> turns;            ///< round-robin turns per campaign
-  std::shared_ptr<conversion_stats> conversions;   ///< per campaign and buyer
-  std::shared_ptr<duplicate_window> duplicates;    ///< callers each buyer was charged for
-  std::shared_ptr<const caller_hasher> hasher;     ///< null: pings carry no caller hash
+  std::shared_ptr<breaker_board> breakers;       ///< per buyer, fed by the bidders
+  std::shared_ptr<routing_turns> turns;          ///< round-robin turns per campaign
+  std::shared_ptr<conversion_stats> conversions; ///< per campaign and buyer
+  std::shared_ptr<duplicate_window> duplicates;  ///< callers each buyer was charged for
+  std::shared_ptr<const caller_hasher> hasher;   ///< null: pings carry no caller hash
 
   /// The roster of a campaign, or null for an unknown one.
   const campaign_roster* roster_for(const std::string& campaign_id) const;
 
-  std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id,
-                                                    const std::string& source_id) const;
+  std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id, const std::string& source_id) const;
 
   /// The lead a finished call is booked as, charged by the billing rules
   /// (actors/billing): conversion, duration tiers, the buyer's duplicate-caller

@@ -59,8 +59,8 @@ bool allow_restart(supervisor_self self) {
   return static_cast<int>(st.restarts.size()) <= st.options.max_restarts;
 }
 
-caf::behavior supervisor_actor(supervisor_self self, std::vector<child_spec> specs,
-                               supervisor_options options, caf::actor parent) {
+caf::behavior supervisor_actor(supervisor_self self, std::vector<child_spec> specs, supervisor_options options,
+                               caf::actor parent) {
   auto& st = self->state;
   st.options = std::move(options);
   st.parent = std::move(parent);
@@ -113,14 +113,12 @@ caf::behavior supervisor_actor(supervisor_self self, std::vector<child_spec> spe
 
 } // namespace
 
-caf::actor spawn_supervisor(caf::local_actor* parent, std::vector<child_spec> children,
-                            supervisor_options options) {
+caf::actor spawn_supervisor(caf::local_actor* parent, std::vector<child_spec> children, supervisor_options options) {
   caf::actor me = caf::actor_cast<caf::actor>(parent->ctrl());
   return parent->spawn(supervisor_actor, std::move(children), std::move(options), me);
 }
 
-caf::actor spawn_root_supervisor(caf::actor_system& sys, std::vector<child_spec> children,
-                                 supervisor_options options) {
+caf::actor spawn_root_supervisor(caf::actor_system& sys, std::vector<child_spec> children, supervisor_options options) {
   return sys.spawn(supervisor_actor, std::move(children), std::move(options), caf::actor{});
 }
 

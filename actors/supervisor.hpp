@@ -34,10 +34,8 @@ struct supervisor_options {
 };
 
 /// Spawns a supervisor as a monitored child of `parent`.
-caf::actor spawn_supervisor(caf::local_actor* parent, std::vector<child_spec> children,
-                            supervisor_options options);
+caf::actor spawn_supervisor(caf::local_actor* parent, std::vector<child_spec> children, supervisor_options options);
 /// Spawns the root supervisor of a node.
-caf::actor spawn_root_supervisor(caf::actor_system& sys, std::vector<child_spec> children,
-                                 supervisor_options options);
+caf::actor spawn_root_supervisor(caf::actor_system& sys, std::vector<child_spec> children, supervisor_options options);
 
 } // namespace ringbid

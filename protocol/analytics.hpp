@@ -23,9 +23,9 @@ struct call_card {
   std::string source_id;
   call_state state = call_state::greeting;
   timestamp_us started_at = 0;
-  timestamp_us since = 0;  ///< when it entered `state`
-  std::string buyer_id;    ///< the buyer being dialed or talked to; "" before
-  int64_t bid_micros = 0;  ///< that buyer's bid
+  timestamp_us since = 0; ///< when it entered `state`
+  std::string buyer_id;   ///< the buyer being dialed or talked to; "" before
+  int64_t bid_micros = 0; ///< that buyer's bid
   disposition outcome = disposition::in_progress;
 };
 
@@ -59,15 +59,15 @@ struct booked_call {
   int64_t bid_micros = 0;
   int64_t revenue_micros = 0;
   int64_t payout_micros = 0;
-  int64_t auction_latency_us = -1; ///< first round; -1 without one
+  int64_t auction_latency_us = -1;        ///< first round; -1 without one
   std::vector<std::string> round_winners; ///< the winner of each round that had one, in order
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, booked_call& x) {
-  return f(caf::meta::type_name("booked_call"), x.id, x.campaign_id, x.source_id, x.buyer_id, x.outcome,
-           x.started_at, x.ended_at, x.talk_ms, x.bid_micros, x.revenue_micros, x.payout_micros,
-           x.auction_latency_us, x.round_winners);
+  return f(caf::meta::type_name("booked_call"), x.id, x.campaign_id, x.source_id, x.buyer_id, x.outcome, x.started_at,
+           x.ended_at, x.talk_ms, x.bid_micros, x.revenue_micros, x.payout_micros, x.auction_latency_us,
+           x.round_winners);
 }
 
 /// Call actor -> analytics, fire-and-forget, once its lead is committed.
@@ -96,10 +96,10 @@ typename Inspector::result_type inspect(Inspector& f, buyer_figures& x) {
 /// The figures of a set of booked calls. Adding two sets is adding their parts.
 struct metrics_figures {
   uint64_t total = 0;
-  uint64_t answered = 0;  ///< bridged
-  uint64_t missed = 0;    ///< no buyer, or no buyer answered
+  uint64_t answered = 0; ///< bridged
+  uint64_t missed = 0;   ///< no buyer, or no buyer answered
   uint64_t abandoned = 0;
-  uint64_t other = 0;     ///< unknown number, failed, interrupted
+  uint64_t other = 0; ///< unknown number, failed, interrupted
   int64_t talk_ms = 0;
   int64_t revenue_micros = 0;
   int64_t payout_micros = 0;
@@ -151,8 +151,8 @@ struct metrics_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metrics_report& x) {
-  return f(caf::meta::type_name("metrics_report"), x.query, x.generated_at, x.figures, x.active, x.per_minute,
-           x.recent, x.error);
+  return f(caf::meta::type_name("metrics_report"), x.query, x.generated_at, x.figures, x.active, x.per_minute, x.recent,
+           x.error);
 }
 
 /// Anyone -> analytics: the live calls of a campaign and/or source. Answered

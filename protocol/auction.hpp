@@ -44,19 +44,19 @@ struct auction_entry {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, auction_entry& x) {
-  return f(caf::meta::type_name("auction_entry"), x.buyer_id, x.verdict, x.reason, x.bid_micros,
-           x.price_micros, x.latency_us, x.transport_us, x.rank, x.fixed);
+  return f(caf::meta::type_name("auction_entry"), x.buyer_id, x.verdict, x.reason, x.bid_micros, x.price_micros,
+           x.latency_us, x.transport_us, x.rank, x.fixed);
 }
 
 struct auction_record {
   uint32_t round = 0;
-  std::string strategy;  ///< auction, weighted, round_robin, waterfall
-  std::string clearing;  ///< first_price, second_price
+  std::string strategy; ///< auction, weighted, round_robin, waterfall
+  std::string clearing; ///< first_price, second_price
   timestamp_us opened_at = 0;
   timestamp_us closed_at = 0;
   int32_t deadline_ms = 0;
   int64_t floor_micros = 0;
-  std::string winner;          ///< "" when nobody won
+  std::string winner; ///< "" when nobody won
   int64_t winning_bid_micros = 0;
   int64_t clearing_price_micros = 0;
   std::vector<auction_entry> entries; ///< one per buyer of the campaign, in the campaign's order

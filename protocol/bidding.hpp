@@ -26,9 +26,7 @@ typename Inspector::result_type inspect(Inspector& f, ivr_answer& x) {
   return f(caf::meta::type_name("ivr_answer"), x.key, x.value);
 }
 
-inline bool operator==(const ivr_answer& a, const ivr_answer& b) {
-  return a.key == b.key && a.value == b.value;
-}
+inline bool operator==(const ivr_answer& a, const ivr_answer& b) { return a.key == b.key && a.value == b.value; }
 
 struct ping_request {
   uuid ping_id;
@@ -53,9 +51,8 @@ struct ping_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ping_request& x) {
-  return f(caf::meta::type_name("ping_request"), x.ping_id, x.call, x.round, x.buyer_id, x.campaign_id,
-           x.vertical, x.caller_state, x.area_code, x.zip, x.tags, x.ivr, x.caller_hash, x.conversion_rate,
-           x.time_left);
+  return f(caf::meta::type_name("ping_request"), x.ping_id, x.call, x.round, x.buyer_id, x.campaign_id, x.vertical,
+           x.caller_state, x.area_code, x.zip, x.tags, x.ivr, x.caller_hash, x.conversion_rate, x.time_left);
 }
 
 enum class bid_kind : uint8_t {
@@ -83,8 +80,8 @@ struct bid_response {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bid_response& x) {
-  return f(caf::meta::type_name("bid_response"), x.ping_id, x.round, x.buyer_id, x.kind, x.amount_micros,
-           x.currency, x.expires_in_s, x.destination, x.reason, x.latency_us);
+  return f(caf::meta::type_name("bid_response"), x.ping_id, x.round, x.buyer_id, x.kind, x.amount_micros, x.currency,
+           x.expires_in_s, x.destination, x.reason, x.latency_us);
 }
 
 /// Bidder actor -> itself: an answer from the transport, to account for and

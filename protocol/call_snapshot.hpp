@@ -26,23 +26,23 @@ struct offer {
   int64_t bid_micros = 0;    ///< what it bid (more than the price under second-price clearing)
   std::string destination;
   timestamp_us expires_at = 0;
-  uint64_t token = 0; ///< the ledger reservation held for this buyer
+  uint64_t token = 0;              ///< the ledger reservation held for this buyer
   int32_t conversion_buffer_s = 0; ///< talk time after which the call converts
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, offer& x) {
-  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.bid_micros, x.destination, x.expires_at, x.token,
-           x.conversion_buffer_s);
+  return f(caf::meta::type_name("offer"), x.buyer_id, x.amount_micros, x.bid_micros, x.destination, x.expires_at,
+           x.token, x.conversion_buffer_s);
 }
 
 /// What the ending phase is waiting for.
 enum class ending_step : uint8_t {
-  none,          ///< not ending
-  await_answer,  ///< answer sent (unknown number): speak once answered
-  speaking,      ///< ending message playing
-  hanging_up,    ///< hangup sent, waiting for the carrier's confirmation
-  wrapping_up,   ///< caller gone; waiting for the recording to be saved
+  none,         ///< not ending
+  await_answer, ///< answer sent (unknown number): speak once answered
+  speaking,     ///< ending message playing
+  hanging_up,   ///< hangup sent, waiting for the carrier's confirmation
+  wrapping_up,  ///< caller gone; waiting for the recording to be saved
 };
 
 enum class timer_kind : uint8_t { answer, greeting, max_hold, transfer, talk, ending };
@@ -55,8 +55,8 @@ struct call_snapshot {
   std::string did;
   std::string campaign_id;
   std::string source_id;
-  std::vector<std::string> tags;  ///< the number's and the source's
-  std::vector<ivr_answer> ivr;    ///< the caller's answers, when known
+  std::vector<std::string> tags; ///< the number's and the source's
+  std::vector<ivr_answer> ivr;   ///< the caller's answers, when known
 
   call_state state = call_state::greeting;
   call_state ended_in = call_state::greeting; ///< the state the call left for ending
@@ -76,12 +76,12 @@ struct call_snapshot {
   bool committed = false; ///< the current buyer's reservation counted the call
   bool adopting = false;  ///< after a restart: the current buyer's reservation is being re-taken
 
-  uint32_t round = 0;          ///< auction rounds started
-  bool round_running = false;  ///< a round is at the ledger or out with bidders
-  bool round_pinged = false;   ///< the running round's pings are out
-  std::vector<offer> offers;   ///< remaining ranked offers, best first
-  bool transferring = false;   ///< dialing `current`
-  offer current;               ///< the buyer being dialed or talked to
+  uint32_t round = 0;         ///< auction rounds started
+  bool round_running = false; ///< a round is at the ledger or out with bidders
+  bool round_pinged = false;  ///< the running round's pings are out
+  std::vector<offer> offers;  ///< remaining ranked offers, best first
+  bool transferring = false;  ///< dialing `current`
+  offer current;              ///< the buyer being dialed or talked to
   uint32_t transfer_attempts = 0;
   int64_t first_round_latency_us = -1;
 
@@ -110,12 +110,13 @@ struct call_snapshot {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
-  return f(caf::meta::type_name("call_snapshot"), x.id, x.carrier_call_id, x.caller, x.did, x.campaign_id,
-           x.source_id, x.tags, x.ivr, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
-           x.recording, x.caller_gone, x.caller_gone_inferred, x.hangup_sent, x.hangup_retried, x.committed, x.adopting, x.round,
-           x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
-           x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at,
-           x.ended_at, x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence, x.auctions, x.timer_generation, x.journal);
+  return f(caf::meta::type_name("call_snapshot"), x.id, x.carrier_call_id, x.caller, x.did, x.campaign_id, x.source_id,
+           x.tags, x.ivr, x.state, x.ended_in, x.outcome, x.ending, x.answered, x.greeting_done, x.hold_audio,
+           x.recording, x.caller_gone, x.caller_gone_inferred, x.hangup_sent, x.hangup_retried, x.committed, x.adopting,
+           x.round, x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
+           x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at, x.ended_at,
+           x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence,
+           x.auctions, x.timer_generation, x.journal);
 }
 
 /// Call actor -> calls supervisor after every state change.

@@ -70,7 +70,7 @@ struct carrier_event {
   hangup_cause cause = hangup_cause::unspecified;
   hangup_source source = hangup_source::unknown;
   command_kind failed_command = command_kind::answer;
-  std::string detail; ///< status, digits, recording URL or failure reason
+  std::string detail;    ///< status, digits, recording URL or failure reason
   uint64_t sequence = 0; ///< per call, set by the calls supervisor when it forwards
   /// Not reported by the carrier but concluded by the adapter (a hangup from a
   /// command refused with "call has already ended"); occurred_at is then 0.
@@ -79,8 +79,8 @@ struct carrier_event {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_event& x) {
-  return f(caf::meta::type_name("carrier_event"), x.carrier_call_id, x.kind, x.leg, x.occurred_at,
-           x.from, x.to, x.cause, x.source, x.failed_command, x.detail, x.sequence, x.inferred);
+  return f(caf::meta::type_name("carrier_event"), x.carrier_call_id, x.kind, x.leg, x.occurred_at, x.from, x.to,
+           x.cause, x.source, x.failed_command, x.detail, x.sequence, x.inferred);
 }
 
 struct carrier_command {
@@ -98,8 +98,8 @@ struct carrier_command {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_command& x) {
-  return f(caf::meta::type_name("carrier_command"), x.call, x.carrier_call_id, x.kind, x.command_id,
-           x.payload, x.voice, x.language, x.from, x.timeout_secs, x.loop);
+  return f(caf::meta::type_name("carrier_command"), x.call, x.carrier_call_id, x.kind, x.command_id, x.payload, x.voice,
+           x.language, x.from, x.timeout_secs, x.loop);
 }
 
 /// Carrier port -> carrier actor: one event, named by the port's ticket until

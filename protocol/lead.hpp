@@ -31,7 +31,7 @@ struct lead_record {
   call_id id;
   std::string carrier_call_id;
   std::string did;
-  std::string caller; ///< stored for the network's own records; never sent to buyers
+  std::string caller;       ///< stored for the network's own records; never sent to buyers
   std::string caller_state; ///< from the caller's area code; "" when unknown
   std::string area_code;
   std::string campaign_id;
@@ -67,12 +67,11 @@ struct lead_record {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
-  return f(caf::meta::type_name("lead_record"), x.id, x.carrier_call_id, x.did, x.caller, x.caller_state,
-           x.area_code, x.campaign_id,
-           x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
+  return f(caf::meta::type_name("lead_record"), x.id, x.carrier_call_id, x.did, x.caller, x.caller_state, x.area_code,
+           x.campaign_id, x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
            x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.price_micros, x.revenue_micros,
-           x.payout_micros, x.converted, x.billing_note, x.caller_hash, x.tags, x.ivr, x.auction_rounds, x.transfer_attempts, x.auction_latency_us, x.cause,
-           x.source, x.recording_url, x.journal, x.auctions);
+           x.payout_micros, x.converted, x.billing_note, x.caller_hash, x.tags, x.ivr, x.auction_rounds,
+           x.transfer_attempts, x.auction_latency_us, x.cause, x.source, x.recording_url, x.journal, x.auctions);
 }
 
 /// Call actor -> recorder: book this lead. Answered with `lead_accepted` once the

@@ -44,8 +44,8 @@ struct reserve_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reserve_request& x) {
-  return f(caf::meta::type_name("reserve_request"), x.call, x.campaign_id, x.source_id, x.buyer_ids,
-           x.mode, x.counted, x.lease_ms);
+  return f(caf::meta::type_name("reserve_request"), x.call, x.campaign_id, x.source_id, x.buyer_ids, x.mode, x.counted,
+           x.lease_ms);
 }
 
 struct reservation_grant {
@@ -66,7 +66,7 @@ typename Inspector::result_type inspect(Inspector& f, reservation_grant& x) {
 /// when it frees (0 = only when a live call ends).
 struct reservation_denial {
   std::string buyer_id;
-  std::string cap;  ///< e.g. "buyer b1: calls per day (America/New_York)"
+  std::string cap;   ///< e.g. "buyer b1: calls per day (America/New_York)"
   int64_t value = 0; ///< counted + reserved (micros for budgets, calls otherwise)
   int64_t limit = 0;
   timestamp_us frees_at = 0;
@@ -197,10 +197,10 @@ typename Inspector::result_type inspect(Inspector& f, caps_query&) {
 }
 
 struct cap_standing {
-  std::string owner;     ///< "buyer", "campaign", "source" or "campaign_buyer"
-  std::string owner_id;  ///< campaign_buyer: "campaign/buyer"
-  std::string measure;   ///< "calls", "revenue", "concurrency" or "spacing"
-  std::string window;    ///< "hour", "day", "week", "month", "lifetime", "rolling 60m" or ""
+  std::string owner;    ///< "buyer", "campaign", "source" or "campaign_buyer"
+  std::string owner_id; ///< campaign_buyer: "campaign/buyer"
+  std::string measure;  ///< "calls", "revenue", "concurrency" or "spacing"
+  std::string window;   ///< "hour", "day", "week", "month", "lifetime", "rolling 60m" or ""
   std::string time_zone;
   std::string counts_on; ///< the stage, "" for concurrency
   int64_t limit = 0;     ///< calls, micros, or spacing seconds
@@ -212,8 +212,8 @@ struct cap_standing {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cap_standing& x) {
-  return f(caf::meta::type_name("cap_standing"), x.owner, x.owner_id, x.measure, x.window, x.time_zone,
-           x.counts_on, x.limit, x.counted, x.reserved, x.window_start, x.resets_at);
+  return f(caf::meta::type_name("cap_standing"), x.owner, x.owner_id, x.measure, x.window, x.time_zone, x.counts_on,
+           x.limit, x.counted, x.reserved, x.window_start, x.resets_at);
 }
 
 struct caps_report {

@@ -79,13 +79,13 @@ money_parse parse_dollars(std::string_view text, money_syntax syntax) {
 
 std::string_view to_string(money_error e) {
   switch (e) {
-  case money_error::none: return "is an amount";
-  case money_error::empty: return "is empty";
-  case money_error::junk: return "is not a plain number";
-  case money_error::negative: return "is negative";
-  case money_error::exponent: return "has an exponent";
-  case money_error::too_many_decimals: return "has more than 6 decimals";
-  case money_error::too_large: return "is too large";
+    case money_error::none: return "is an amount";
+    case money_error::empty: return "is empty";
+    case money_error::junk: return "is not a plain number";
+    case money_error::negative: return "is negative";
+    case money_error::exponent: return "has an exponent";
+    case money_error::too_many_decimals: return "has more than 6 decimals";
+    case money_error::too_large: return "is too large";
   }
   return "is not an amount";
 }

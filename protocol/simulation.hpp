@@ -122,8 +122,8 @@ struct sim_wire_command {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sim_wire_command& x) {
-  return f(caf::meta::type_name("sim_wire_command"), x.ticket, x.call_control_id, x.action, x.has_command,
-           x.command, x.client_state, x.target_leg_client_state);
+  return f(caf::meta::type_name("sim_wire_command"), x.ticket, x.call_control_id, x.action, x.has_command, x.command,
+           x.client_state, x.target_leg_client_state);
 }
 
 } // namespace ringbid

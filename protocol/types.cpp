@@ -5,8 +5,8 @@
 #include "protocol/call_snapshot.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/directory.hpp"
-#include "protocol/ledger.hpp"
 #include "protocol/lead.hpp"
+#include "protocol/ledger.hpp"
 #include "protocol/node.hpp"
 #include "protocol/simulation.hpp"
 

@@ -116,7 +116,7 @@ std::vector<timestamp_us> series_minutes(const metrics_query& query, timestamp_u
 }
 
 report_builder::report_builder(const metrics_query& query, timestamp_us now, size_t recent_limit)
-    : filter_{query.campaign_id, query.source_id}, recent_limit_(recent_limit) {
+  : filter_{query.campaign_id, query.source_id}, recent_limit_(recent_limit) {
   report_.query = query;
   report_.generated_at = now;
   minutes_ = series_minutes(query, now);
@@ -168,7 +168,7 @@ void merge_reports(metrics_report& into, const metrics_report& part, size_t rece
 }
 
 analytics_book::analytics_book(timestamp_us now, size_t recent_capacity, int days_kept)
-    : since_(utc_day_start(now)), recent_capacity_(recent_capacity), days_kept_(std::max(1, days_kept)) {}
+  : since_(utc_day_start(now)), recent_capacity_(recent_capacity), days_kept_(std::max(1, days_kept)) {}
 
 uint32_t analytics_book::pair_of(const std::string& campaign, const std::string& source) {
   auto key = std::make_pair(campaign, source);
@@ -251,8 +251,10 @@ metrics_report analytics_book::report(const metrics_query& query, timestamp_us n
     auto a = std::max(from, day);
     auto b = std::min(until, day + us_per_day_analytics);
     if (a >= b) continue;
-    if (a == day && b == day + us_per_day_analytics) sum_range(days_, day, b, pairs, out.figures);
-    else sum_range(minutes_, a, b, pairs, out.figures);
+    if (a == day && b == day + us_per_day_analytics)
+      sum_range(days_, day, b, pairs, out.figures);
+    else
+      sum_range(minutes_, a, b, pairs, out.figures);
   }
   for (auto m : series_minutes(query, now)) {
     minute_count slot{m, 0, 0};

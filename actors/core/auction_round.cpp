@@ -45,8 +45,7 @@ auction_round::buyer_slot* auction_round::slot_of(const std::string& buyer_id) {
   return nullptr;
 }
 
-std::vector<std::string> auction_round::select(const call_facts& facts, timestamp_us now,
-                                               breaker_board* breakers,
+std::vector<std::string> auction_round::select(const call_facts& facts, timestamp_us now, breaker_board* breakers,
                                                const std::function<bool(const std::string&)>& has_bidder) {
   std::vector<std::string> eligible;
   bool campaign_active = roster_.campaign == nullptr || roster_.campaign->active;
@@ -55,17 +54,22 @@ std::vector<std::string> auction_round::select(const call_facts& facts, timestam
     const auto& buyer = *slot.buyer;
     auto& reason = slot.entry.reason;
     bool fixed = buyer.fixed_payout_micros > 0;
-    if (!campaign_active) reason = "campaign paused";
-    else if (!buyer.active) reason = "buyer paused";
-    else if (!fixed && !has_bidder(buyer.id)) reason = "no bidder for this buyer";
+    if (!campaign_active)
+      reason = "campaign paused";
+    else if (!buyer.active)
+      reason = "buyer paused";
+    else if (!fixed && !has_bidder(buyer.id))
+      reason = "no bidder for this buyer";
     else if (i < roster_.filters.size() && roster_.filters[i] != nullptr)
       reason = roster_.filters[i]->check(facts, now);
     // Fixed-payout buyers are never pinged, so they have no breaker to trip.
     if (reason.empty() && !fixed && breakers != nullptr && !breakers->allow(buyer.id, now))
       reason = "circuit open: too many failures or timeouts";
     slot.eligible = reason.empty();
-    if (slot.eligible) eligible.push_back(buyer.id);
-    else slot.entry.verdict = bidder_verdict::skipped;
+    if (slot.eligible)
+      eligible.push_back(buyer.id);
+    else
+      slot.entry.verdict = bidder_verdict::skipped;
   }
   return eligible;
 }
@@ -188,9 +192,8 @@ auction_round::outcome auction_round::close(const routing_rules& rules, timestam
     slot->entry.reason = ranked.order_reasons[i];
     candidates.push_back(clearing_candidate{std::move(o), slot->entry.fixed, slot->headroom});
   }
-  counts_ = std::to_string(eligible) + " eligible, " + std::to_string(pinged) + " pinged, " +
-            std::to_string(answered) + " answered, " + std::to_string(candidates.size()) + " valid, " +
-            std::to_string(capped) + " capped";
+  counts_ = std::to_string(eligible) + " eligible, " + std::to_string(pinged) + " pinged, " + std::to_string(answered) +
+            " answered, " + std::to_string(candidates.size()) + " valid, " + std::to_string(capped) + " capped";
   auto cleared = clear(std::move(candidates));
   cleared.releases.insert(cleared.releases.begin(), out.releases.begin(), out.releases.end());
   for (const auto& c : offers_)

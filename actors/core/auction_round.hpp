@@ -60,10 +60,10 @@ public:
   std::vector<uint64_t> tokens() const;
 
   struct outcome {
-    std::vector<offer> offers;       ///< priced, in the order the call tries them
-    std::vector<amount_hold> holds;  ///< budgeted offers' prices, to hold before the call is routed
-    std::vector<uint64_t> releases;  ///< reservations of buyers that lost
-    std::string summary;             ///< "4 eligible, 3 pinged, 2 answered, 1 valid, 1 capped"
+    std::vector<offer> offers;      ///< priced, in the order the call tries them
+    std::vector<amount_hold> holds; ///< budgeted offers' prices, to hold before the call is routed
+    std::vector<uint64_t> releases; ///< reservations of buyers that lost
+    std::string summary;            ///< "4 eligible, 3 pinged, 2 answered, 1 valid, 1 capped"
   };
 
   /// Closes the round at `now` (every answer in, or the deadline): pings
@@ -104,10 +104,10 @@ private:
   std::vector<buyer_slot> slots_;
   size_t pending_ = 0;
   auction_record record_;
-  routing_rules rules_;                     ///< as closed
-  std::vector<clearing_candidate> offers_;  ///< after close: kept, in order
-  std::string counts_;                      ///< the summary's counts, from close
-  size_t refused_ = 0;                      ///< offers refused by a budget
+  routing_rules rules_;                    ///< as closed
+  std::vector<clearing_candidate> offers_; ///< after close: kept, in order
+  std::string counts_;                     ///< the summary's counts, from close
+  size_t refused_ = 0;                     ///< offers refused by a budget
 };
 
 } // namespace ringbid

@@ -20,13 +20,11 @@ std::string invalid_reason(const collected_bid& b, int64_t floor_micros, timesta
   }
   if (r.amount_micros <= 0) return "malformed: amount not positive";
   if (r.currency != "USD") return "malformed: currency " + r.currency;
-  if (r.expires_in_s <= 0 || b.received_at + int64_t{r.expires_in_s} * us_per_s <= now)
-    return "expired";
+  if (r.expires_in_s <= 0 || b.received_at + int64_t{r.expires_in_s} * us_per_s <= now) return "expired";
   if (r.amount_micros < floor_micros)
     return "below campaign floor (" + format_money(r.amount_micros) + " < " + format_money(floor_micros) + ")";
   if (r.amount_micros < b.buyer_min_bid_micros)
-    return "below buyer minimum (" + format_money(r.amount_micros) + " < " +
-           format_money(b.buyer_min_bid_micros) + ")";
+    return "below buyer minimum (" + format_money(r.amount_micros) + " < " + format_money(b.buyer_min_bid_micros) + ")";
   if (r.destination.empty() && b.buyer_destination.empty()) return "no destination";
   return {};
 }
@@ -56,9 +54,8 @@ void weighted_draw(bid_list& tier, uint64_t& state) {
   auto zero = std::stable_partition(tier.begin(), tier.end(), [](const collected_bid* b) { return b->weight > 0; });
   std::sort(zero, tier.end(), bids_before);
   // Sorting first makes the draw independent of the order answers arrived in.
-  std::sort(tier.begin(), zero, [](const collected_bid* x, const collected_bid* y) {
-    return x->response.buyer_id < y->response.buyer_id;
-  });
+  std::sort(tier.begin(), zero,
+            [](const collected_bid* x, const collected_bid* y) { return x->response.buyer_id < y->response.buyer_id; });
   for (auto first = tier.begin(); first != zero; ++first) {
     uint64_t total = 0;
     for (auto it = first; it != zero; ++it) total += static_cast<uint64_t>((*it)->weight);
@@ -91,12 +88,12 @@ void order_offers(bid_list& valid, const routing_rules& rules) {
       return;
     }
     case routing_strategy::weighted: {
-      std::sort(valid.begin(), valid.end(), [](const collected_bid* x, const collected_bid* y) {
-        return x->priority < y->priority;
-      });
+      std::sort(valid.begin(), valid.end(),
+                [](const collected_bid* x, const collected_bid* y) { return x->priority < y->priority; });
       uint64_t state = rules.random_seed;
       for (auto first = valid.begin(); first != valid.end();) {
-        auto last = std::find_if(first, valid.end(), [&](const collected_bid* b) { return b->priority != (*first)->priority; });
+        auto last =
+          std::find_if(first, valid.end(), [&](const collected_bid* b) { return b->priority != (*first)->priority; });
         bid_list tier(first, last);
         weighted_draw(tier, state);
         std::copy(tier.begin(), tier.end(), first);
@@ -153,8 +150,10 @@ ranking rank_bids(std::vector<collected_bid> bids, const routing_rules& rules, t
   bid_list valid;
   for (auto& b : bids) {
     auto reason = invalid_reason(b, rules.floor_micros, now);
-    if (reason.empty()) valid.push_back(&b);
-    else out.rejected.push_back(rejected_bid{b.response.buyer_id, std::move(reason), b.token});
+    if (reason.empty())
+      valid.push_back(&b);
+    else
+      out.rejected.push_back(rejected_bid{b.response.buyer_id, std::move(reason), b.token});
   }
   order_offers(valid, rules);
   out.offers.reserve(valid.size());

@@ -63,14 +63,14 @@ struct routing_rules {
   clearing_rule clearing = clearing_rule::first_price;
   int64_t floor_micros = 0;
   int64_t increment_micros = 0;
-  uint64_t rotation = 0;      ///< round_robin: the campaign's turn
-  uint32_t roster_size = 0;   ///< round_robin: buyers in the campaign's list
-  uint64_t random_seed = 0;   ///< weighted: drawn per call and round
+  uint64_t rotation = 0;    ///< round_robin: the campaign's turn
+  uint32_t roster_size = 0; ///< round_robin: buyers in the campaign's list
+  uint64_t random_seed = 0; ///< weighted: drawn per call and round
 };
 
 struct ranking {
-  std::vector<offer> offers;          ///< valid, in the order the call tries them
-  std::vector<rejected_bid> rejected; ///< everything else, with the reason
+  std::vector<offer> offers;              ///< valid, in the order the call tries them
+  std::vector<rejected_bid> rejected;     ///< everything else, with the reason
   std::vector<std::string> order_reasons; ///< per offer: why it is where it is
 };
 

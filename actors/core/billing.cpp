@@ -123,7 +123,7 @@ struct duplicate_window::impl {
 };
 
 duplicate_window::duplicate_window(int32_t max_window_days)
-    : max_window_days_(std::max<int32_t>(0, max_window_days)), impl_(std::make_unique<impl>()) {}
+  : max_window_days_(std::max<int32_t>(0, max_window_days)), impl_(std::make_unique<impl>()) {}
 
 duplicate_window::~duplicate_window() = default;
 

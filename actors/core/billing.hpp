@@ -47,12 +47,12 @@
 namespace ringbid {
 
 struct billing_input {
-  int64_t price_micros = 0;        ///< clearing price of the buyer that took the call (0 if none)
-  int64_t talk_ms = 0;             ///< negative counts as 0
+  int64_t price_micros = 0; ///< clearing price of the buyer that took the call (0 if none)
+  int64_t talk_ms = 0;      ///< negative counts as 0
   bool bridged = false;
-  int32_t conversion_buffer_s = 0; ///< the buyer's; negative counts as 0
-  bool reported_converted = false; ///< a buyer's postback said the call converted
-  bool duplicate = false;          ///< the caller hash was charged by this buyer within its window
+  int32_t conversion_buffer_s = 0;       ///< the buyer's; negative counts as 0
+  bool reported_converted = false;       ///< a buyer's postback said the call converted
+  bool duplicate = false;                ///< the caller hash was charged by this buyer within its window
   const buyer_config* buyer = nullptr;   ///< tiers, window days; may be null (no tiers)
   const source_config* source = nullptr; ///< payout terms; null = nothing paid
 };

@@ -22,9 +22,7 @@ struct machine {
 
   // -- bookkeeping --------------------------------------------------------------
 
-  void note(std::string text) {
-    c.journal.push_back(journal_entry{now, c.state, std::move(text)});
-  }
+  void note(std::string text) { c.journal.push_back(journal_entry{now, c.state, std::move(text)}); }
 
   void enter(call_state next, std::string why) {
     if (c.state == next) return;
@@ -152,8 +150,10 @@ struct machine {
     c.round_running = true;
     c.round_pinged = false;
     fx.start_round = true;
-    if (c.greeting_done) enter(call_state::hold, "round " + std::to_string(c.round));
-    else note("round " + std::to_string(c.round) + " during greeting");
+    if (c.greeting_done)
+      enter(call_state::hold, "round " + std::to_string(c.round));
+    else
+      note("round " + std::to_string(c.round) + " during greeting");
   }
 
   void on_round_pinged(const round_pinged& in) {
@@ -165,12 +165,11 @@ struct machine {
   void on_round_closed(const round_closed& in) {
     // Every round that closed is explained in the lead, even one the call no
     // longer wanted; a round is recorded once (a restart may close it again).
-    bool known = std::any_of(c.auctions.begin(), c.auctions.end(),
-                             [&](const auction_record& r) { return r.round == in.round; });
+    bool known =
+      std::any_of(c.auctions.begin(), c.auctions.end(), [&](const auction_record& r) { return r.round == in.round; });
     if (!known && in.record.opened_at != 0) c.auctions.push_back(in.record);
     bool wanted = c.round_running && in.round == c.round && !c.caller_gone &&
-                  (c.state == call_state::greeting || c.state == call_state::hold ||
-                   c.state == call_state::auction) &&
+                  (c.state == call_state::greeting || c.state == call_state::hold || c.state == call_state::auction) &&
                   c.ending == ending_step::none;
     if (!wanted) {
       for (auto& o : in.offers) release(o.token);
@@ -235,8 +234,10 @@ struct machine {
     cmd.from = c.did;
     cmd.timeout_secs = s.transfer_timeout_s;
     arm(timer_kind::transfer, seconds{s.transfer_timeout_s} + s.transfer_grace);
-    if (c.state != call_state::auction) enter(call_state::auction, "transfer to " + c.current.buyer_id);
-    else note("transfer to " + c.current.buyer_id);
+    if (c.state != call_state::auction)
+      enter(call_state::auction, "transfer to " + c.current.buyer_id);
+    else
+      note("transfer to " + c.current.buyer_id);
   }
 
   void transfer_failed(std::string why) {
@@ -420,14 +421,15 @@ struct machine {
 
   void on_event(const carrier_event& ev) {
     switch (ev.kind) {
-      case carrier_event_kind::initiated:
-        return; // the supervisor's business: it created this call
+      case carrier_event_kind::initiated: return; // the supervisor's business: it created this call
       case carrier_event_kind::answered:
         if (ev.leg == call_leg::caller) on_answered();
         return;
       case carrier_event_kind::speak_ended:
-        if (c.state == call_state::greeting && c.answered) greeting_finished("greeting ended");
-        else if (c.ending == ending_step::speaking) send_hangup();
+        if (c.state == call_state::greeting && c.answered)
+          greeting_finished("greeting ended");
+        else if (c.ending == ending_step::speaking)
+          send_hangup();
         return;
       case carrier_event_kind::playback_ended:
         if (c.hold_audio) {
@@ -435,26 +437,20 @@ struct machine {
           note("hold audio ended");
         }
         return;
-      case carrier_event_kind::bridged:
-        on_bridged(ev);
-        return;
+      case carrier_event_kind::bridged: on_bridged(ev); return;
       case carrier_event_kind::hangup:
-        if (ev.leg == call_leg::caller) on_caller_hangup(ev);
-        else on_buyer_hangup(ev);
+        if (ev.leg == call_leg::caller)
+          on_caller_hangup(ev);
+        else
+          on_buyer_hangup(ev);
         return;
       case carrier_event_kind::recording_saved:
         c.recording_url = ev.detail;
         if (c.ending == ending_step::wrapping_up) finish_after_caller_left();
         return;
-      case carrier_event_kind::dtmf:
-        note("dtmf " + ev.detail);
-        return;
-      case carrier_event_kind::gather_ended:
-        note("gathered " + ev.detail);
-        return;
-      case carrier_event_kind::command_failed:
-        on_command_failed(ev);
-        return;
+      case carrier_event_kind::dtmf: note("dtmf " + ev.detail); return;
+      case carrier_event_kind::gather_ended: note("gathered " + ev.detail); return;
+      case carrier_event_kind::command_failed: on_command_failed(ev); return;
     }
   }
 
@@ -465,19 +461,19 @@ struct machine {
         if (c.answered) return;
         disarm(timer_kind::answer);
         if (c.outcome == disposition::in_progress) c.outcome = disposition::failed;
-        if (c.state == call_state::ending) send_hangup();
-        else go_ending(disposition::failed);
+        if (c.state == call_state::ending)
+          send_hangup();
+        else
+          go_ending(disposition::failed);
         return;
       case command_kind::speak:
-        if (c.state == call_state::greeting && c.answered) greeting_finished("greeting skipped");
-        else if (c.ending == ending_step::speaking) send_hangup();
+        if (c.state == call_state::greeting && c.answered)
+          greeting_finished("greeting skipped");
+        else if (c.ending == ending_step::speaking)
+          send_hangup();
         return;
-      case command_kind::play:
-        c.hold_audio = false;
-        return;
-      case command_kind::transfer:
-        transfer_failed("refused");
-        return;
+      case command_kind::play: c.hold_audio = false; return;
+      case command_kind::transfer: transfer_failed("refused"); return;
       case command_kind::hangup:
         if (c.ending != ending_step::hanging_up) return;
         if (c.hangup_retried) {
@@ -492,8 +488,7 @@ struct machine {
         if (c.ending == ending_step::wrapping_up) finish_after_caller_left();
         return;
       case command_kind::stop_play:
-      case command_kind::record_stop:
-        return;
+      case command_kind::record_stop: return;
     }
   }
 
@@ -505,8 +500,10 @@ struct machine {
         if (c.answered) return;
         note("answer never confirmed");
         if (c.outcome == disposition::in_progress) c.outcome = disposition::failed;
-        if (c.state == call_state::ending) send_hangup();
-        else go_ending(disposition::failed);
+        if (c.state == call_state::ending)
+          send_hangup();
+        else
+          go_ending(disposition::failed);
         return;
       case timer_kind::greeting:
         if (c.state == call_state::greeting) greeting_finished("greeting never ended");
@@ -517,9 +514,7 @@ struct machine {
           go_ending(c.transfer_attempts > 0 ? disposition::buyer_no_answer : disposition::no_buyer);
         }
         return;
-      case timer_kind::transfer:
-        transfer_failed("never answered");
-        return;
+      case timer_kind::transfer: transfer_failed("never answered"); return;
       case timer_kind::talk:
         if (c.state == call_state::bridged) {
           note("talk time limit");
@@ -542,8 +537,8 @@ struct machine {
   /// call is still with the buyer it was taken for; otherwise it goes back.
   void on_adopted(const reservation_adopted& in) {
     if (in.token == 0) return;
-    bool for_current = c.adopting && c.current.token == 0 && c.current.buyer_id == in.buyer_id &&
-                       (c.transferring || c.bridged_at != 0);
+    bool for_current =
+      c.adopting && c.current.token == 0 && c.current.buyer_id == in.buyer_id && (c.transferring || c.bridged_at != 0);
     if (!for_current) {
       release(in.token);
       return;
@@ -605,8 +600,10 @@ struct machine {
         arm(timer_kind::talk, s.max_talk);
         return;
       case call_state::ending:
-        if (c.ending == ending_step::await_answer && c.answered) speak_ending(s.not_in_service_text);
-        else arm(timer_kind::ending, s.ending_timeout);
+        if (c.ending == ending_step::await_answer && c.answered)
+          speak_ending(s.not_in_service_text);
+        else
+          arm(timer_kind::ending, s.ending_timeout);
         return;
       case call_state::done:
         fx.finished = true; // the lead may not have been booked: book it again (idempotent)
@@ -644,23 +641,31 @@ call_settings call_settings::make(const engine_config& cfg, const campaign_confi
   return s;
 }
 
-call_effects step(call_snapshot& call, const call_input& input, timestamp_us now,
-                  const call_settings& settings) {
+call_effects step(call_snapshot& call, const call_input& input, timestamp_us now, const call_settings& settings) {
   call_effects fx;
   if (call.state == call_state::done && !std::holds_alternative<call_resumed>(input)) return fx;
   machine m{call, fx, now, settings};
   std::visit(
     [&m](const auto& in) {
       using input_type = std::decay_t<decltype(in)>;
-      if constexpr (std::is_same_v<input_type, call_routed>) m.start(in.found);
-      else if constexpr (std::is_same_v<input_type, carrier_event>) m.on_event(in);
-      else if constexpr (std::is_same_v<input_type, round_pinged>) m.on_round_pinged(in);
-      else if constexpr (std::is_same_v<input_type, round_closed>) m.on_round_closed(in);
-      else if constexpr (std::is_same_v<input_type, late_answer>) m.on_late_answer(in);
-      else if constexpr (std::is_same_v<input_type, timer_fired>) m.on_timer(in);
-      else if constexpr (std::is_same_v<input_type, shutdown_requested>) m.on_shutdown();
-      else if constexpr (std::is_same_v<input_type, call_resumed>) m.on_resumed();
-      else if constexpr (std::is_same_v<input_type, reservation_adopted>) m.on_adopted(in);
+      if constexpr (std::is_same_v<input_type, call_routed>)
+        m.start(in.found);
+      else if constexpr (std::is_same_v<input_type, carrier_event>)
+        m.on_event(in);
+      else if constexpr (std::is_same_v<input_type, round_pinged>)
+        m.on_round_pinged(in);
+      else if constexpr (std::is_same_v<input_type, round_closed>)
+        m.on_round_closed(in);
+      else if constexpr (std::is_same_v<input_type, late_answer>)
+        m.on_late_answer(in);
+      else if constexpr (std::is_same_v<input_type, timer_fired>)
+        m.on_timer(in);
+      else if constexpr (std::is_same_v<input_type, shutdown_requested>)
+        m.on_shutdown();
+      else if constexpr (std::is_same_v<input_type, call_resumed>)
+        m.on_resumed();
+      else if constexpr (std::is_same_v<input_type, reservation_adopted>)
+        m.on_adopted(in);
     },
     input);
   return fx;

@@ -40,8 +40,7 @@ struct call_settings {
   caf::timespan ending_timeout{};
 
   /// Settings for a call to an unassigned number (campaign and source null).
-  static call_settings make(const engine_config& cfg, const campaign_config* campaign,
-                            const source_config* source);
+  static call_settings make(const engine_config& cfg, const campaign_config* campaign, const source_config* source);
 };
 
 // -- inputs -------------------------------------------------------------------
@@ -61,7 +60,7 @@ struct round_closed {
   uint32_t round = 0;
   std::vector<offer> offers;
   int64_t latency_us = 0;
-  std::string summary; ///< for the journal: "3 pinged, 2 bids, 1 valid"
+  std::string summary;   ///< for the journal: "3 pinged, 2 bids, 1 valid"
   auction_record record; ///< the round's explanation, kept with the lead
 };
 
@@ -70,8 +69,8 @@ struct round_closed {
 struct late_answer {
   uint32_t round = 0;
   std::string buyer_id;
-  int64_t after_us = 0;    ///< since the round opened
-  int64_t bid_micros = 0;  ///< 0 for a no-bid or an error
+  int64_t after_us = 0;   ///< since the round opened
+  int64_t bid_micros = 0; ///< 0 for a no-bid or an error
 };
 
 struct timer_fired {
@@ -97,8 +96,8 @@ struct reservation_adopted {
   adopt_kind mode = adopt_kind::pending; ///< as call_effects::adopt asked
 };
 
-using call_input = std::variant<call_routed, carrier_event, round_pinged, round_closed, late_answer,
-                                timer_fired, shutdown_requested, call_resumed, reservation_adopted>;
+using call_input = std::variant<call_routed, carrier_event, round_pinged, round_closed, late_answer, timer_fired,
+                                shutdown_requested, call_resumed, reservation_adopted>;
 
 // -- effects ------------------------------------------------------------------
 
@@ -111,19 +110,18 @@ struct timer_request {
 struct call_effects {
   std::vector<carrier_command> commands; ///< call and command ids are the actor's to fill
   std::vector<timer_request> timers;
-  bool start_round = false;   ///< reserve capacity and ping buyers for snapshot.round
-  bool abandon_round = false; ///< the running round is no longer wanted: release what it holds
-  std::vector<uint64_t> commits; ///< the call was bridged: count it (stage bridged)
+  bool start_round = false;                  ///< reserve capacity and ping buyers for snapshot.round
+  bool abandon_round = false;                ///< the running round is no longer wanted: release what it holds
+  std::vector<uint64_t> commits;             ///< the call was bridged: count it (stage bridged)
   std::vector<commit_request> stage_commits; ///< stages routed and converted
   std::vector<uint64_t> releases;
   adopt_kind adopt = adopt_kind::none; ///< re-take a reservation for snapshot.current
-  bool state_changed = false; ///< checkpoint the snapshot with the supervisor
-  bool finished = false;      ///< the call reached done: book the lead
+  bool state_changed = false;          ///< checkpoint the snapshot with the supervisor
+  bool finished = false;               ///< the call reached done: book the lead
 };
 
 /// Applies one input. Once the call is done every input is ignored.
-call_effects step(call_snapshot& call, const call_input& input, timestamp_us now,
-                  const call_settings& settings);
+call_effects step(call_snapshot& call, const call_input& input, timestamp_us now, const call_settings& settings);
 
 /// The lead a finished (or interrupted) call is booked as. Of the money it holds
 /// the bid and the clearing price (price_micros); revenue, payout and conversion
@@ -140,7 +138,6 @@ lead_record make_lead(call_snapshot&& call);
 call_snapshot interrupted_copy(call_snapshot call, timestamp_us now, std::string note);
 
 /// A fresh call as the carrier announced it.
-call_snapshot make_call(call_id id, std::string carrier_call_id, std::string caller, std::string did,
-                        timestamp_us now);
+call_snapshot make_call(call_id id, std::string carrier_call_id, std::string caller, std::string did, timestamp_us now);
 
 } // namespace ringbid

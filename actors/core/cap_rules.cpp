@@ -44,8 +44,7 @@ std::string make_label(const cap_rule& r) {
     case cap_measure::revenue: {
       std::string per = r.rolling ? fmt::format("in the last {} min", r.rolling_us / (60 * us_per_s))
                                   : fmt::format("per {}", to_string(r.window));
-      what = fmt::format("{} {} (counted when {}, {})", to_string(r.measure), per, to_string(r.stage),
-                         r.zone.name());
+      what = fmt::format("{} {} (counted when {}, {})", to_string(r.measure), per, to_string(r.stage), r.zone.name());
       break;
     }
     case cap_measure::concurrency: what = "live calls"; break;

@@ -26,9 +26,7 @@ struct cap_rule {
   std::string label; ///< "buyer b1: calls per day (America/New_York)"
 
   /// Whether the rule keeps a per-window sum (calls and revenue).
-  bool windowed() const noexcept {
-    return measure == cap_measure::calls || measure == cap_measure::revenue;
-  }
+  bool windowed() const noexcept { return measure == cap_measure::calls || measure == cap_measure::revenue; }
   /// Whether the rule counts per call (campaign and source) rather than per buyer reservation.
   bool per_call() const noexcept { return owner == cap_owner::campaign || owner == cap_owner::source; }
 };

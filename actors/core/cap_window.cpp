@@ -95,9 +95,7 @@ constexpr timestamp_us to_us(int64_t s) {
   return s * us_per_s;
 }
 
-constexpr int64_t count(date::sys_seconds s) {
-  return static_cast<int64_t>(s.time_since_epoch().count());
-}
+constexpr int64_t count(date::sys_seconds s) { return static_cast<int64_t>(s.time_since_epoch().count()); }
 
 // A stretch of time with one UTC offset; all in seconds.
 struct period {
@@ -119,8 +117,7 @@ public:
 
   period at(int64_t utc_s) const {
     if (tz_ == nullptr) return {-endless_s, endless_s, 0};
-    const int64_t s = std::clamp(utc_s, min_supported_s - lookup_margin_s,
-                                 max_supported_s + lookup_margin_s);
+    const int64_t s = std::clamp(utc_s, min_supported_s - lookup_margin_s, max_supported_s + lookup_margin_s);
     const date::sys_info i = tz_->get_info(date::sys_seconds{std::chrono::seconds{s}});
     return {count(i.begin), count(i.end), static_cast<int64_t>(i.offset.count())};
   }
@@ -133,8 +130,7 @@ public:
     const int64_t u = local_s - hint.offset;
     if (u >= hint.begin + s_per_day && u < hint.end) return u;
     if (tz_ == nullptr) return local_s;
-    const int64_t l = std::clamp(local_s, min_supported_s - lookup_margin_s,
-                                 max_supported_s + lookup_margin_s);
+    const int64_t l = std::clamp(local_s, min_supported_s - lookup_margin_s, max_supported_s + lookup_margin_s);
     const date::local_info i = tz_->get_info(date::local_seconds{std::chrono::seconds{l}});
     if (i.result == date::local_info::nonexistent) return count(i.second.begin);
     return local_s - static_cast<int64_t>(i.first.offset.count());
@@ -220,15 +216,14 @@ std::string_view to_string(window_kind k) noexcept {
 }
 
 std::optional<window_kind> window_kind_from_string(std::string_view s) noexcept {
-  for (const window_kind k : {window_kind::hour, window_kind::day, window_kind::week,
-                              window_kind::month, window_kind::lifetime})
+  for (const window_kind k :
+       {window_kind::hour, window_kind::day, window_kind::week, window_kind::month, window_kind::lifetime})
     if (s == to_string(k)) return k;
   return std::nullopt;
 }
 
 std::optional<calendar_zone> calendar_zone::find(std::string_view iana_name) {
-  if (iana_name == "UTC" || iana_name == "Etc/UTC")
-    return calendar_zone{std::string(iana_name), nullptr};
+  if (iana_name == "UTC" || iana_name == "Etc/UTC") return calendar_zone{std::string(iana_name), nullptr};
   try {
     const date::time_zone* tz = date::locate_zone(iana_name);
     return calendar_zone{std::string(iana_name), tz};
@@ -241,10 +236,8 @@ std::optional<calendar_zone> calendar_zone::find(std::string_view iana_name) {
 calendar_zone calendar_zone::utc() { return calendar_zone{"UTC", nullptr}; }
 
 window_span calendar_zone::window_at(window_kind kind, timestamp_us t) const {
-  constexpr window_span everything{std::numeric_limits<timestamp_us>::min(),
-                                   std::numeric_limits<timestamp_us>::max()};
-  if (kind != window_kind::hour && kind != window_kind::day && kind != window_kind::week &&
-      kind != window_kind::month)
+  constexpr window_span everything{std::numeric_limits<timestamp_us>::min(), std::numeric_limits<timestamp_us>::max()};
+  if (kind != window_kind::hour && kind != window_kind::day && kind != window_kind::week && kind != window_kind::month)
     return everything; // lifetime
   const zone_rules rules{tz_};
   const int64_t ts = floor_div(t, us_per_s);
@@ -279,11 +272,9 @@ local_moment calendar_zone::local(timestamp_us t) const {
   return m;
 }
 
-timestamp_us calendar_zone::instant_of(int32_t year, uint32_t month, uint32_t day,
-                                       int32_t minute_of_day) const {
+timestamp_us calendar_zone::instant_of(int32_t year, uint32_t month, uint32_t day, int32_t minute_of_day) const {
   const int64_t index = int64_t{year} * 12 + (int64_t{month} - 1);
-  const int64_t days =
-    days_from_civil(floor_div(index, 12), floor_mod(index, 12) + 1, 1) + int64_t{day} - 1;
+  const int64_t days = days_from_civil(floor_div(index, 12), floor_mod(index, 12) + 1, 1) + int64_t{day} - 1;
   const int64_t local_s = days * s_per_day + int64_t{minute_of_day} * s_per_min;
   return to_us(zone_rules{tz_}.first_instant(local_s, period{}));
 }

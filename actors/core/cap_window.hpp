@@ -80,8 +80,7 @@ public:
   /// arithmetically (day 0 = the last day of the previous month, minute 1440 =
   /// next midnight, month 13 = January of the next year); the result saturates
   /// at INT64_MIN / INT64_MAX.
-  timestamp_us instant_of(int32_t year, uint32_t month, uint32_t day,
-                          int32_t minute_of_day) const;
+  timestamp_us instant_of(int32_t year, uint32_t month, uint32_t day, int32_t minute_of_day) const;
 
 private:
   calendar_zone(std::string name, const void* tz) : name_(std::move(name)), tz_(tz) {}

@@ -10,9 +10,7 @@ namespace ringbid {
 circuit_breaker::circuit_breaker(breaker_config config)
   : config_(config), open_us_(int64_t{std::max(config.open_ms, int32_t{0})} * us_per_ms) {}
 
-bool circuit_breaker::cooling(timestamp_us now) const {
-  return open_ && now - opened_at_ < open_us_;
-}
+bool circuit_breaker::cooling(timestamp_us now) const { return open_ && now - opened_at_ < open_us_; }
 
 bool circuit_breaker::allow(timestamp_us now) {
   if (!open_) return true;
@@ -61,8 +59,7 @@ struct breaker_board::impl {
   std::unordered_map<std::string, circuit_breaker> breakers;
 };
 
-breaker_board::breaker_board(const std::vector<buyer_config>& buyers)
-  : impl_(std::make_unique<impl>()) {
+breaker_board::breaker_board(const std::vector<buyer_config>& buyers) : impl_(std::make_unique<impl>()) {
   for (const buyer_config& b : buyers) impl_->breakers.try_emplace(b.id, b.breaker);
 }
 
@@ -84,8 +81,7 @@ void breaker_board::record(const std::string& buyer_id, bool ok, timestamp_us no
     it->second.record_failure(now);
 }
 
-circuit_breaker::state breaker_board::state_of(const std::string& buyer_id,
-                                               timestamp_us now) const {
+circuit_breaker::state breaker_board::state_of(const std::string& buyer_id, timestamp_us now) const {
   const std::lock_guard lock{impl_->mutex};
   const auto it = impl_->breakers.find(buyer_id);
   return it == impl_->breakers.end() ? circuit_breaker::state::closed : it->second.current(now);

@@ -7,8 +7,7 @@
 namespace ringbid {
 
 int64_t clearing_price(int64_t bid, bool fixed, std::optional<int64_t> next_bid, const routing_rules& rules) {
-  if (fixed || rules.clearing == clearing_rule::first_price || rules.strategy != routing_strategy::auction)
-    return bid;
+  if (fixed || rules.clearing == clearing_rule::first_price || rules.strategy != routing_strategy::auction) return bid;
   auto base = std::max(next_bid.value_or(0), rules.floor_micros);
   return std::min(bid, base + rules.increment_micros);
 }

@@ -14,16 +14,10 @@ const T* find_by_id(const std::vector<T>& xs, const std::string& id) {
 
 } // namespace
 
-const campaign_config* engine_config::find_campaign(const std::string& id) const {
-  return find_by_id(campaigns, id);
-}
+const campaign_config* engine_config::find_campaign(const std::string& id) const { return find_by_id(campaigns, id); }
 
-const source_config* engine_config::find_source(const std::string& id) const {
-  return find_by_id(sources, id);
-}
+const source_config* engine_config::find_source(const std::string& id) const { return find_by_id(sources, id); }
 
-const buyer_config* engine_config::find_buyer(const std::string& id) const {
-  return find_by_id(buyers, id);
-}
+const buyer_config* engine_config::find_buyer(const std::string& id) const { return find_by_id(buyers, id); }
 
 } // namespace ringbid

@@ -69,7 +69,7 @@ struct targeting_rule {
 
 /// Which calls a buyer wants. Empty lists accept everything; all rules must hold.
 struct targeting {
-  std::vector<std::string> states;          ///< two-letter codes
+  std::vector<std::string> states; ///< two-letter codes
   std::vector<std::string> excluded_states;
   std::vector<std::string> area_codes;
   std::vector<std::string> excluded_area_codes;
@@ -96,12 +96,12 @@ struct buyer_config {
   std::string id;
   std::string name;
   bool active = true;
-  std::string destination;      ///< where calls go when a bid names none
-  std::string ping_url;         ///< the buyer's RTB endpoint (http:// or https://); "" = none
-  int64_t min_bid_micros = 0;   ///< bids below are never accepted
-  int32_t daily_cap = 0;        ///< calls per day in the buyer's zone, counted when bridged; 0 = none
-  int32_t concurrency_cap = 0;  ///< live calls at once; 0 = no cap
-  std::string time_zone = "UTC"; ///< IANA name: the buyer's caps' calendar windows
+  std::string destination;         ///< where calls go when a bid names none
+  std::string ping_url;            ///< the buyer's RTB endpoint (http:// or https://); "" = none
+  int64_t min_bid_micros = 0;      ///< bids below are never accepted
+  int32_t daily_cap = 0;           ///< calls per day in the buyer's zone, counted when bridged; 0 = none
+  int32_t concurrency_cap = 0;     ///< live calls at once; 0 = no cap
+  std::string time_zone = "UTC";   ///< IANA name: the buyer's caps' calendar windows
   int32_t conversion_buffer_s = 0; ///< talk time that makes a call convert; 0 = on connect
   /// A buyer without an RTB endpoint buys at this fixed price: it competes
   /// with it as its bid, without a ping. 0 = not a fixed-payout buyer.
@@ -192,14 +192,14 @@ enum class cap_measure : uint8_t {
 /// One cap. Buyers' `daily_cap` and `concurrency_cap` are shorthands for two of these.
 struct cap_config {
   cap_owner owner = cap_owner::buyer;
-  std::string owner_id;              ///< campaign_buyer: the campaign
-  std::string buyer_id;              ///< campaign_buyer only
+  std::string owner_id; ///< campaign_buyer: the campaign
+  std::string buyer_id; ///< campaign_buyer only
   cap_measure measure = cap_measure::calls;
-  std::string window = "day";        ///< hour, day, week, month, lifetime or rolling
-  int32_t rolling_minutes = 0;       ///< window "rolling": its length
-  int64_t limit = 0;                 ///< calls, micros (revenue) or seconds (spacing)
+  std::string window = "day";  ///< hour, day, week, month, lifetime or rolling
+  int32_t rolling_minutes = 0; ///< window "rolling": its length
+  int64_t limit = 0;           ///< calls, micros (revenue) or seconds (spacing)
   count_stage counts_on = count_stage::bridged;
-  std::string time_zone;             ///< empty: the owner's (a pair's: its buyer's)
+  std::string time_zone; ///< empty: the owner's (a pair's: its buyer's)
 };
 
 struct did_config {
@@ -217,15 +217,15 @@ struct timing_config {
   int32_t transfer_grace_ms = 5'000; ///< added to the transfer's own ring timeout
   int32_t max_talk_ms = 4 * 3'600'000;
   int32_t ending_timeout_ms = 20'000;
-  int32_t network_allowance_ms = 50; ///< subtracted from the deadline in each ping
-  int32_t peer_timeout_ms = 1'000;   ///< ledger / recorder / directory requests
-  int32_t ledger_lease_s = 0;        ///< reservations expire after this; 0 = the longest a call can live
+  int32_t network_allowance_ms = 50;      ///< subtracted from the deadline in each ping
+  int32_t peer_timeout_ms = 1'000;        ///< ledger / recorder / directory requests
+  int32_t ledger_lease_s = 0;             ///< reservations expire after this; 0 = the longest a call can live
   int32_t ledger_orphan_grace_ms = 5'000; ///< a crashed call's reservations wait this long for its restart
 };
 
 struct supervision_config {
-  int32_t max_restarts = 10; ///< restarts allowed within `window_ms`...
-  int32_t window_ms = 1'000; ///< ...before the supervisor escalates to its parent
+  int32_t max_restarts = 10;     ///< restarts allowed within `window_ms`...
+  int32_t window_ms = 1'000;     ///< ...before the supervisor escalates to its parent
   int32_t call_max_restarts = 3; ///< a call actor restarted more often is finalized as interrupted
 };
 
@@ -244,10 +244,10 @@ struct carrier_simulation {
   int32_t speech_ms_per_char = 55;
   int32_t ring_ms_mean = 4'000;
   int32_t talk_s_mean = 180;
-  double abandon_rate = 0.05;       ///< callers who give up while waiting
-  int32_t patience_s_mean = 20;     ///< how long those wait before hanging up
+  double abandon_rate = 0.05;   ///< callers who give up while waiting
+  int32_t patience_s_mean = 20; ///< how long those wait before hanging up
   double command_failure_rate = 0.0;
-  double buyer_hangup_share = 0.4;  ///< of bridged calls, the buyer ends the talk
+  double buyer_hangup_share = 0.4; ///< of bridged calls, the buyer ends the talk
 };
 
 struct engine_config {

@@ -16,8 +16,7 @@ namespace ringbid {
 namespace {
 
 constexpr int32_t minutes_per_day = 1440;
-constexpr std::array<std::string_view, 7> day_labels = {"Sun", "Mon", "Tue", "Wed",
-                                                        "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 7> day_labels = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
@@ -57,9 +56,7 @@ int32_t days_in_month(int32_t y, int32_t m) {
 }
 
 /// A local date as one comparable number: YYYYMMDD.
-int64_t date_key(int64_t year, int64_t month, int64_t day) {
-  return year * 10'000 + month * 100 + day;
-}
+int64_t date_key(int64_t year, int64_t month, int64_t day) { return year * 10'000 + month * 100 + day; }
 
 /// "YYYY-MM-DD" naming a real calendar date -> its key.
 std::optional<int64_t> parse_date(std::string_view s) {
@@ -110,12 +107,11 @@ struct buyer_filter::compiled {
       const compiled_exception& e = it->second;
       if (!e.closed && minute >= e.open_minute && minute < e.close_minute) return true;
       if (why != nullptr) {
-        std::string text =
-          e.note.empty() ? "closed: exception " + e.date : "closed: " + e.note + " (" + e.date;
+        std::string text = e.note.empty() ? "closed: exception " + e.date : "closed: " + e.note + " (" + e.date;
         if (!e.closed) {
           text += e.note.empty() ? " (" : ", ";
-          text += "open " + hhmm(e.open_minute) + "-" + hhmm(e.close_minute) + "; now " +
-                  hhmm(minute) + " " + zone.name() + ")";
+          text += "open " + hhmm(e.open_minute) + "-" + hhmm(e.close_minute) + "; now " + hhmm(minute) + " " +
+                  zone.name() + ")";
         } else if (!e.note.empty()) {
           text += ")";
         }
@@ -127,8 +123,8 @@ struct buyer_filter::compiled {
     const std::size_t day = (m.weekday + 1) % 7; // ISO Monday = 0 -> Sunday = 0
     if (weekly[day].test(static_cast<std::size_t>(minute))) return true;
     if (why != nullptr)
-      *why = "closed: outside business hours (" + std::string(day_labels[day]) + " " +
-             hhmm(minute) + " " + zone.name() + ")";
+      *why = "closed: outside business hours (" + std::string(day_labels[day]) + " " + hhmm(minute) + " " +
+             zone.name() + ")";
     return false;
   }
 
@@ -149,8 +145,7 @@ struct buyer_filter::compiled {
       if (std::find(states.begin(), states.end(), state) == states.end())
         return "state " + facts.caller_state + " not targeted";
     }
-    if (!state.empty() &&
-        std::find(excluded_states.begin(), excluded_states.end(), state) != excluded_states.end())
+    if (!state.empty() && std::find(excluded_states.begin(), excluded_states.end(), state) != excluded_states.end())
       return "state " + facts.caller_state + " excluded";
 
     const std::string& code = facts.area_code;
@@ -159,8 +154,8 @@ struct buyer_filter::compiled {
       if (std::find(area_codes.begin(), area_codes.end(), code) == area_codes.end())
         return "area code " + code + " not targeted";
     }
-    if (!code.empty() && std::find(excluded_area_codes.begin(), excluded_area_codes.end(),
-                                   code) != excluded_area_codes.end())
+    if (!code.empty() &&
+        std::find(excluded_area_codes.begin(), excluded_area_codes.end(), code) != excluded_area_codes.end())
       return "area code " + code + " excluded";
 
     const std::size_t day = (m.weekday + 1) % 7; // ISO Monday = 0 -> Sunday = 0
@@ -180,8 +175,7 @@ bool fail(std::string* error, std::string text) {
 }
 
 std::string not_in_range(const std::string& where, int32_t v, int32_t lo, int32_t hi) {
-  return where + ": " + std::to_string(v) + " not in " + std::to_string(lo) + ".." +
-         std::to_string(hi);
+  return where + ": " + std::to_string(v) + " not in " + std::to_string(lo) + ".." + std::to_string(hi);
 }
 
 } // namespace
@@ -223,11 +217,9 @@ std::optional<buyer_filter> buyer_filter::compile(const buyer_config& buyer, std
       const std::size_t tomorrow = (today + 1) % 7;
       const bool overnight = w.close_minute <= w.open_minute;
       const int32_t end_today = overnight ? minutes_per_day : w.close_minute;
-      for (int32_t m = w.open_minute; m < end_today; ++m)
-        c->weekly[today].set(static_cast<std::size_t>(m));
+      for (int32_t m = w.open_minute; m < end_today; ++m) c->weekly[today].set(static_cast<std::size_t>(m));
       if (overnight)
-        for (int32_t m = 0; m < w.close_minute; ++m)
-          c->weekly[tomorrow].set(static_cast<std::size_t>(m));
+        for (int32_t m = 0; m < w.close_minute; ++m) c->weekly[tomorrow].set(static_cast<std::size_t>(m));
     }
   }
 
@@ -255,13 +247,12 @@ std::optional<buyer_filter> buyer_filter::compile(const buyer_config& buyer, std
         return std::nullopt;
       }
       if (e.close_minute <= e.open_minute) {
-        fail(error, where + ": close_minute " + std::to_string(e.close_minute) +
-                      " not after open_minute " + std::to_string(e.open_minute));
+        fail(error, where + ": close_minute " + std::to_string(e.close_minute) + " not after open_minute " +
+                      std::to_string(e.open_minute));
         return std::nullopt;
       }
     }
-    c->exceptions.emplace(*key, compiled_exception{e.date, e.closed, e.open_minute,
-                                                   e.close_minute, e.note});
+    c->exceptions.emplace(*key, compiled_exception{e.date, e.closed, e.open_minute, e.close_minute, e.note});
   }
 
   // Targeting lists.
@@ -272,25 +263,23 @@ std::optional<buyer_filter> buyer_filter::compile(const buyer_config& buyer, std
     for (std::size_t i = 0; i < in.size(); ++i) {
       const std::string& s = in[i];
       if (s.size() != 2 || !is_letter(s[0]) || !is_letter(s[1]))
-        return fail(error, "target." + std::string(name) + "[" + std::to_string(i) +
-                             "]: " + quoted(s) + " is not a two-letter code");
+        return fail(error, "target." + std::string(name) + "[" + std::to_string(i) + "]: " + quoted(s) +
+                             " is not a two-letter code");
       out.push_back(to_upper(s));
     }
     return true;
   };
-  const auto codes = [error](const std::vector<std::string>& in, std::string_view name,
-                             std::vector<std::string>& out) {
+  const auto codes = [error](const std::vector<std::string>& in, std::string_view name, std::vector<std::string>& out) {
     for (std::size_t i = 0; i < in.size(); ++i) {
       const std::string& s = in[i];
       if (s.size() != 3 || !std::all_of(s.begin(), s.end(), is_digit))
-        return fail(error, "target." + std::string(name) + "[" + std::to_string(i) +
-                             "]: " + quoted(s) + " is not a three-digit area code");
+        return fail(error, "target." + std::string(name) + "[" + std::to_string(i) + "]: " + quoted(s) +
+                             " is not a three-digit area code");
       out.push_back(s);
     }
     return true;
   };
-  if (!states(t.states, "states", c->states) ||
-      !states(t.excluded_states, "excluded_states", c->excluded_states) ||
+  if (!states(t.states, "states", c->states) || !states(t.excluded_states, "excluded_states", c->excluded_states) ||
       !codes(t.area_codes, "area_codes", c->area_codes) ||
       !codes(t.excluded_area_codes, "excluded_area_codes", c->excluded_area_codes))
     return std::nullopt;
@@ -307,12 +296,8 @@ std::optional<buyer_filter> buyer_filter::compile(const buyer_config& buyer, std
   return buyer_filter{std::move(c)};
 }
 
-bool buyer_filter::open_at(timestamp_us now, std::string* why) const {
-  return c_->open(c_->zone.local(now), why);
-}
+bool buyer_filter::open_at(timestamp_us now, std::string* why) const { return c_->open(c_->zone.local(now), why); }
 
-std::string buyer_filter::check(const call_facts& facts, timestamp_us now) const {
-  return c_->check(facts, now);
-}
+std::string buyer_filter::check(const call_facts& facts, timestamp_us now) const { return c_->check(facts, now); }
 
 } // namespace ringbid

@@ -44,8 +44,7 @@ ledger_core::ledger_core(std::vector<cap_rule> rules, int64_t default_lease_us)
 
 // -- which caps apply ------------------------------------------------------------
 
-const std::vector<uint32_t>& ledger_core::buyer_rules(const std::string& campaign_id,
-                                                      const std::string& buyer_id) {
+const std::vector<uint32_t>& ledger_core::buyer_rules(const std::string& campaign_id, const std::string& buyer_id) {
   auto& out = buyer_scratch_;
   out.clear();
   if (auto i = by_buyer_.find(buyer_id); i != by_buyer_.end()) out.assign(i->second.begin(), i->second.end());
@@ -56,8 +55,7 @@ const std::vector<uint32_t>& ledger_core::buyer_rules(const std::string& campaig
   return out;
 }
 
-const std::vector<uint32_t>& ledger_core::call_rules(const std::string& campaign_id,
-                                                     const std::string& source_id) {
+const std::vector<uint32_t>& ledger_core::call_rules(const std::string& campaign_id, const std::string& source_id) {
   auto& out = call_scratch_;
   out.clear();
   if (auto i = by_campaign_.find(campaign_id); i != by_campaign_.end()) out.assign(i->second.begin(), i->second.end());
@@ -159,8 +157,10 @@ std::vector<ledger_core::member> ledger_core::take(const std::vector<uint32_t>& 
       case cap_measure::revenue: m.counted = already; break;
       case cap_measure::concurrency: ++c.live; break;
       case cap_measure::spacing:
-        if (already) m.counted = true;
-        else ++c.spacing_pending;
+        if (already)
+          m.counted = true;
+        else
+          ++c.spacing_pending;
         break;
     }
     out.push_back(m);
@@ -210,8 +210,10 @@ void ledger_core::give_back(member& m, timestamp_us now) {
     return;
   }
   if (m.counted) return;
-  if (r.measure == cap_measure::spacing) --c.spacing_pending;
-  else set_held(m, 0, now);
+  if (r.measure == cap_measure::spacing)
+    --c.spacing_pending;
+  else
+    set_held(m, 0, now);
 }
 
 bool ledger_core::fits(const member& m, int64_t new_held, timestamp_us now, reservation_denial& why) {
@@ -470,8 +472,7 @@ uint64_t ledger_core::find_reservation(const call_id& call, const std::string& b
   return 0;
 }
 
-void ledger_core::renew(uint64_t token, uint64_t holder, timestamp_us lease_until, timestamp_us now,
-                        bool journaled) {
+void ledger_core::renew(uint64_t token, uint64_t holder, timestamp_us lease_until, timestamp_us now, bool journaled) {
   auto& r = reservations_.at(token);
   if (r.holder != holder) {
     if (auto h = by_holder_.find(r.holder); h != by_holder_.end()) {

@@ -22,8 +22,8 @@
 //   only once `limit` has passed since its last counted call.
 // - Leases: a reservation not released by `lease_until` expires.
 
-#include "actors/ports/cap_journal.hpp"
 #include "actors/core/cap_rules.hpp"
+#include "actors/ports/cap_journal.hpp"
 #include "protocol/ledger.hpp"
 
 #include <cstdint>
@@ -83,13 +83,13 @@ private:
   struct counter {
     timestamp_us window_start = INT64_MIN; ///< calendar: the current window
     timestamp_us window_end = INT64_MIN;
-    int64_t counted = 0;  ///< calls or micros in the current window
-    int64_t reserved = 0; ///< held, not counted yet, in the current window
-    std::map<timestamp_us, int64_t> rolling_counted;  ///< rolling: by reservation instant
+    int64_t counted = 0;                             ///< calls or micros in the current window
+    int64_t reserved = 0;                            ///< held, not counted yet, in the current window
+    std::map<timestamp_us, int64_t> rolling_counted; ///< rolling: by reservation instant
     std::map<timestamp_us, int64_t> rolling_reserved;
-    timestamp_us rolling_cutoff = INT64_MIN;          ///< entries at or before were pruned
-    int64_t live = 0;                                 ///< concurrency
-    timestamp_us last_counted = INT64_MIN;            ///< spacing
+    timestamp_us rolling_cutoff = INT64_MIN; ///< entries at or before were pruned
+    int64_t live = 0;                        ///< concurrency
+    timestamp_us last_counted = INT64_MIN;   ///< spacing
     int64_t spacing_pending = 0;
   };
   /// One reservation's share of one cap.
@@ -133,8 +133,8 @@ private:
   bool fits(const member& m, int64_t new_held, timestamp_us now, reservation_denial& why);
   void set_held(member& m, int64_t new_held, timestamp_us now);
   void end(std::unordered_map<uint64_t, reservation>::iterator it, timestamp_us now);
-  uint64_t grant(const reserve_request& request, const std::string& buyer_id, uint64_t token,
-                 uint64_t holder, timestamp_us now, timestamp_us lease_until);
+  uint64_t grant(const reserve_request& request, const std::string& buyer_id, uint64_t token, uint64_t holder,
+                 timestamp_us now, timestamp_us lease_until);
   void do_hold(uint64_t token, int64_t amount, timestamp_us now);
   void do_commit(uint64_t token, count_stage stage, int64_t amount, timestamp_us now);
   void journal(cap_journal_entry entry);

@@ -18,9 +18,8 @@ std::string_view to_string(round_phase p) noexcept {
   return "?";
 }
 
-round_settings round_settings_for(const campaign_config* campaign, const timing_config& timing,
-                                  uint32_t roster_size, uint64_t rotation, const call_id& call,
-                                  uint32_t round, uint64_t node_seed) {
+round_settings round_settings_for(const campaign_config* campaign, const timing_config& timing, uint32_t roster_size,
+                                  uint64_t rotation, const call_id& call, uint32_t round, uint64_t node_seed) {
   round_settings out;
   out.network_allowance = std::chrono::milliseconds{timing.network_allowance_ms};
   auto& rules = out.rules;
@@ -37,14 +36,10 @@ round_settings round_settings_for(const campaign_config* campaign, const timing_
   return out;
 }
 
-round_machine::round_machine(const call_snapshot& call, uint32_t id, timestamp_us now,
-                             const campaign_roster& roster, round_settings settings)
-  : book_(id, now, roster),
-    facts_(facts_of(call, roster.campaign)),
-    settings_(std::move(settings)),
-    call_(call.id),
-    campaign_id_(call.campaign_id),
-    source_id_(call.source_id) {}
+round_machine::round_machine(const call_snapshot& call, uint32_t id, timestamp_us now, const campaign_roster& roster,
+                             round_settings settings)
+  : book_(id, now, roster), facts_(facts_of(call, roster.campaign)), settings_(std::move(settings)), call_(call.id),
+    campaign_id_(call.campaign_id), source_id_(call.source_id) {}
 
 round_effects round_machine::open(timestamp_us now, breaker_board* breakers,
                                   const std::function<bool(const std::string&)>& has_bidder) {
@@ -117,8 +112,8 @@ round_effects round_machine::answer(const bid_response& bid, timestamp_us now) {
     case round_phase::holding:
     case round_phase::closed:
       // It can no longer win; the round's explanation says when it came.
-      fx.late = late_answer{id(), bid.buyer_id, now - book_.opened_at(),
-                            bid.kind == bid_kind::bid ? bid.amount_micros : 0};
+      fx.late =
+        late_answer{id(), bid.buyer_id, now - book_.opened_at(), bid.kind == bid_kind::bid ? bid.amount_micros : 0};
       return fx;
     case round_phase::reserving:
     case round_phase::abandoned: return fx;

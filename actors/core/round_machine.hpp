@@ -55,9 +55,8 @@ struct round_settings {
 /// turn (taken by the caller only for round_robin campaigns); `node_seed` and
 /// the call and round ids seed the weighted draw, so it is reproducible.
 /// Without a campaign there are no buyers and the round closes at once.
-round_settings round_settings_for(const campaign_config* campaign, const timing_config& timing,
-                                  uint32_t roster_size, uint64_t rotation, const call_id& call,
-                                  uint32_t round, uint64_t node_seed);
+round_settings round_settings_for(const campaign_config* campaign, const timing_config& timing, uint32_t roster_size,
+                                  uint64_t rotation, const call_id& call, uint32_t round, uint64_t node_seed);
 
 /// What the call actor carries out, in this order.
 struct round_effects {
@@ -66,12 +65,12 @@ struct round_effects {
   /// To each buyer's bidder; the actor stamps ping_id, caller_hash and
   /// conversion_rate (node services), everything else is set.
   std::vector<ping_request> pings;
-  std::optional<round_pinged> pinged;  ///< feed to the call machine
-  std::optional<hold_request> hold;    ///< ask the ledger (holding)
-  std::vector<uint64_t> releases;      ///< reservations to give back
-  std::optional<round_closed> closed;  ///< feed to the call machine
-  std::optional<late_answer> late;     ///< feed to the call machine
-  bool answer_taken = false;           ///< the answer counted (not a duplicate, not late)
+  std::optional<round_pinged> pinged; ///< feed to the call machine
+  std::optional<hold_request> hold;   ///< ask the ledger (holding)
+  std::vector<uint64_t> releases;     ///< reservations to give back
+  std::optional<round_closed> closed; ///< feed to the call machine
+  std::optional<late_answer> late;    ///< feed to the call machine
+  bool answer_taken = false;          ///< the answer counted (not a duplicate, not late)
 };
 
 class round_machine {

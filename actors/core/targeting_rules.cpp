@@ -148,8 +148,10 @@ void compile_rule(std::size_t index, const targeting_rule& in, compiled_rule& ou
       const std::string& v = in.values[k];
       const std::string what = in.field + " value " + quoted(v);
       auto bad = [&](std::string why, bool never_holds) {
-        if (is_listed(in.op)) problem("values", what + " " + why, never_holds, k);
-        else problem("value", what + " " + why, never_holds);
+        if (is_listed(in.op))
+          problem("values", what + " " + why, never_holds, k);
+        else
+          problem("value", what + " " + why, never_holds);
       };
       if (out.kind == field_kind::day_of_week) {
         const std::string d = to_lower(v);
@@ -159,8 +161,10 @@ void compile_rule(std::size_t index, const targeting_rule& in, compiled_rule& ou
       }
       if (out.kind == field_kind::time_of_day) {
         const std::optional<double> n = parse_number(v);
-        if (!n) bad("is not a number (HHMM)", false);
-        else out.numbers.push_back(*n);
+        if (!n)
+          bad("is not a number (HHMM)", false);
+        else
+          out.numbers.push_back(*n);
       } else if (out.kind == field_kind::caller_state && (v.size() != 2 || !all_of_class(v, 'A', 'Z'))) {
         bad("is not a two-letter state code in capitals, e.g. TX", true);
       } else if (out.kind == field_kind::area_code && (v.size() != 3 || !all_of_class(v, '0', '9'))) {
@@ -171,16 +175,17 @@ void compile_rule(std::size_t index, const targeting_rule& in, compiled_rule& ou
   }
 
   out.text = in.field + " " + op + " ";
-  if (in.op == rule_operator::range) out.text += "[" + number_text(in.min) + ", " + number_text(in.max) + "]";
-  else if (is_listed(in.op)) out.text += join(in.values);
-  else out.text += in.values[0];
+  if (in.op == rule_operator::range)
+    out.text += "[" + number_text(in.min) + ", " + number_text(in.max) + "]";
+  else if (is_listed(in.op))
+    out.text += join(in.values);
+  else
+    out.text += in.values[0];
 }
 
 } // namespace
 
-std::string to_string(const rule_error& e) {
-  return "target.rules[" + std::to_string(e.rule) + "]: " + e.message;
-}
+std::string to_string(const rule_error& e) { return "target.rules[" + std::to_string(e.rule) + "]: " + e.message; }
 
 std::string compiled_rule::check(std::size_t index, const call_facts& facts, int32_t minute_of_day,
                                  std::size_t day) const {

@@ -54,7 +54,7 @@ public:
   virtual bool notifies_durability() const { return false; }
   /// `callback(seq)`, from the writer's thread, once every entry up to seq is
   /// durable. Replaces the previous callback.
-  virtual void on_durable(std::function<void(uint64_t)> callback) { (void) callback; }
+  virtual void on_durable(std::function<void(uint64_t)> callback) { (void)callback; }
 };
 
 } // namespace ringbid

@@ -92,7 +92,7 @@ public:
   virtual std::chrono::milliseconds hangup_hold() const = 0;
   virtual carrier_port_metrics metrics() const = 0;
   /// The carrier's own counters in Prometheus text format, appended to /metrics.
-  virtual void write_metrics(std::string& out) const { (void) out; }
+  virtual void write_metrics(std::string& out) const { (void)out; }
   /// What the node's HTTP server must serve for this carrier (none by default).
   virtual std::vector<carrier_http_route> http_routes() { return {}; }
 };

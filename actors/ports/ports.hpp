@@ -46,7 +46,7 @@ public:
   virtual bool notifies_commits() const { return false; }
   /// `callback(ids)`, from the writer's thread, once the leads with these ids
   /// are committed (or found stored already). Replaces the previous callback.
-  virtual void on_committed(std::function<void(std::vector<call_id>)> callback) { (void) callback; }
+  virtual void on_committed(std::function<void(std::vector<call_id>)> callback) { (void)callback; }
 };
 
 /// Hashes a caller's number for one buyer, keyed per buyer: the same caller

@@ -83,8 +83,10 @@ void sse_hub::publish(event e) {
 
 void sse_hub::call_changed(const call_card& card) {
   std::lock_guard lock(mutex_);
-  if (on_board(card.state)) board_[card.id] = card;
-  else board_.erase(card.id);
+  if (on_board(card.state))
+    board_[card.id] = card;
+  else
+    board_.erase(card.id);
   auto id = next_id_++;
   publish(event{id, false, metrics_filter{card.campaign_id, card.source_id}, frame(id, "call", card_json(card))});
 }
@@ -104,8 +106,8 @@ void sse_hub::snapshot(const metrics_report& report) {
   auto data = report_json(report, options_.ids); // outside the lock: the biggest piece of work
   std::lock_guard lock(mutex_);
   auto id = next_id_++;
-  publish(event{id, true, metrics_filter{report.query.campaign_id, report.query.source_id},
-                frame(id, "metrics", data)});
+  publish(
+    event{id, true, metrics_filter{report.query.campaign_id, report.query.source_id}, frame(id, "metrics", data)});
 }
 
 void sse_hub::close_all() {

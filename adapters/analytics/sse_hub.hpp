@@ -25,8 +25,8 @@ namespace ringbid {
 
 struct sse_hub_options {
   size_t replay_events = 4096;
-  int retry_ms = 1000;  ///< the reconnection delay sent to EventSource clients
-  known_ids ids;        ///< listed in every metrics event
+  int retry_ms = 1000;               ///< the reconnection delay sent to EventSource clients
+  known_ids ids;                     ///< listed in every metrics event
   std::function<timestamp_us()> now; ///< the node's clock (board events)
 };
 
@@ -46,8 +46,7 @@ public:
 
   /// Starts streaming to `stream`: the retry delay, then a replay of what
   /// came after `last_event_id` or (fresh, or too old) the current board.
-  void subscribe(std::shared_ptr<http_stream> stream, metrics_filter filter,
-                 std::optional<uint64_t> last_event_id);
+  void subscribe(std::shared_ptr<http_stream> stream, metrics_filter filter, std::optional<uint64_t> last_event_id);
 
   void call_changed(const call_card& card) override;
   std::vector<std::pair<std::string, std::string>> watched_filters() const override;

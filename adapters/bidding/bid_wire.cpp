@@ -39,7 +39,7 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
 
 constexpr int64_t max_amount_micros = 1'000'000 * micros_per_dollar; ///< exclusive, as the bid schema
-constexpr int64_t max_tmax_ms = 2'147'483'647; ///< the ping schema's maximum
+constexpr int64_t max_tmax_ms = 2'147'483'647;                       ///< the ping schema's maximum
 
 // -- helpers ------------------------------------------------------------------
 
@@ -177,9 +177,12 @@ constexpr std::array<geo_field, 3> geo_fields{{
 bool is_destination(std::string_view s) {
   if (s.starts_with('+')) return s.size() >= 9 && s.size() <= 16 && all_digits(s.substr(1));
   std::string_view rest;
-  if (s.starts_with("sip:")) rest = s.substr(4);
-  else if (s.starts_with("sips:")) rest = s.substr(5);
-  else return false;
+  if (s.starts_with("sip:"))
+    rest = s.substr(4);
+  else if (s.starts_with("sips:"))
+    rest = s.substr(5);
+  else
+    return false;
   return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 

@@ -17,8 +17,7 @@ uint64_t fnv1a(const std::string& s) {
 
 class sim_bidder_transport final : public bidder_transport {
 public:
-  sim_bidder_transport(const buyer_config& buyer, uint64_t seed)
-    : buyer_(buyer), rng_(seed ^ fnv1a(buyer.id)) {}
+  sim_bidder_transport(const buyer_config& buyer, uint64_t seed) : buyer_(buyer), rng_(seed ^ fnv1a(buyer.id)) {}
 
   void ping(const ping_request& request, completion done) override {
     const auto& sim = buyer_.sim;

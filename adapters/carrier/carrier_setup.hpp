@@ -22,9 +22,9 @@ namespace ringbid {
 
 /// A command-line flag of one carrier, e.g. --telnyx-api-key.
 struct carrier_flag {
-  std::string name;          ///< without the dashes
+  std::string name; ///< without the dashes
   std::string help;
-  std::string env;           ///< environment variable read when the flag is absent; "" = none
+  std::string env; ///< environment variable read when the flag is absent; "" = none
   std::string default_value;
 };
 

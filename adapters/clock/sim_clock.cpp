@@ -11,8 +11,7 @@ namespace {
 
 class actor_wall_clock final : public wall_clock {
 public:
-  actor_wall_clock(caf::actor_clock& clock, timestamp_us epoch)
-    : clock_(clock), start_(clock.now()), epoch_(epoch) {}
+  actor_wall_clock(caf::actor_clock& clock, timestamp_us epoch) : clock_(clock), start_(clock.now()), epoch_(epoch) {}
 
   timestamp_us now() const override {
     auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - start_);

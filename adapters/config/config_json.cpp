@@ -3,8 +3,8 @@
 #include "actors/core/cap_rules.hpp"
 #include "actors/core/targeting_rules.hpp"
 #include "adapters/json/number_text.hpp"
-#include "protocol/money.hpp"
 #include "generated/config_schema.hpp"
+#include "protocol/money.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -35,8 +35,7 @@ namespace {
 using json = rapidjson::Value;
 using error_list = std::vector<config_error>;
 
-constexpr unsigned parse_flags =
-    rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
+constexpr unsigned parse_flags = rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
 
 // ---------------------------------------------------------------------------
 // Small helpers: JSON pointers and describing values in messages.
@@ -46,16 +45,17 @@ std::string_view text_of(const json& v) { return {v.GetString(), v.GetStringLeng
 std::string child_pointer(const std::string& parent, std::string_view key) {
   std::string out = parent + '/';
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
 
-std::string child_pointer(const std::string& parent, std::size_t index) {
-  return parent + '/' + std::to_string(index);
-}
+std::string child_pointer(const std::string& parent, std::size_t index) { return parent + '/' + std::to_string(index); }
 
 std::string in_quotes(std::string_view s) {
   constexpr std::size_t max_shown = 60;
@@ -147,9 +147,9 @@ std::optional<config_error> parse_json(std::string_view text, rapidjson::Documen
       ++column;
     }
   }
-  return config_error{"", "malformed JSON at byte " + std::to_string(offset) + " (line " +
-                              std::to_string(line) + ", column " + std::to_string(column) +
-                              "): " + rapidjson::GetParseError_En(doc.GetParseError())};
+  return config_error{"", "malformed JSON at byte " + std::to_string(offset) + " (line " + std::to_string(line) +
+                            ", column " + std::to_string(column) +
+                            "): " + rapidjson::GetParseError_En(doc.GetParseError())};
 }
 
 // ---------------------------------------------------------------------------
@@ -216,8 +216,7 @@ node_failure failure_of(const rapidjson::SchemaValidator& validator) {
 
 class schema_walker {
 public:
-  schema_walker(const json& schema_root, error_list& errors)
-      : root_(schema_root), errors_(errors) {}
+  schema_walker(const json& schema_root, error_list& errors) : root_(schema_root), errors_(errors) {}
 
   void check(const json& schema, const json& instance, const std::string& pointer) {
     const json& node = resolve(schema);
@@ -233,8 +232,7 @@ public:
     } else if (instance.IsArray()) {
       const json* items = member(node, "items");
       if (!items || !items->IsObject()) return;
-      for (rapidjson::SizeType i = 0; i < instance.Size(); ++i)
-        check(*items, instance[i], child_pointer(pointer, i));
+      for (rapidjson::SizeType i = 0; i < instance.Size(); ++i) check(*items, instance[i], child_pointer(pointer, i));
     }
   }
 
@@ -280,18 +278,14 @@ private:
       report(node, instance, pointer, f);
       if (f.keyword == "type") return false;
       if (f.keyword != "additionalProperties" || f.relative_tokens.size() != 1) break;
-      keys.RemoveMember(json(rapidjson::StringRef(f.relative_tokens[0].data(),
-                                                  f.relative_tokens[0].size())));
+      keys.RemoveMember(json(rapidjson::StringRef(f.relative_tokens[0].data(), f.relative_tokens[0].size())));
     }
     return true;
   }
 
-  void add(std::string pointer, std::string message) {
-    errors_.push_back({std::move(pointer), std::move(message)});
-  }
+  void add(std::string pointer, std::string message) { errors_.push_back({std::move(pointer), std::move(message)}); }
 
-  void report(const json& node, const json& instance, const std::string& pointer,
-              const node_failure& f) {
+  void report(const json& node, const json& instance, const std::string& pointer, const node_failure& f) {
     std::string at = pointer;
     for (const auto& t : f.relative_tokens) at = child_pointer(at, t);
     const std::string& k = f.keyword;
@@ -301,8 +295,7 @@ private:
       const json* type = member(node, "type");
       std::string expected = type && type->IsString() ? std::string(text_of(*type)) : "another type";
       bool scalar = instance.IsString() || instance.IsNumber() || instance.IsBool();
-      add(at, "expected " + expected + ", got " + kind_of(instance) +
-                  (scalar ? " " + describe(instance) : ""));
+      add(at, "expected " + expected + ", got " + kind_of(instance) + (scalar ? " " + describe(instance) : ""));
     } else if (k == "required") {
       const json* required = member(node, "required");
       bool any = false;
@@ -322,21 +315,20 @@ private:
     } else if ((k == "minimum" || k == "maximum") && limit && limit->IsNumber()) {
       bool exclusive_min = member(node, "exclusiveMinimum") && member(node, "exclusiveMinimum")->IsTrue();
       bool exclusive_max = member(node, "exclusiveMaximum") && member(node, "exclusiveMaximum")->IsTrue();
-      std::string bound = k == "minimum" ? (exclusive_min ? "greater than " : "at least ")
-                                         : (exclusive_max ? "less than " : "at most ");
+      std::string bound =
+        k == "minimum" ? (exclusive_min ? "greater than " : "at least ") : (exclusive_max ? "less than " : "at most ");
       add(at, "must be " + bound + number_text(*limit) + ", got " + describe(instance));
     } else if ((k == "minLength" || k == "maxLength") && limit && limit->IsUint()) {
       add(at, std::string("must be ") + (k == "minLength" ? "at least " : "at most ") +
-                  std::to_string(limit->GetUint()) + (limit->GetUint() == 1 ? " character" : " characters") +
-                  " long, got " + describe(instance));
+                std::to_string(limit->GetUint()) + (limit->GetUint() == 1 ? " character" : " characters") +
+                " long, got " + describe(instance));
     } else if ((k == "minItems" || k == "maxItems") && limit && limit->IsUint()) {
       add(at, std::string("must have ") + (k == "minItems" ? "at least " : "at most ") +
-                  std::to_string(limit->GetUint()) + " items, got " + std::to_string(instance.Size()));
+                std::to_string(limit->GetUint()) + " items, got " + std::to_string(instance.Size()));
     } else if (k == "pattern" && limit && limit->IsString()) {
       const json* description = member(node, "description");
-      std::string why = description && description->IsString()
-                            ? std::string(text_of(*description))
-                            : "must match " + std::string(text_of(*limit));
+      std::string why = description && description->IsString() ? std::string(text_of(*description))
+                                                               : "must match " + std::string(text_of(*limit));
       add(at, describe(instance) + " is not valid: " + why);
     } else if (k == "enum" && limit && limit->IsArray()) {
       std::string allowed;
@@ -369,8 +361,7 @@ private:
 error_list validate_against_schema(const json& instance) {
   rapidjson::Document schema;
   schema.Parse<parse_flags>(embedded::config_schema.data(), embedded::config_schema.size());
-  if (schema.HasParseError())
-    throw std::logic_error("the embedded config schema is not valid JSON");
+  if (schema.HasParseError()) throw std::logic_error("the embedded config schema is not valid JSON");
 
   rapidjson::SchemaDocument whole(schema);
   rapidjson::SchemaValidator validator(whole);
@@ -403,34 +394,34 @@ std::optional<int32_t> day_number(std::string_view name) {
 }
 
 constexpr std::array<std::pair<std::string_view, rule_operator>, 6> rule_operator_names{{
-    {"equals", rule_operator::equals},
-    {"not_equals", rule_operator::not_equals},
-    {"in", rule_operator::in},
-    {"not_in", rule_operator::not_in},
-    {"regex", rule_operator::regex},
-    {"range", rule_operator::range},
+  {"equals", rule_operator::equals},
+  {"not_equals", rule_operator::not_equals},
+  {"in", rule_operator::in},
+  {"not_in", rule_operator::not_in},
+  {"regex", rule_operator::regex},
+  {"range", rule_operator::range},
 }};
 
 constexpr std::array<std::pair<std::string_view, routing_strategy>, 4> routing_strategy_names{{
-    {"auction", routing_strategy::auction},
-    {"weighted", routing_strategy::weighted},
-    {"round_robin", routing_strategy::round_robin},
-    {"waterfall", routing_strategy::waterfall},
+  {"auction", routing_strategy::auction},
+  {"weighted", routing_strategy::weighted},
+  {"round_robin", routing_strategy::round_robin},
+  {"waterfall", routing_strategy::waterfall},
 }};
 
 constexpr std::array<std::pair<std::string_view, clearing_rule>, 2> clearing_rule_names{{
-    {"first_price", clearing_rule::first_price},
-    {"second_price", clearing_rule::second_price},
+  {"first_price", clearing_rule::first_price},
+  {"second_price", clearing_rule::second_price},
 }};
 
 constexpr std::array<std::pair<std::string_view, payout_kind>, 2> payout_kind_names{{
-    {"revenue_share", payout_kind::revenue_share},
-    {"fixed", payout_kind::fixed},
+  {"revenue_share", payout_kind::revenue_share},
+  {"fixed", payout_kind::fixed},
 }};
 
 constexpr std::array<std::pair<std::string_view, payout_trigger>, 2> payout_trigger_names{{
-    {"converted", payout_trigger::converted},
-    {"bridged", payout_trigger::bridged},
+  {"converted", payout_trigger::converted},
+  {"bridged", payout_trigger::bridged},
 }};
 
 /// The enum named `name`, or `fallback` (the schema has already checked the spelling).
@@ -507,10 +498,12 @@ private:
     std::string at = child_pointer(pointer, key);
     std::string_view text = numbers_.at(at);
     money_parse amount = parse_dollars(text, {.exponent = true});
-    if (amount.ok()) out = amount.micros;
+    if (amount.ok())
+      out = amount.micros;
     else if (amount.error == money_error::too_many_decimals)
       errors_.push_back({at, "money takes at most 6 decimal places, got " + std::string(text)});
-    else errors_.push_back({at, "money " + std::string(text) + " " + std::string(to_string(amount.error))});
+    else
+      errors_.push_back({at, "money " + std::string(text) + " " + std::string(to_string(amount.error))});
   }
 
   template <class T>
@@ -765,8 +758,8 @@ private:
 // Cross references, checked on the plain config (vector index = JSON index).
 
 template <class T, class Key>
-void check_unique(const std::vector<T>& items, const char* list, const char* key_name, Key key,
-                  const char* what, error_list& errors) {
+void check_unique(const std::vector<T>& items, const char* list, const char* key_name, Key key, const char* what,
+                  error_list& errors) {
   std::map<std::string, std::size_t> first_seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string& k = key(items[i]);
@@ -784,15 +777,15 @@ void check_references(const engine_config& c, error_list& errors) {
   check_unique(c.campaigns, "campaigns", "id", by_id, "campaign id", errors);
   check_unique(c.sources, "sources", "id", by_id, "source id", errors);
   check_unique(c.buyers, "buyers", "id", by_id, "buyer id", errors);
-  check_unique(c.dids, "dids", "number", [](const did_config& d) -> const std::string& { return d.number; },
-               "DID number", errors);
+  check_unique(
+    c.dids, "dids", "number", [](const did_config& d) -> const std::string& { return d.number; }, "DID number", errors);
 
   for (std::size_t i = 0; i < c.campaigns.size(); ++i) {
     const auto& ids = c.campaigns[i].buyer_ids;
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (!c.find_buyer(ids[j]))
-        errors.push_back({child_pointer("/campaigns/" + std::to_string(i) + "/buyer_ids", j),
-                          "unknown buyer " + in_quotes(ids[j])});
+        errors.push_back(
+          {child_pointer("/campaigns/" + std::to_string(i) + "/buyer_ids", j), "unknown buyer " + in_quotes(ids[j])});
     }
   }
   for (std::size_t i = 0; i < c.dids.size(); ++i) {
@@ -800,14 +793,11 @@ void check_references(const engine_config& c, error_list& errors) {
     std::string at = child_pointer("/dids", i);
     if (!c.find_campaign(d.campaign_id))
       errors.push_back({at + "/campaign_id", "unknown campaign " + in_quotes(d.campaign_id)});
-    if (!c.find_source(d.source_id))
-      errors.push_back({at + "/source_id", "unknown source " + in_quotes(d.source_id)});
+    if (!c.find_source(d.source_id)) errors.push_back({at + "/source_id", "unknown source " + in_quotes(d.source_id)});
   }
 }
 
-bool known_zone(const std::string& name) {
-  return calendar_zone::find(name).has_value();
-}
+bool known_zone(const std::string& name) { return calendar_zone::find(name).has_value(); }
 
 /// What the schema cannot say about caps: which keys each owner and measure
 /// needs, that owners exist, that time zones are real.
@@ -861,7 +851,8 @@ void check_caps(const json& root, const engine_config& c, error_list& errors) {
       case cap_measure::revenue: need("budget", "a revenue cap"); break;
       case cap_measure::spacing: need("seconds", "a spacing cap"); break;
     }
-    if (cap.measure != cap_measure::calls && cap.measure != cap_measure::concurrency) refuse("limit", "a " + measure + " cap");
+    if (cap.measure != cap_measure::calls && cap.measure != cap_measure::concurrency)
+      refuse("limit", "a " + measure + " cap");
     if (cap.measure != cap_measure::revenue) refuse("budget", "a " + measure + " cap");
     if (cap.measure != cap_measure::spacing) refuse("seconds", "a " + measure + " cap");
     bool windowed = cap.measure == cap_measure::calls || cap.measure == cap_measure::revenue;
@@ -892,8 +883,8 @@ bool real_date(std::string_view ymd) {
 }
 
 std::string hhmm_text(int32_t minute) {
-  char buf[6] = {static_cast<char>('0' + minute / 600), static_cast<char>('0' + minute / 60 % 10), ':',
-                 static_cast<char>('0' + minute % 60 / 10), static_cast<char>('0' + minute % 10), '\0'};
+  char buf[6] = {static_cast<char>('0' + minute / 600),     static_cast<char>('0' + minute / 60 % 10), ':',
+                 static_cast<char>('0' + minute % 60 / 10), static_cast<char>('0' + minute % 10),      '\0'};
   return buf;
 }
 
@@ -910,13 +901,13 @@ void check_exceptions(const json& list, const std::vector<date_exception>& excep
       errors.push_back({here + "/date", in_quotes(x.date) + " is not a real date"});
     } else if (auto [it, inserted] = first_seen.emplace(x.date, j); !inserted) {
       errors.push_back({here + "/date", "duplicate date " + in_quotes(x.date) + " (first at " +
-                                            child_pointer(at, it->second) + "/date)"});
+                                          child_pointer(at, it->second) + "/date)"});
     }
     if (x.closed) {
       for (const char* key : {"open", "close"})
         if (member(o, key))
           errors.push_back({here + "/" + key, std::string("a closed date takes no \"") + key +
-                                                   "\"; set \"closed\": false to give it special hours"});
+                                                "\"; set \"closed\": false to give it special hours"});
       continue;
     }
     bool complete = true;
@@ -928,7 +919,7 @@ void check_exceptions(const json& list, const std::vector<date_exception>& excep
     }
     if (complete && x.close_minute <= x.open_minute)
       errors.push_back({here + "/close", "must be after open (" + hhmm_text(x.open_minute) + "), got " +
-                                             hhmm_text(x.close_minute) + ": a date exception does not run overnight"});
+                                           hhmm_text(x.close_minute) + ": a date exception does not run overnight"});
   }
 }
 
@@ -951,11 +942,11 @@ void check_overlap(const json& target, const char* included, const char* exclude
 /// is compile_rules' (actors/core/targeting_rules.hpp). False when misspelt.
 bool check_operands(const json& o, const targeting_rule& rule, const std::string& at, error_list& errors) {
   const std::string op = "op " + in_quotes(name_of(rule_operator_names, rule.op));
-  const bool single = rule.op == rule_operator::equals || rule.op == rule_operator::not_equals ||
-                      rule.op == rule_operator::regex;
+  const bool single =
+    rule.op == rule_operator::equals || rule.op == rule_operator::not_equals || rule.op == rule_operator::regex;
   const bool listed = rule.op == rule_operator::in || rule.op == rule_operator::not_in;
   const bool range = rule.op == rule_operator::range;
-  const char* operands = single ? "\"value\" (a string)"
+  const char* operands = single   ? "\"value\" (a string)"
                          : listed ? "\"values\" (an array of strings)"
                                   : "\"min\" and \"max\" (numbers)";
   const std::size_t before = errors.size();
@@ -1002,7 +993,7 @@ void check_buyers(const json& root, const engine_config& c, error_list& errors) 
       if (here <= previous)
         errors.push_back({child_pointer(at + "/duration_tiers", k) + "/min_talk_s",
                           "must be greater than the previous tier's min_talk_s (" + std::to_string(previous) +
-                              "), got " + std::to_string(here) + ": tiers go in increasing talk time"});
+                            "), got " + std::to_string(here) + ": tiers go in increasing talk time"});
     }
     if (const json* hours = member(o, "hours"))
       if (const json* exceptions = member(*hours, "exceptions"))
@@ -1011,8 +1002,7 @@ void check_buyers(const json& root, const engine_config& c, error_list& errors) 
     if (!target) continue;
     check_overlap(*target, "states", "excluded_states", at + "/target", errors);
     check_overlap(*target, "area_codes", "excluded_area_codes", at + "/target", errors);
-    if (const json* rules = member(*target, "rules"))
-      check_rules(*rules, b.target.rules, at + "/target/rules", errors);
+    if (const json* rules = member(*target, "rules")) check_rules(*rules, b.target.rules, at + "/target/rules", errors);
   }
 }
 
@@ -1034,7 +1024,7 @@ void check_sources(const json& root, const engine_config& c, error_list& errors)
       for (const char* key : {"fixed_payout", "pay_on"})
         if (member(o, key))
           errors.push_back({child_pointer(at, key), std::string("payout_mode \"revenue_share\" takes no \"") + key +
-                                                        "\"; set \"payout_mode\": \"fixed\" to pay a fixed amount"});
+                                                      "\"; set \"payout_mode\": \"fixed\" to pay a fixed amount"});
     }
   }
 }

@@ -98,9 +98,9 @@ void host_pool::assign(exchange_ptr x) {
     queue_.push_back(std::move(x));
     return;
   }
-  finish(*x, failure(http_client_error::pool_exhausted,
-                     "all " + std::to_string(open_.size()) + " connections busy and " +
-                         std::to_string(queue_.size()) + " requests queued"));
+  finish(*x,
+         failure(http_client_error::pool_exhausted, "all " + std::to_string(open_.size()) + " connections busy and " +
+                                                      std::to_string(queue_.size()) + " requests queued"));
 }
 
 void host_pool::open(exchange_ptr x) {
@@ -147,8 +147,10 @@ exchange_ptr host_pool::next_queued() {
 
 void host_pool::pump() {
   while (!stopped_ && open_.size() < core_.options.max_connections_per_host)
-    if (auto x = next_queued()) open(std::move(x));
-    else return;
+    if (auto x = next_queued())
+      open(std::move(x));
+    else
+      return;
 }
 
 void host_pool::succeeded(connection& c, http_client_response r, bool keep) {
@@ -263,8 +265,10 @@ struct http_client::impl {
     core.tls = std::make_unique<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(core.tls->native_handle(), TLS1_2_VERSION);
     error_code ec;
-    if (!core.options.ca_file.empty()) core.tls->load_verify_file(core.options.ca_file, ec);
-    else core.tls->set_default_verify_paths(ec);
+    if (!core.options.ca_file.empty())
+      core.tls->load_verify_file(core.options.ca_file, ec);
+    else
+      core.tls->set_default_verify_paths(ec);
     if (ec) core.tls_error = "loading trust anchors: " + ec.message();
   }
 };
@@ -291,8 +295,10 @@ void http_client::send(http_client_request request, std::function<void(http_clie
   std::string why;
   auto error = http_client_error::none;
   wire_request wire;
-  if (!parse_url(request.url, url, why)) error = http_client_error::bad_url;
-  else if (!build_request(request, url, wire, why)) error = http_client_error::bad_request;
+  if (!parse_url(request.url, url, why))
+    error = http_client_error::bad_url;
+  else if (!build_request(request, url, wire, why))
+    error = http_client_error::bad_request;
   x->wire = std::move(wire.bytes);
   x->idempotent = wire.idempotent;
   x->head = wire.head;

@@ -82,8 +82,8 @@ struct http_client_response {
 
 struct http_client_options {
   int io_threads = 1;
-  std::size_t max_connections_per_host = 16; ///< open connections, idle ones included
-  std::size_t max_queued_per_host = 1024;    ///< waiting for a connection; beyond: pool_exhausted
+  std::size_t max_connections_per_host = 16;        ///< open connections, idle ones included
+  std::size_t max_queued_per_host = 1024;           ///< waiting for a connection; beyond: pool_exhausted
   std::chrono::milliseconds idle_keepalive{30'000}; ///< idle pooled connections closed after this
   bool verify_tls = true; ///< certificate chain and host name (or IP address) of https servers
   std::string ca_file;    ///< PEM trust anchors; "" = the system's default paths

@@ -38,8 +38,10 @@ void connection::run(exchange_ptr next, bool reused) {
   x = std::move(next);
   x->conn = this;
   x->reused = reused;
-  if (connected_) write();
-  else connect();
+  if (connected_)
+    write();
+  else
+    connect();
 }
 
 void connection::close() {
@@ -57,9 +59,12 @@ bool connection::stale(steady::time_point now) {
   return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)); // EOF, bytes or an error
 }
 
-template <class F> void connection::with_stream(F&& f) {
-  if (tls_) f(*tls_);
-  else f(socket_);
+template <class F>
+void connection::with_stream(F&& f) {
+  if (tls_)
+    f(*tls_);
+  else
+    f(socket_);
 }
 
 // `retry` asks for the retry rule's second chance; only a reused connection's first failure gets it.
@@ -87,8 +92,9 @@ void connection::connect() {
                            [self = shared_from_this(), on_connect](error_code ec, tcp::resolver::results_type found) {
                              if (self->closed_) return;
                              if (ec) return self->fail(http_client_error::resolve_failed, ec.message());
-                             asio::async_connect(self->socket_, found,
-                                                 [on_connect](error_code cec, const tcp::endpoint&) { on_connect(cec); });
+                             asio::async_connect(
+                               self->socket_, found,
+                               [on_connect](error_code cec, const tcp::endpoint&) { on_connect(cec); });
                            });
 }
 
@@ -100,8 +106,10 @@ void connection::handshake() {
   if (pool_.core().options.verify_tls) {
     tls_->set_verify_mode(ssl::verify_peer);
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl); // checked by OpenSSL during the handshake
-    if (pool_.numeric()) X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    else X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+    if (pool_.numeric())
+      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+    else
+      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
   } else {
     tls_->set_verify_mode(ssl::verify_none);
   }
@@ -143,9 +151,8 @@ void connection::read_some() {
   // Never asks for more than one byte past the limit: nothing beyond it is ever held.
   const auto room = std::min(x->max_bytes + 1 - (received_ + buffer_.size()), max_read_chunk);
   with_stream([this, room](auto& stream) {
-    stream.async_read_some(buffer_.prepare(room), [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->on_read(ec, n);
-    });
+    stream.async_read_some(buffer_.prepare(room),
+                           [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
   });
 }
 

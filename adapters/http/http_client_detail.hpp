@@ -132,7 +132,7 @@ private:
   void assign(exchange_ptr x);
   void open(exchange_ptr x);
   void expired(const exchange_ptr& x);
-  void drop(connection& c); // closes it and forgets it; `c` may be gone afterwards
+  void drop(connection& c);   // closes it and forgets it; `c` may be gone afterwards
   exchange_ptr next_queued(); // the first queued one still in time; expired ones time out
   void pump();
   void arm_sweep();
@@ -177,7 +177,8 @@ public:
 private:
   enum class progress { more, done, failed };
 
-  template <class F> void with_stream(F&& f);
+  template <class F>
+  void with_stream(F&& f);
   void fail(http_client_error e, std::string detail, bool retry = false);
   void connect();
   void handshake();

@@ -26,9 +26,8 @@ constexpr bool is_hex(char c) noexcept {
 // RFC 9110 token characters.
 bool is_token(std::string_view s) noexcept {
   constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
-  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-    return is_alnum(c) || extra.find(c) != std::string_view::npos;
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [&](char c) { return is_alnum(c) || extra.find(c) != std::string_view::npos; });
 }
 
 bool sendable_value(std::string_view s) noexcept {
@@ -54,8 +53,10 @@ bool parse_url(std::string_view url, target_url& out, std::string& why) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return fail(why, "no scheme://");
   const auto scheme = url.substr(0, scheme_end);
-  if (iequals(scheme, "https")) out.tls = true;
-  else if (!iequals(scheme, "http")) return fail(why, "scheme is not http or https");
+  if (iequals(scheme, "https"))
+    out.tls = true;
+  else if (!iequals(scheme, "http"))
+    return fail(why, "scheme is not http or https");
   out.port = default_port(out.tls);
 
   const auto rest = url.substr(scheme_end + 3);
@@ -97,8 +98,8 @@ bool parse_url(std::string_view url, target_url& out, std::string& why) {
     unsigned value = 0;
     const auto* end = port_text.data() + port_text.size();
     auto [ptr, ec] = std::from_chars(port_text.data(), end, value);
-    if (port_text.empty() || port_text.size() > 5 || ec != std::errc() || ptr != end || value == 0 ||
-        value > 65535 || port_text.front() == '+')
+    if (port_text.empty() || port_text.size() > 5 || ec != std::errc() || ptr != end || value == 0 || value > 65535 ||
+        port_text.front() == '+')
       return fail(why, "bad port");
     out.port = static_cast<std::uint16_t>(value);
   }
@@ -128,8 +129,7 @@ std::string host_name(const target_url& url) {
   return out;
 }
 
-bool build_request(const http_client_request& r, const target_url& url, wire_request& out,
-                   std::string& why) {
+bool build_request(const http_client_request& r, const target_url& url, wire_request& out, std::string& why) {
   constexpr std::string_view version = " HTTP/1.1\r\n";
   if (!is_token(r.method)) return fail(why, "method is not a token");
   const bool slash = url.target.empty() || url.target.front() == '?';
@@ -138,8 +138,10 @@ bool build_request(const http_client_request& r, const target_url& url, wire_req
   for (const auto& [name, value] : r.headers) {
     if (!is_token(name)) return fail(why, "header name is not a token");
     if (!sendable_value(value)) return fail(why, "CR, LF or NUL in a header value");
-    if (iequals(name, "host")) own_host = true;
-    else if (iequals(name, "connection") && iequals(value, "close")) out.close = true;
+    if (iequals(name, "host"))
+      own_host = true;
+    else if (iequals(name, "connection") && iequals(value, "close"))
+      out.close = true;
     size += name.size() + value.size() + 4;
   }
 
@@ -197,18 +199,18 @@ bool build_request(const http_client_request& r, const target_url& url, wire_req
 
 std::string_view to_string(http_client_error e) noexcept {
   switch (e) {
-  case http_client_error::none: return "none";
-  case http_client_error::bad_url: return "bad_url";
-  case http_client_error::bad_request: return "bad_request";
-  case http_client_error::resolve_failed: return "resolve_failed";
-  case http_client_error::connect_failed: return "connect_failed";
-  case http_client_error::tls_failed: return "tls_failed";
-  case http_client_error::timeout: return "timeout";
-  case http_client_error::too_large: return "too_large";
-  case http_client_error::malformed_response: return "malformed_response";
-  case http_client_error::connection_closed: return "connection_closed";
-  case http_client_error::pool_exhausted: return "pool_exhausted";
-  case http_client_error::client_stopped: return "client_stopped";
+    case http_client_error::none: return "none";
+    case http_client_error::bad_url: return "bad_url";
+    case http_client_error::bad_request: return "bad_request";
+    case http_client_error::resolve_failed: return "resolve_failed";
+    case http_client_error::connect_failed: return "connect_failed";
+    case http_client_error::tls_failed: return "tls_failed";
+    case http_client_error::timeout: return "timeout";
+    case http_client_error::too_large: return "too_large";
+    case http_client_error::malformed_response: return "malformed_response";
+    case http_client_error::connection_closed: return "connection_closed";
+    case http_client_error::pool_exhausted: return "pool_exhausted";
+    case http_client_error::client_stopped: return "client_stopped";
   }
   return "unknown";
 }

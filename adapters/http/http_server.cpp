@@ -68,19 +68,20 @@ std::string serialize(const http_response& r, bool close, bool http10) {
   out += "\r\n";
   if (body && !r.content_type.empty()) append_header(out, "Content-Type", r.content_type);
   for (const auto& [name, value] : r.headers)
-    if (!iequals(name, "content-length") && !iequals(name, "transfer-encoding") &&
-        !iequals(name, "connection") && safe_header(name, value))
+    if (!iequals(name, "content-length") && !iequals(name, "transfer-encoding") && !iequals(name, "connection") &&
+        safe_header(name, value))
       append_header(out, name, value);
   if (body) append_header(out, "Content-Length", std::to_string(r.body.size()));
-  if (close) append_header(out, "Connection", "close");
-  else if (http10) append_header(out, "Connection", "keep-alive"); // 1.0 closes by default
+  if (close)
+    append_header(out, "Connection", "close");
+  else if (http10)
+    append_header(out, "Connection", "keep-alive"); // 1.0 closes by default
   out += "\r\n";
   if (body) out += r.body;
   return out;
 }
 
-route_match match_route(const std::vector<route_entry>& routes, std::string_view method,
-                        std::string_view path) {
+route_match match_route(const std::vector<route_entry>& routes, std::string_view method, std::string_view path) {
   // Rank: an exact path beats any prefix, a longer prefix a shorter one.
   auto rank = [&](const route_entry& r) -> std::optional<std::size_t> {
     if (r.prefix ? path.starts_with(r.path) : path == r.path)
@@ -192,8 +193,7 @@ struct http_responder::state {
   }
 };
 
-http_responder::http_responder(std::function<void(http_response)> deliver)
-  : state_(std::make_shared<state>()) {
+http_responder::http_responder(std::function<void(http_response)> deliver) : state_(std::make_shared<state>()) {
   state_->deliver = std::move(deliver);
 }
 
@@ -333,8 +333,9 @@ void http_server::stop() {
 
 http_server_stats http_server::statistics() const {
   const auto& s = impl_->core.stats;
-  return {s.accepted.load(),     s.active.load(),   s.rejected_connections.load(), s.requests.load(),
-          s.bad_requests.load(), s.timeouts.load(), s.too_large.load(),   s.streams_dropped.load()};
+  return {s.accepted.load(),  s.active.load(),         s.rejected_connections.load(),
+          s.requests.load(),  s.bad_requests.load(),   s.timeouts.load(),
+          s.too_large.load(), s.streams_dropped.load()};
 }
 
 } // namespace ringbid

@@ -20,10 +20,10 @@
 namespace ringbid {
 
 struct http_request {
-  std::string method;         ///< as received, e.g. "GET"
-  std::string target;         ///< as received, e.g. "/calls?state=open"
-  std::string path;           ///< target before the first '?'
-  std::string query;          ///< target after the first '?' ("" if none)
+  std::string method;                                       ///< as received, e.g. "GET"
+  std::string target;                                       ///< as received, e.g. "/calls?state=open"
+  std::string path;                                         ///< target before the first '?'
+  std::string query;                                        ///< target after the first '?' ("" if none)
   std::vector<std::pair<std::string, std::string>> headers; ///< in order, names as received
   std::string body;
   std::string remote_address; ///< peer IP, e.g. "127.0.0.1"
@@ -87,7 +87,7 @@ using http_stream_handler = std::function<void(http_request&&, std::shared_ptr<h
 using http_stream_admission = std::function<std::optional<http_response>(const http_request&)>;
 
 struct http_server_limits {
-  std::size_t max_body_bytes = 1 << 20;    ///< larger: 413
+  std::size_t max_body_bytes = 1 << 20;     ///< larger: 413
   std::size_t max_header_bytes = 16 * 1024; ///< request line + headers; larger: 431
   /// A whole request, from its first byte, including a slow trickle (slowloris): else 408.
   /// Also how long a new connection may stay silent before being closed.
@@ -109,9 +109,9 @@ struct http_server_stats {
   std::uint64_t rejected_connections = 0; ///< over max_connections
   std::uint64_t requests = 0;             ///< complete requests read
   std::uint64_t bad_requests = 0;         ///< 400
-  std::uint64_t timeouts = 0; ///< read (408), first-request silence, handler (503), write
-  std::uint64_t too_large = 0;       ///< 413 and 431
-  std::uint64_t streams_dropped = 0; ///< over max_stream_backlog_bytes
+  std::uint64_t timeouts = 0;             ///< read (408), first-request silence, handler (503), write
+  std::uint64_t too_large = 0;            ///< 413 and 431
+  std::uint64_t streams_dropped = 0;      ///< over max_stream_backlog_bytes
 };
 
 struct http_listen_result {

@@ -42,7 +42,7 @@ struct route_entry {
   std::string path;
   bool prefix = false;
   http_handler handler;
-  http_stream_handler stream; // set instead of handler for stream routes
+  http_stream_handler stream;  // set instead of handler for stream routes
   http_stream_admission admit; // stream routes: may answer instead of streaming
 };
 
@@ -51,12 +51,11 @@ struct route_match {
   std::string allow; ///< when nothing is found but the path is routed: its methods, for 405
 };
 
-route_match match_route(const std::vector<route_entry>& routes, std::string_view method,
-                        std::string_view path);
+route_match match_route(const std::vector<route_entry>& routes, std::string_view method, std::string_view path);
 
 struct counters {
-  std::atomic<std::uint64_t> accepted{0}, active{0}, rejected_connections{0}, requests{0},
-      bad_requests{0}, timeouts{0}, too_large{0}, streams_dropped{0};
+  std::atomic<std::uint64_t> accepted{0}, active{0}, rejected_connections{0}, requests{0}, bad_requests{0}, timeouts{0},
+    too_large{0}, streams_dropped{0};
 };
 
 // How application threads reach the io threads. Responders and streams hold this and a weak_ptr
@@ -67,7 +66,8 @@ struct io_gate {
   std::mutex mutex;
   asio::io_context* context = nullptr;
 
-  template <class F> void post(F&& f) {
+  template <class F>
+  void post(F&& f) {
     std::lock_guard lock(mutex);
     if (context) asio::post(*context, std::forward<F>(f));
   }

@@ -35,8 +35,8 @@ constexpr std::string_view stream_head = "HTTP/1.1 200 OK\r\n"
 class session : public std::enable_shared_from_this<session> {
 public:
   session(server_core& core, tcp::socket socket, bool counted)
-    : core_(core), socket_(std::move(socket)), strand_(socket_.get_executor()), timer_(strand_),
-      pace_timer_(strand_), counted_(counted) {
+    : core_(core), socket_(std::move(socket)), strand_(socket_.get_executor()), timer_(strand_), pace_timer_(strand_),
+      counted_(counted) {
     error_code ec;
     auto peer = socket_.remote_endpoint(ec);
     if (!ec) remote_ = peer.address().to_string();
@@ -60,8 +60,7 @@ public:
   // From any io thread.
   void deliver(std::uint64_t id, http_response r) {
     asio::dispatch(strand_, [self = shared_from_this(), id, resp = std::move(r)]() mutable {
-      if (self->phase_ == phase::awaiting && id == self->request_id_)
-        self->write_response(std::move(resp), false);
+      if (self->phase_ == phase::awaiting && id == self->request_id_) self->write_response(std::move(resp), false);
     });
   }
   void wake_stream() {
@@ -87,27 +86,27 @@ private:
 
   void on_deadline() {
     switch (phase_) {
-    case phase::idle: // silence: close without a word
-      if (first_request_) ++core_.stats.timeouts;
-      close_now();
-      break;
-    case phase::reading: { // on_read_error answers 408 once the read is cancelled
-      timed_out_ = true;
-      error_code ec;
-      socket_.cancel(ec);
-      break;
-    }
-    case phase::awaiting:
-      ++core_.stats.timeouts;
-      write_response(error_response(503, "response timeout"), true);
-      break;
-    case phase::writing:
-      ++core_.stats.timeouts;
-      close_now();
-      break;
-    case phase::lingering: close_now(); break;
-    case phase::streaming:
-    case phase::closed: break;
+      case phase::idle: // silence: close without a word
+        if (first_request_) ++core_.stats.timeouts;
+        close_now();
+        break;
+      case phase::reading: { // on_read_error answers 408 once the read is cancelled
+        timed_out_ = true;
+        error_code ec;
+        socket_.cancel(ec);
+        break;
+      }
+      case phase::awaiting:
+        ++core_.stats.timeouts;
+        write_response(error_response(503, "response timeout"), true);
+        break;
+      case phase::writing:
+        ++core_.stats.timeouts;
+        close_now();
+        break;
+      case phase::lingering: close_now(); break;
+      case phase::streaming:
+      case phase::closed: break;
     }
   }
 
@@ -128,8 +127,10 @@ private:
     socket_.async_read_some(buffer_.prepare(1024), [self = shared_from_this()](error_code ec, std::size_t n) {
       self->buffer_.commit(n);
       if (self->phase_ != phase::idle) return;
-      if (ec) self->close_now();
-      else self->read_request();
+      if (ec)
+        self->close_now();
+      else
+        self->read_request();
     });
   }
 
@@ -139,7 +140,7 @@ private:
     arm(limits().read_timeout); // for the whole request: a slow trickle cannot hold the connection
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(limits().max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+      std::min<std::size_t>(limits().max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser_->body_limit(std::uint64_t{limits().max_body_bytes});
     http::async_read_header(socket_, buffer_, *parser_,
                             [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
@@ -165,8 +166,10 @@ private:
     asio::async_write(socket_, asio::buffer(go_on.data(), go_on.size()),
                       [self = shared_from_this()](error_code wec, std::size_t) {
                         if (self->phase_ != phase::reading) return;
-                        if (wec || self->timed_out_) self->on_read_error(wec);
-                        else self->read_body();
+                        if (wec || self->timed_out_)
+                          self->on_read_error(wec);
+                        else
+                          self->read_body();
                       });
   }
 
@@ -231,8 +234,10 @@ private:
           instead = error_response(500, "internal error");
         }
       }
-      if (instead) write_response(std::move(*instead), false);
-      else start_stream(std::move(req), m.found->stream);
+      if (instead)
+        write_response(std::move(*instead), false);
+      else
+        start_stream(std::move(req), m.found->stream);
     } else {
       call_handler(std::move(req), m.found->handler);
     }
@@ -266,18 +271,22 @@ private:
       self->watching_ = false;
       self->buffer_.commit(n);
       switch (self->phase_) {
-      case phase::awaiting:
-        if (ec) self->close_now();
-        break;
-      case phase::idle: // wait_for_request() left the first read to us
-        if (ec) self->close_now();
-        else self->read_request();
-        break;
-      case phase::lingering: // linger_close() left the discarding to us
-        if (ec) self->close_now();
-        else self->discard_reads();
-        break;
-      default: break; // writing: the next read sees an EOF or error again
+        case phase::awaiting:
+          if (ec) self->close_now();
+          break;
+        case phase::idle: // wait_for_request() left the first read to us
+          if (ec)
+            self->close_now();
+          else
+            self->read_request();
+          break;
+        case phase::lingering: // linger_close() left the discarding to us
+          if (ec)
+            self->close_now();
+          else
+            self->discard_reads();
+          break;
+        default: break; // writing: the next read sees an EOF or error again
       }
     });
   }
@@ -360,8 +369,10 @@ private:
       ++core_.stats.streams_dropped;
       close_now();
     } else if (!writing_) {
-      if (!chunks_.empty()) write_chunks();
-      else if (closing) linger_close();
+      if (!chunks_.empty())
+        write_chunks();
+      else if (closing)
+        linger_close();
     } // else the running write pulls again when done
   }
 
@@ -377,8 +388,10 @@ private:
         self->link_->backlog -= self->in_flight_;
       }
       self->in_flight_ = 0;
-      if (ec) self->close_now();
-      else self->pull_stream();
+      if (ec)
+        self->close_now();
+      else
+        self->pull_stream();
     });
   }
 
@@ -389,10 +402,12 @@ private:
     socket_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](error_code ec, std::size_t n) {
       self->discarding_ = false;
       self->lingered_ += n;
-      const bool more = self->phase_ == phase::streaming ||
-                        (self->phase_ == phase::lingering && self->lingered_ < (1u << 20));
-      if (!ec && more) self->discard_reads();
-      else self->close_now();
+      const bool more =
+        self->phase_ == phase::streaming || (self->phase_ == phase::lingering && self->lingered_ < (1u << 20));
+      if (!ec && more)
+        self->discard_reads();
+      else
+        self->close_now();
     });
   }
 
@@ -434,7 +449,7 @@ private:
   bool first_request_ = true, timed_out_ = false, close_after_ = false, http10_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::string out_; // a response being written
+  std::string out_;                   // a response being written
   std::size_t piece_ = 0;             // trickled body: bytes per piece
   std::chrono::milliseconds pace_{0}; // and the pause between pieces
   bool watching_ = false;             // a read by watch_client() is pending

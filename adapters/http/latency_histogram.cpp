@@ -23,9 +23,7 @@ const std::array<double, latency_histogram::bucket_count>& bounds() {
 
 } // namespace
 
-double latency_histogram::bound_us(size_t i) noexcept {
-  return bounds()[std::min(i, bucket_count - 1)];
-}
+double latency_histogram::bound_us(size_t i) noexcept { return bounds()[std::min(i, bucket_count - 1)]; }
 
 void latency_histogram::record(std::chrono::microseconds elapsed) noexcept {
   auto us = static_cast<uint64_t>(std::max<int64_t>(0, elapsed.count()));
@@ -35,8 +33,7 @@ void latency_histogram::record(std::chrono::microseconds elapsed) noexcept {
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_us_.fetch_add(us, std::memory_order_relaxed);
   auto seen = max_us_.load(std::memory_order_relaxed);
-  while (us > seen && !max_us_.compare_exchange_weak(seen, us, std::memory_order_relaxed)) {
-  }
+  while (us > seen && !max_us_.compare_exchange_weak(seen, us, std::memory_order_relaxed)) {}
 }
 
 double latency_histogram::quantile_us(double q) const noexcept {

@@ -9,8 +9,10 @@ void prometheus_family(std::string& out, std::string_view name, std::string_view
 }
 
 void prometheus_sample(std::string& out, std::string_view name, std::string_view labels, double value) {
-  if (labels.empty()) out += fmt::format("{} {}\n", name, value);
-  else out += fmt::format("{}{{{}}} {}\n", name, labels, value);
+  if (labels.empty())
+    out += fmt::format("{} {}\n", name, value);
+  else
+    out += fmt::format("{}{{{}}} {}\n", name, labels, value);
 }
 
 } // namespace ringbid

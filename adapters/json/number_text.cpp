@@ -25,9 +25,12 @@ public:
     std::string& token = path_.back().token;
     token.clear();
     for (char c : std::string_view(name, length)) {
-      if (c == '~') token += "~0";
-      else if (c == '/') token += "~1";
-      else token += c;
+      if (c == '~')
+        token += "~0";
+      else if (c == '/')
+        token += "~1";
+      else
+        token += c;
     }
     return true;
   }
@@ -72,7 +75,7 @@ std::optional<json_number_text> json_number_text::read(std::string_view json) {
   rapidjson::MemoryStream stream(json.data(), json.size());
   rapidjson::Reader reader;
   constexpr unsigned flags =
-      rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+    rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
   if (reader.Parse<flags>(stream, handler).IsError()) return std::nullopt;
   return out;
 }

@@ -22,9 +22,7 @@ namespace {
 using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-void log_line(const std::string& text) {
-  std::fprintf(stderr, "ringbid redis_did_cache: %s\n", text.c_str());
-}
+void log_line(const std::string& text) { std::fprintf(stderr, "ringbid redis_did_cache: %s\n", text.c_str()); }
 
 timeval to_timeval(milliseconds d) {
   auto ms = std::max<int64_t>(1, d.count());
@@ -49,8 +47,8 @@ reply_ptr command(redisContext* c, std::initializer_list<std::string_view> args)
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  return reply_ptr{static_cast<redisReply*>(
-    redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data()))};
+  return reply_ptr{
+    static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data()))};
 }
 
 /// What went wrong with the last command: the context's error or the reply's.
@@ -61,9 +59,7 @@ std::string failure_of(redisContext* c, const redisReply* r) {
   return "unexpected reply";
 }
 
-bool ok_reply(redisContext* c, const reply_ptr& r) {
-  return r && !c->err && r->type != REDIS_REPLY_ERROR;
-}
+bool ok_reply(redisContext* c, const reply_ptr& r) { return r && !c->err && r->type != REDIS_REPLY_ERROR; }
 
 /// A connection with its timeouts, authenticated and on the right database.
 context_ptr connect(const redis_endpoint& e, milliseconds connect_timeout, milliseconds command_timeout,
@@ -208,7 +204,7 @@ struct redis_did_cache::impl {
   std::mutex mutex;
   std::condition_variable wake;    ///< wakes the lookup thread
   std::condition_variable stopped; ///< wakes the subscriber's back-off sleep
-  std::deque<job> queue; ///< guarded by mutex, like stopping
+  std::deque<job> queue;           ///< guarded by mutex, like stopping
   bool stopping = false;
   int wake_pipe[2] = {-1, -1}; ///< wakes the subscriber's poll on stop
   std::thread worker;
@@ -238,8 +234,10 @@ struct redis_did_cache::impl {
       if (queue.empty()) {
         if (stopping) return;
         auto ready = [this] { return stopping || !queue.empty(); };
-        if (ctx) wake.wait(lock, ready);
-        else wake.wait_until(lock, next_attempt, ready);
+        if (ctx)
+          wake.wait(lock, ready);
+        else
+          wake.wait_until(lock, next_attempt, ready);
         if (queue.empty() && !stopping) {
           lock.unlock();
           reconnect_if_due();
@@ -411,7 +409,7 @@ struct redis_did_cache::impl {
 };
 
 redis_did_cache::redis_did_cache(std::shared_ptr<sqlite_did_directory> local, redis_did_options options)
-    : impl_(std::make_shared<impl>(std::move(local), std::move(options))) {
+  : impl_(std::make_shared<impl>(std::move(local), std::move(options))) {
   auto* state = impl_.get();
   if (::pipe2(state->wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     state->wake_pipe[0] = state->wake_pipe[1] = -1;

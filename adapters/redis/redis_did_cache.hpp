@@ -71,11 +71,11 @@ public:
 
   struct statistics {
     std::atomic<uint64_t> redis_hits{0};
-    std::atomic<uint64_t> redis_misses{0};   ///< answered from SQLite, then SET
-    std::atomic<uint64_t> fallbacks{0};      ///< answered from SQLite while Redis was unreachable
-    std::atomic<uint64_t> invalidations{0};  ///< numbers received on the channel
-    std::atomic<uint64_t> subscriptions{0};  ///< successful (re)subscriptions
-    std::atomic<bool> connected{false};      ///< the lookup connection is up
+    std::atomic<uint64_t> redis_misses{0};  ///< answered from SQLite, then SET
+    std::atomic<uint64_t> fallbacks{0};     ///< answered from SQLite while Redis was unreachable
+    std::atomic<uint64_t> invalidations{0}; ///< numbers received on the channel
+    std::atomic<uint64_t> subscriptions{0}; ///< successful (re)subscriptions
+    std::atomic<bool> connected{false};     ///< the lookup connection is up
   };
   const statistics& stats() const;
   const std::shared_ptr<sqlite_did_directory>& local() const;

@@ -119,15 +119,16 @@ void post(emitter_self self, const std::string& event_id, uint32_t attempt, bool
 }
 
 void schedule(emitter_self self, milliseconds after, sim_webhook_due due) {
-  if (after.count() <= 0) post(self, due.event_id, due.attempt, due.duplicate);
-  else self->delayed_send(self, after, std::move(due));
+  if (after.count() <= 0)
+    post(self, due.event_id, due.attempt, due.duplicate);
+  else
+    self->delayed_send(self, after, std::move(due));
 }
 
 /// Sends one webhook for `cc` (a call_control_id): `fill` completes the
 /// event-specific fields.
 template <class Fill>
-void emit(emitter_self self, std::string_view type, const std::string& cc, const std::string& state,
-          Fill&& fill) {
+void emit(emitter_self self, std::string_view type, const std::string& cc, const std::string& state, Fill&& fill) {
   auto& st = self->state;
   telnyx_webhook w;
   auto now = now_us();
@@ -296,8 +297,7 @@ void on_event(emitter_self self, const carrier_event& ev) {
         w.status = "valid";
       });
       return;
-    case carrier_event_kind::command_failed:
-      return; // on the wire, a refusal is the command's HTTP response
+    case carrier_event_kind::command_failed: return; // on the wire, a refusal is the command's HTTP response
   }
 }
 
@@ -306,9 +306,7 @@ http_response command_response(sim_command_result result) {
   r.content_type = "application/json";
   switch (result) {
     case sim_command_result::executed:
-    case sim_command_result::duplicate:
-      r.body = encode_command_ok();
-      return r;
+    case sim_command_result::duplicate: r.body = encode_command_ok(); return r;
     case sim_command_result::call_ended:
       r.status = 422;
       r.body = encode_command_error("90018", "Call has already ended",
@@ -350,7 +348,7 @@ void on_command(emitter_self self, sim_wire_command& w) {
   st.stats->commands++;
   if (auto i = st.calls.find(w.call_control_id); i != st.calls.end() && !w.client_state.empty())
     i->second.caller_state = w.client_state; // Telnyx echoes it from now on
-  if (!w.has_command) { // e.g. gather_using_speak: accepted, nothing simulated
+  if (!w.has_command) {                      // e.g. gather_using_speak: accepted, nothing simulated
     st.desk->complete(w.ticket, command_response(sim_command_result::executed));
     return;
   }
@@ -390,9 +388,9 @@ caf::behavior wire_emitter(emitter_self self, wire_emitter_options opt, std::sha
 
 } // namespace
 
-caf::actor spawn_wire_emitter(caf::actor_system& sys, wire_emitter_options options,
-                              std::shared_ptr<http_client> client, std::shared_ptr<wire_emitter_stats> stats,
-                              std::shared_ptr<wire_command_desk> desk, caf::actor sim_carrier) {
+caf::actor spawn_wire_emitter(caf::actor_system& sys, wire_emitter_options options, std::shared_ptr<http_client> client,
+                              std::shared_ptr<wire_emitter_stats> stats, std::shared_ptr<wire_command_desk> desk,
+                              caf::actor sim_carrier) {
   return sys.spawn(wire_emitter, std::move(options), std::move(client), std::move(stats), std::move(desk),
                    std::move(sim_carrier));
 }

@@ -36,26 +36,26 @@ struct wire_emitter_options {
   double duplicate_rate = 0;  ///< share of webhooks delivered twice
   double reorder_rate = 0;    ///< share of webhooks held back, so later ones overtake them
   std::chrono::milliseconds reorder_max{50};
-  int max_attempts = 5;       ///< per webhook, the first included
-  std::chrono::milliseconds retry_initial{200}; ///< doubles after each failed attempt
+  int max_attempts = 5;                              ///< per webhook, the first included
+  std::chrono::milliseconds retry_initial{200};      ///< doubles after each failed attempt
   std::chrono::milliseconds delivery_timeout{2'000}; ///< Telnyx waits 2 s for the 2xx
   uint64_t seed = 1;
   std::string connection_id = "carrier-sim";
 };
 
 struct wire_emitter_stats {
-  std::atomic<uint64_t> webhooks{0};      ///< distinct webhooks (data.id)
-  std::atomic<uint64_t> deliveries{0};    ///< POSTs, duplicates and retries included
-  std::atomic<uint64_t> acknowledged{0};  ///< webhooks the node answered 2xx
-  std::atomic<uint64_t> duplicates{0};    ///< deliberate second deliveries
-  std::atomic<uint64_t> reordered{0};     ///< webhooks held back
+  std::atomic<uint64_t> webhooks{0};     ///< distinct webhooks (data.id)
+  std::atomic<uint64_t> deliveries{0};   ///< POSTs, duplicates and retries included
+  std::atomic<uint64_t> acknowledged{0}; ///< webhooks the node answered 2xx
+  std::atomic<uint64_t> duplicates{0};   ///< deliberate second deliveries
+  std::atomic<uint64_t> reordered{0};    ///< webhooks held back
   std::atomic<uint64_t> retries{0};
-  std::atomic<uint64_t> rejected{0};      ///< non-2xx answers (each is retried)
-  std::atomic<uint64_t> failed{0};        ///< webhooks given up after max_attempts
-  std::atomic<uint64_t> commands{0};      ///< command requests received
-  std::atomic<int64_t> pending{0};        ///< webhooks not yet acknowledged or given up
-  latency_histogram response;             ///< how fast the node answered a delivery
-  latency_histogram lag;                  ///< from the carrier's event to its first POST
+  std::atomic<uint64_t> rejected{0}; ///< non-2xx answers (each is retried)
+  std::atomic<uint64_t> failed{0};   ///< webhooks given up after max_attempts
+  std::atomic<uint64_t> commands{0}; ///< command requests received
+  std::atomic<int64_t> pending{0};   ///< webhooks not yet acknowledged or given up
+  latency_histogram response;        ///< how fast the node answered a delivery
+  latency_histogram lag;             ///< from the carrier's event to its first POST
 };
 
 /// Pending HTTP command requests, by ticket: the HTTP handler parks its
@@ -74,8 +74,8 @@ private:
 /// Spawns the emitter. `sim_carrier` is the simulated carrier it feeds
 /// commands to; the emitter must then be given to the carrier as its calls
 /// peer (peer_restarted), so the carrier's events reach it.
-caf::actor spawn_wire_emitter(caf::actor_system& sys, wire_emitter_options options,
-                              std::shared_ptr<http_client> client, std::shared_ptr<wire_emitter_stats> stats,
-                              std::shared_ptr<wire_command_desk> desk, caf::actor sim_carrier);
+caf::actor spawn_wire_emitter(caf::actor_system& sys, wire_emitter_options options, std::shared_ptr<http_client> client,
+                              std::shared_ptr<wire_emitter_stats> stats, std::shared_ptr<wire_command_desk> desk,
+                              caf::actor sim_carrier);
 
 } // namespace ringbid

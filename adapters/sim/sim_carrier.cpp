@@ -20,15 +20,15 @@ using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
 struct live_call {
-  uint32_t token = 0;        ///< invalidates scheduled ticks when the call moves on
+  uint32_t token = 0; ///< invalidates scheduled ticks when the call moves on
   bool answered = false;
   bool transferring = false;
   bool bridged = false;
   bool ended = false;
   bool recording = false;
   bool playing = false;
-  bool abandons = false;     ///< this caller gives up if not connected in time
-  bool talk_over = false;    ///< the buyer hung up: the talk ended there
+  bool abandons = false;  ///< this caller gives up if not connected in time
+  bool talk_over = false; ///< the buyer hung up: the talk ended there
   double buyer_answer_rate = 0.9;
   timestamp_us bridged_at = 0;
 };
@@ -47,9 +47,7 @@ struct carrier_state {
 
 using carrier_self = caf::stateful_actor<carrier_state>*;
 
-double uniform(carrier_self self) {
-  return std::uniform_real_distribution<double>{0.0, 1.0}(self->state.rng);
-}
+double uniform(carrier_self self) { return std::uniform_real_distribution<double>{0.0, 1.0}(self->state.rng); }
 
 caf::timespan exponential_ms(carrier_self self, double mean_ms) {
   std::exponential_distribution<double> d{1.0 / std::max(0.001, mean_ms)};
@@ -67,8 +65,10 @@ void schedule(carrier_self self, caf::timespan after, sim_action action, const s
 void emit(carrier_self self, carrier_event ev) {
   auto& st = self->state;
   ev.occurred_at = st.clock->now();
-  if (st.opt.out) st.opt.out(std::move(ev));
-  else self->send(st.calls, std::move(ev));
+  if (st.opt.out)
+    st.opt.out(std::move(ev));
+  else
+    self->send(st.calls, std::move(ev));
 }
 
 carrier_event event(const std::string& id, carrier_event_kind kind, call_leg leg = call_leg::caller) {
@@ -130,7 +130,8 @@ void place_call(carrier_self self) {
   ev.from = caller;
   ev.to = did;
   emit(self, std::move(ev));
-  if (c.abandons) schedule(self, exponential_ms(self, b.patience_s_mean * 1000.0), sim_action::caller_hangup, id, c.token);
+  if (c.abandons)
+    schedule(self, exponential_ms(self, b.patience_s_mean * 1000.0), sim_action::caller_hangup, id, c.token);
   if (!plan.empty()) {
     if (n < plan.size()) {
       auto gap_us = std::llround(std::max(0.0, plan[n].at_s - plan[n - 1].at_s) * 1e6);
@@ -139,7 +140,8 @@ void place_call(carrier_self self) {
     return;
   }
   if (st.opt.calls == 0 || rep.placed < st.opt.calls)
-    schedule(self, exponential_ms(self, 1000.0 / std::max(0.001, st.opt.calls_per_second)), sim_action::place_call, {}, 0);
+    schedule(self, exponential_ms(self, 1000.0 / std::max(0.001, st.opt.calls_per_second)), sim_action::place_call, {},
+             0);
 }
 
 /// Records which buyer a bridged call went to, from the transfer destination.
@@ -183,9 +185,7 @@ sim_command_result carry_out(carrier_self self, const carrier_command& cmd) {
       schedule(self, milliseconds{ms}, sim_action::speak_ended, id, c.token);
       return sim_command_result::executed;
     }
-    case command_kind::play:
-      c.playing = true;
-      return sim_command_result::executed;
+    case command_kind::play: c.playing = true; return sim_command_result::executed;
     case command_kind::stop_play:
       if (c.playing) {
         c.playing = false;
@@ -197,13 +197,13 @@ sim_command_result carry_out(carrier_self self, const carrier_command& cmd) {
       auto rate = st.answer_rate_by_destination.count(cmd.payload) ? st.answer_rate_by_destination[cmd.payload] : 0.5;
       auto ring = exponential_ms(self, b.ring_ms_mean);
       auto limit = std::chrono::seconds{std::max(1, cmd.timeout_secs)};
-      if (uniform(self) < rate && ring < limit) schedule(self, ring, sim_action::buyer_answer, id, c.token);
-      else schedule(self, std::min<caf::timespan>(ring, limit), sim_action::buyer_reject, id, c.token);
+      if (uniform(self) < rate && ring < limit)
+        schedule(self, ring, sim_action::buyer_answer, id, c.token);
+      else
+        schedule(self, std::min<caf::timespan>(ring, limit), sim_action::buyer_reject, id, c.token);
       return sim_command_result::executed;
     }
-    case command_kind::record_start:
-      c.recording = true;
-      return sim_command_result::executed;
+    case command_kind::record_start: c.recording = true; return sim_command_result::executed;
     case command_kind::record_stop:
       if (c.recording) {
         c.recording = false;
@@ -250,9 +250,7 @@ void on_tick(carrier_self self, const sim_tick& t) {
       rec.answered = true;
       emit(self, event(id, carrier_event_kind::answered));
       return;
-    case sim_action::speak_ended:
-      emit(self, event(id, carrier_event_kind::speak_ended));
-      return;
+    case sim_action::speak_ended: emit(self, event(id, carrier_event_kind::speak_ended)); return;
     case sim_action::caller_hangup:
       end_call(self, id, c, hangup_source::caller);
       st.live.erase(i);
@@ -296,8 +294,7 @@ void on_tick(carrier_self self, const sim_tick& t) {
       st.live.erase(i);
       return;
     case sim_action::place_call:
-    case sim_action::chaos:
-      return;
+    case sim_action::chaos: return;
   }
 }
 
@@ -307,7 +304,8 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
   st.clock = std::move(clock);
   st.rng.seed(st.opt.seed * 0x2545F4914F6CDD1Dull + 11);
   for (const auto& d : st.opt.config->dids) st.dids.push_back(d.number);
-  for (const auto& buyer : st.opt.config->buyers) st.answer_rate_by_destination[buyer.destination] = buyer.sim.answer_rate;
+  for (const auto& buyer : st.opt.config->buyers)
+    st.answer_rate_by_destination[buyer.destination] = buyer.sim.answer_rate;
   if (!st.opt.schedule.empty()) {
     st.opt.calls = st.opt.schedule.size();
     auto first_us = std::llround(std::max(0.0, st.opt.schedule.front().at_s) * 1e6);

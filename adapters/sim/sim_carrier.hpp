@@ -51,8 +51,8 @@ struct sim_carrier_report {
 };
 
 struct sim_carrier_options {
-  uint64_t calls = 1000;          ///< how many calls to place; 0 = until stopped
-  double calls_per_second = 50;   ///< 0 = no calls at all
+  uint64_t calls = 1000;        ///< how many calls to place; 0 = until stopped
+  double calls_per_second = 50; ///< 0 = no calls at all
   uint64_t seed = 1;
   carrier_simulation behavior;
   std::shared_ptr<const engine_config> config;

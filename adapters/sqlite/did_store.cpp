@@ -14,9 +14,7 @@ namespace {
 
 constexpr int busy_timeout_ms = 5'000;
 
-void log_line(const std::string& text) {
-  std::fprintf(stderr, "ringbid did_directory: %s\n", text.c_str());
-}
+void log_line(const std::string& text) { std::fprintf(stderr, "ringbid did_directory: %s\n", text.c_str()); }
 
 int64_t unix_now_us() {
   using namespace std::chrono;
@@ -75,8 +73,8 @@ struct did_store::impl {
     auto* raw = db.get();
     return find.prepare(raw, "SELECT number, campaign_id, source_id, tags, updated_at FROM dids WHERE number = ?1",
                         error, true) &&
-           list.prepare(raw, "SELECT number, campaign_id, source_id, tags, updated_at FROM dids ORDER BY number",
-                        error, true) &&
+           list.prepare(raw, "SELECT number, campaign_id, source_id, tags, updated_at FROM dids ORDER BY number", error,
+                        true) &&
            upsert.prepare(raw,
                           "INSERT INTO dids (number, campaign_id, source_id, tags, updated_at) "
                           "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (number) DO UPDATE SET "
@@ -123,8 +121,7 @@ struct did_store::impl {
   }
 };
 
-did_store::did_store(std::unique_ptr<impl> state, std::string path)
-    : impl_(std::move(state)), path_(std::move(path)) {}
+did_store::did_store(std::unique_ptr<impl> state, std::string path) : impl_(std::move(state)), path_(std::move(path)) {}
 
 did_store::~did_store() = default;
 
@@ -145,12 +142,9 @@ bool did_store::seed(const engine_config& config, did_seed_result* result, std::
   if (sqlite::exec(db, "BEGIN IMMEDIATE", error) != SQLITE_OK) return false;
   did_seed_result counts;
   bool ok = true;
-  for (const auto& c : config.campaigns)
-    ok = ok && impl_->upsert_named(impl_->campaign, c.id, c.name, error);
-  for (const auto& s : config.sources)
-    ok = ok && impl_->upsert_named(impl_->source, s.id, s.name, error);
-  for (const auto& b : config.buyers)
-    ok = ok && impl_->upsert_named(impl_->buyer, b.id, b.name, error);
+  for (const auto& c : config.campaigns) ok = ok && impl_->upsert_named(impl_->campaign, c.id, c.name, error);
+  for (const auto& s : config.sources) ok = ok && impl_->upsert_named(impl_->source, s.id, s.name, error);
+  for (const auto& b : config.buyers) ok = ok && impl_->upsert_named(impl_->buyer, b.id, b.name, error);
   auto now = unix_now_us();
   for (const auto& d : config.dids) {
     if (!ok) break;
@@ -162,8 +156,10 @@ bool did_store::seed(const engine_config& config, did_seed_result* result, std::
     s.bind_text(4, tags);
     s.bind_int(5, now);
     ok = impl_->run(s, error);
-    if (ok && sqlite3_changes(db) > 0) ++counts.inserted;
-    else if (ok) ++counts.kept;
+    if (ok && sqlite3_changes(db) > 0)
+      ++counts.inserted;
+    else if (ok)
+      ++counts.kept;
   }
   if (!ok || sqlite::exec(db, "COMMIT", error) != SQLITE_OK) {
     sqlite::exec(db, "ROLLBACK", nullptr);
@@ -229,7 +225,7 @@ did_store::unassign_result did_store::unassign(const std::string& number, std::s
 // -- sqlite_did_directory ---------------------------------------------------------
 
 sqlite_did_directory::sqlite_did_directory(std::shared_ptr<did_store> store, const engine_config& config)
-    : store_(std::move(store)) {
+  : store_(std::move(store)) {
   for (const auto& c : config.campaigns) campaigns_.insert(c.id);
   for (const auto& s : config.sources) sources_.insert(s.id);
 }
@@ -241,9 +237,7 @@ std::shared_ptr<sqlite_did_directory> sqlite_did_directory::open(std::shared_ptr
   return dir;
 }
 
-void sqlite_did_directory::lookup(const std::string& number, done callback) {
-  callback(cached(number));
-}
+void sqlite_did_directory::lookup(const std::string& number, done callback) { callback(cached(number)); }
 
 did_route sqlite_did_directory::cached(const std::string& number) const {
   std::lock_guard guard{mutex_};
@@ -262,8 +256,8 @@ did_route sqlite_did_directory::route_of(const std::string& number, const std::o
       first = warned_.insert(number).second;
     }
     if (first)
-      log_line("DID " + number + " is assigned to campaign '" + entry->campaign_id + "', source '" +
-               entry->source_id + "', which this node's config does not know; it takes no calls");
+      log_line("DID " + number + " is assigned to campaign '" + entry->campaign_id + "', source '" + entry->source_id +
+               "', which this node's config does not know; it takes no calls");
     return route;
   }
   route.found = true;
@@ -283,8 +277,10 @@ std::optional<did_route> sqlite_did_directory::refresh(const std::string& number
   auto route = route_of(number, entry);
   {
     std::lock_guard guard{mutex_};
-    if (route.found) routes_[number] = route;
-    else routes_.erase(number);
+    if (route.found)
+      routes_[number] = route;
+    else
+      routes_.erase(number);
   }
   if (row) *row = std::move(entry);
   return route;

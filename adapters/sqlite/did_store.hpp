@@ -32,7 +32,7 @@ struct did_entry {
   std::string campaign_id; ///< "" = unassigned
   std::string source_id;   ///< "" = unassigned
   std::vector<std::string> tags;
-  int64_t updated_at = 0;  ///< unix microseconds
+  int64_t updated_at = 0; ///< unix microseconds
   bool assigned() const { return !campaign_id.empty(); }
 };
 
@@ -114,8 +114,8 @@ private:
   std::unordered_set<std::string> campaigns_;
   std::unordered_set<std::string> sources_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, did_route> routes_;  ///< assigned numbers only
-  std::unordered_set<std::string> warned_;              ///< numbers logged as naming unknown ids
+  std::unordered_map<std::string, did_route> routes_; ///< assigned numbers only
+  std::unordered_set<std::string> warned_;            ///< numbers logged as naming unknown ids
 };
 
 } // namespace ringbid

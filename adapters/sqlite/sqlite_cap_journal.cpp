@@ -31,9 +31,7 @@ constexpr const char* select_sql =
   "SELECT seq, at, op, token, call_id, campaign_id, source_id, buyer_id, lease_until, stage, amount_micros "
   "FROM cap_journal ORDER BY seq";
 
-void log_line(const std::string& text) {
-  std::fprintf(stderr, "ringbid sqlite_cap_journal: %s\n", text.c_str());
-}
+void log_line(const std::string& text) { std::fprintf(stderr, "ringbid sqlite_cap_journal: %s\n", text.c_str()); }
 
 std::optional<cap_op> op_from(std::string_view s) {
   for (auto op : {cap_op::reserve, cap_op::hold, cap_op::commit, cap_op::release, cap_op::expire, cap_op::renew})
@@ -118,7 +116,8 @@ struct sqlite_cap_journal::impl {
         if (logged_rc != SQLITE_OK) log_line("writes recovered");
         return true;
       }
-      if (rc != logged_rc) log_line("writing " + std::to_string(batch.size()) + " entries failed, will retry: " + error);
+      if (rc != logged_rc)
+        log_line("writing " + std::to_string(batch.size()) + " entries failed, will retry: " + error);
       logged_rc = rc;
       bool closing;
       {
@@ -223,9 +222,11 @@ void sqlite_cap_journal::append(std::vector<cap_journal_entry> entries) {
     std::lock_guard lock(impl_->mutex);
     impl_->appended += entries.size();
     was_empty = impl_->queue.empty();
-    if (was_empty) impl_->queue = std::move(entries);
-    else impl_->queue.insert(impl_->queue.end(), std::make_move_iterator(entries.begin()),
-                             std::make_move_iterator(entries.end()));
+    if (was_empty)
+      impl_->queue = std::move(entries);
+    else
+      impl_->queue.insert(impl_->queue.end(), std::make_move_iterator(entries.begin()),
+                          std::make_move_iterator(entries.end()));
   }
   // The writer waits for a non-empty queue (then lingers for the batch), so
   // only the first entry of a batch needs to wake it: no syscall per decision.
@@ -241,18 +242,14 @@ void sqlite_cap_journal::flush() {
   --impl_->flush_waiters;
 }
 
-bool sqlite_cap_journal::notifies_durability() const {
-  return impl_->notify;
-}
+bool sqlite_cap_journal::notifies_durability() const { return impl_->notify; }
 
 void sqlite_cap_journal::on_durable(std::function<void(uint64_t)> callback) {
   std::lock_guard guard(impl_->callback_mutex);
   impl_->durable = std::move(callback);
 }
 
-uint64_t sqlite_cap_journal::written() const {
-  return impl_->written.load(std::memory_order_relaxed);
-}
+uint64_t sqlite_cap_journal::written() const { return impl_->written.load(std::memory_order_relaxed); }
 
 bool read_cap_journal(const std::string& path, const std::function<void(const cap_journal_entry&)>& visit,
                       std::string* error) {

@@ -110,8 +110,7 @@ void statement::bind_int(int index, int64_t value) {
 
 void statement::bind_text(int index, std::string_view text) {
   // A non-null pointer even for "": a null one would bind NULL, not ''.
-  sqlite3_bind_text64(stmt_.get(), index, text.empty() ? "" : text.data(), text.size(), SQLITE_STATIC,
-                      SQLITE_UTF8);
+  sqlite3_bind_text64(stmt_.get(), index, text.empty() ? "" : text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
 
 void statement::bind_blob(int index, const uuid_bytes& bytes) {
@@ -139,9 +138,7 @@ uuid statement::column_uuid(int column) const {
   return from_bytes(data, static_cast<size_t>(size));
 }
 
-bool statement::column_is_null(int column) const {
-  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
-}
+bool statement::column_is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 double statement::column_double(int column) const { return sqlite3_column_double(stmt_.get(), column); }
 

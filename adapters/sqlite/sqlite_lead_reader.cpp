@@ -44,8 +44,7 @@ constexpr const char* select_lead_sql =
   "hangup_source, recording_url, caller_state, area_code, converted, billing_note, caller_hash, tags, ivr, "
   "price_micros FROM leads WHERE id = ?1";
 
-constexpr const char* select_journal_sql =
-  "SELECT at, state, note FROM call_events WHERE call_id = ?1 ORDER BY seq";
+constexpr const char* select_journal_sql = "SELECT at, state, note FROM call_events WHERE call_id = ?1 ORDER BY seq";
 
 constexpr const char* select_rounds_sql =
   "SELECT round, strategy, clearing, opened_at, closed_at, deadline_ms, floor_micros, winner, "
@@ -69,9 +68,8 @@ constexpr const char* wins_sql =
   "SELECT buyer_id, count(*), coalesce(sum(revenue_micros), 0) FROM leads WHERE outcome = ?1 "
   "GROUP BY buyer_id ORDER BY buyer_id";
 
-constexpr const char* latency_rank_sql =
-  "SELECT auction_latency_us FROM leads WHERE auction_latency_us >= 0 "
-  "ORDER BY auction_latency_us LIMIT 1 OFFSET ?1";
+constexpr const char* latency_rank_sql = "SELECT auction_latency_us FROM leads WHERE auction_latency_us >= 0 "
+                                         "ORDER BY auction_latency_us LIMIT 1 OFFSET ?1";
 
 [[noreturn]] void fail(sqlite3* db, int rc, const char* what) {
   throw std::runtime_error(std::string("sqlite_lead_reader: ") + what + ": " + sqlite::error_text(db, rc));
@@ -251,14 +249,13 @@ uint64_t sqlite_lead_reader::count() const {
 
 uint64_t sqlite_lead_reader::count_duplicate_ids() const {
   std::lock_guard lock(impl_->mutex);
-  auto s = impl_->prepare(
-    "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM leads GROUP BY id HAVING n > 1)");
+  auto s =
+    impl_->prepare("SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM leads GROUP BY id HAVING n > 1)");
   impl_->one_row(s, "duplicates");
   return static_cast<uint64_t>(s.column_int(0));
 }
 
-lead_totals sqlite_lead_reader::scan(const lead_query& query,
-                                     const std::function<void(const lead_row&)>& visit) const {
+lead_totals sqlite_lead_reader::scan(const lead_query& query, const std::function<void(const lead_row&)>& visit) const {
   std::lock_guard lock(impl_->mutex);
   snapshot snap(impl_->db.get());
   const auto where = where_clause(query);
@@ -276,8 +273,7 @@ lead_totals sqlite_lead_reader::scan(const lead_query& query,
   auto column_or = [&](const char* column, const char* fallback) {
     return std::string(impl_->has_lead_column(column) ? column : fallback);
   };
-  const auto sql = "SELECT id, started_at, campaign_id, source_id, did, caller, " +
-                   column_or("caller_state", "''") +
+  const auto sql = "SELECT id, started_at, campaign_id, source_id, did, caller, " + column_or("caller_state", "''") +
                    ", buyer_id, outcome, ended_in, hold_ms, talk_ms, bid_micros, revenue_micros, payout_micros, " +
                    column_or("converted", "0") + ", " + column_or("billing_note", "''") + ", " +
                    column_or("tags", "''") + ", " + column_or("price_micros", "0") + " FROM leads" + where +
@@ -320,12 +316,11 @@ uint64_t sqlite_lead_reader::for_each_booked(const lead_query& query,
   std::lock_guard lock(impl_->mutex);
   snapshot snap(impl_->db.get());
   // Round winners joined by the unit separator, in round order.
-  const auto sql =
-    "SELECT id, campaign_id, source_id, buyer_id, outcome, started_at, ended_at, talk_ms, bid_micros, "
-    "revenue_micros, payout_micros, auction_latency_us, "
-    "(SELECT group_concat(winner, char(31)) FROM (SELECT winner FROM auction_rounds r "
-    "WHERE r.call_id = leads.id AND winner <> '' ORDER BY round)) FROM leads" +
-    where_clause(query);
+  const auto sql = "SELECT id, campaign_id, source_id, buyer_id, outcome, started_at, ended_at, talk_ms, bid_micros, "
+                   "revenue_micros, payout_micros, auction_latency_us, "
+                   "(SELECT group_concat(winner, char(31)) FROM (SELECT winner FROM auction_rounds r "
+                   "WHERE r.call_id = leads.id AND winner <> '' ORDER BY round)) FROM leads" +
+                   where_clause(query);
   auto s = impl_->prepare(sql.c_str());
   bind_query(s, query);
   booked_call call;
@@ -435,7 +430,8 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   e.bind_blob(1, key);
   while ((rc = e.step()) == SQLITE_ROW) {
     auto round = static_cast<uint32_t>(e.column_int(0));
-    auto a = std::find_if(x.auctions.begin(), x.auctions.end(), [&](const auction_record& y) { return y.round == round; });
+    auto a =
+      std::find_if(x.auctions.begin(), x.auctions.end(), [&](const auction_record& y) { return y.round == round; });
     if (a == x.auctions.end()) continue;
     auction_entry entry;
     entry.buyer_id = e.column_text(1);

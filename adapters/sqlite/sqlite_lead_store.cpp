@@ -123,7 +123,7 @@ struct queued_write {
   };
   kind what = kind::lead;
   lead_record lead;
-  std::function<void()> durable; ///< `started` only
+  std::function<void()> durable;           ///< `started` only
   call_state state = call_state::greeting; ///< `live` only: the state the call is in
 };
 
@@ -150,9 +150,7 @@ call_id id_for_unnamed_call(const std::string& carrier_call_id, timestamp_us sta
   return uuid7_generator{h}.next(started_at / us_per_ms);
 }
 
-void log_line(const std::string& text) {
-  std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str());
-}
+void log_line(const std::string& text) { std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str()); }
 
 } // namespace
 
@@ -203,8 +201,7 @@ struct sqlite_lead_store::impl {
 bool sqlite_lead_store::impl::prepare(std::string* error) {
   auto* raw = db.get();
   return begin.prepare(raw, "BEGIN IMMEDIATE", error, true) && commit.prepare(raw, "COMMIT", error, true) &&
-         rollback.prepare(raw, "ROLLBACK", error, true) &&
-         insert_lead.prepare(raw, insert_lead_sql, error, true) &&
+         rollback.prepare(raw, "ROLLBACK", error, true) && insert_lead.prepare(raw, insert_lead_sql, error, true) &&
          insert_event.prepare(raw, insert_event_sql, error, true) &&
          insert_round.prepare(raw, insert_round_sql, error, true) &&
          insert_entry.prepare(raw, insert_entry_sql, error, true) &&
@@ -239,8 +236,7 @@ void sqlite_lead_store::impl::run() {
 void sqlite_lead_store::impl::linger(std::unique_lock<std::mutex>& lock) {
   if (options.batch_interval_ms <= 0) return;
   auto deadline = steady::now() + milliseconds(options.batch_interval_ms);
-  work_ready.wait_until(lock, deadline,
-                        [this] { return stopping || flush_waiters > 0 || queue.size() >= batch_max; });
+  work_ready.wait_until(lock, deadline, [this] { return stopping || flush_waiters > 0 || queue.size() >= batch_max; });
 }
 
 /// Tells whoever waits that the batch is durable: the recorder (the leads' ids)
@@ -381,8 +377,10 @@ int sqlite_lead_store::impl::write_live(lead_record& provisional, call_state sta
   s.bind_int(8, provisional.started_at);
   s.bind_int(9, provisional.ended_at);
   s.bind_int(10, static_cast<int64_t>(provisional.journal.size()));
-  if (encoded.empty()) sqlite3_bind_null(s.get(), 11);
-  else sqlite3_bind_blob(s.get(), 11, encoded.data(), static_cast<int>(encoded.size()), SQLITE_STATIC);
+  if (encoded.empty())
+    sqlite3_bind_null(s.get(), 11);
+  else
+    sqlite3_bind_blob(s.get(), 11, encoded.data(), static_cast<int>(encoded.size()), SQLITE_STATIC);
   rc = s.step();
   s.reset();
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -502,8 +500,7 @@ int sqlite_lead_store::impl::write_auctions(const lead_record& lead, const sqlit
 
 // -- public interface -----------------------------------------------------------
 
-std::unique_ptr<sqlite_lead_store> sqlite_lead_store::open(const sqlite_options& options,
-                                                           std::string* error) {
+std::unique_ptr<sqlite_lead_store> sqlite_lead_store::open(const sqlite_options& options, std::string* error) {
   std::string scratch;
   std::string* err = error ? error : &scratch;
   auto state = std::make_unique<impl>();
@@ -592,8 +589,8 @@ lead_record recovered_lead(const sqlite::statement& row, timestamp_us now) {
     lead.ended_in = call_state::greeting;
     lead.ended_at = row.column_int(8);
     lead.journal.push_back(journal_entry{lead.started_at, call_state::greeting, "call.initiated"});
-    lead.journal.push_back(journal_entry{lead.ended_at, call_state::done,
-                                         "interrupted: the node stopped before the call was set up"});
+    lead.journal.push_back(
+      journal_entry{lead.ended_at, call_state::done, "interrupted: the node stopped before the call was set up"});
   }
   lead.journal.push_back(journal_entry{now, call_state::done, "booked as interrupted when the node restarted"});
   return lead;

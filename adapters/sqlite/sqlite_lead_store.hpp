@@ -13,11 +13,11 @@
 namespace ringbid {
 
 struct sqlite_options {
-  std::string path;           ///< the database file; its parent directory is created
-  int batch_max = 1000;       ///< most leads written in one transaction
-  int batch_interval_ms = 5;  ///< how long a partial batch waits for more leads
+  std::string path;             ///< the database file; its parent directory is created
+  int batch_max = 1000;         ///< most leads written in one transaction
+  int batch_interval_ms = 5;    ///< how long a partial batch waits for more leads
   bool synchronous_full = true; ///< synchronous=FULL (survives power loss) or NORMAL
-  int busy_timeout_ms = 5000; ///< how long a write waits for another connection's lock
+  int busy_timeout_ms = 5000;   ///< how long a write waits for another connection's lock
   /// When closing with writes failing (disk full...), how long to keep retrying
   /// before giving up on the unwritten leads, whose ids are then logged to stderr.
   int shutdown_retry_ms = 30000;

@@ -27,12 +27,12 @@ constexpr std::string_view migration_0005 = embedded::migration_0005;
 constexpr std::string_view migration_0006 = embedded::migration_0006;
 
 constexpr std::array<migration, 6> migrations{{
-    {1, migration_0001},
-    {2, migration_0002},
-    {3, migration_0003},
-    {4, migration_0004},
-    {5, migration_0005},
-    {6, migration_0006},
+  {1, migration_0001},
+  {2, migration_0002},
+  {3, migration_0003},
+  {4, migration_0004},
+  {5, migration_0005},
+  {6, migration_0006},
 }};
 
 int64_t unix_now_us() {
@@ -43,8 +43,10 @@ int64_t unix_now_us() {
 /// The highest applied migration, 0 on a fresh database, -1 on error.
 int schema_version(sqlite3* db, std::string* error) {
   sqlite::statement exists;
-  if (!exists.prepare(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
-                          "name='schema_migrations'", error))
+  if (!exists.prepare(db,
+                      "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                      "name='schema_migrations'",
+                      error))
     return -1;
   if (exists.step() != SQLITE_ROW) return -1;
   if (exists.column_int(0) == 0) return 0;
@@ -59,8 +61,8 @@ bool apply_pending(sqlite3* db, std::string* error) {
   if (current < 0) return false;
   auto all = lead_store_migrations();
   if (!all.empty() && current > all.back().version) {
-    *error = "schema version " + std::to_string(current) + " is newer than this build's " +
-             std::to_string(all.back().version);
+    *error =
+      "schema version " + std::to_string(current) + " is newer than this build's " + std::to_string(all.back().version);
     return false;
   }
   for (const auto& step : all) {
@@ -71,8 +73,7 @@ bool apply_pending(sqlite3* db, std::string* error) {
       return false;
     }
     sqlite::statement record;
-    if (!record.prepare(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", error))
-      return false;
+    if (!record.prepare(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", error)) return false;
     record.bind_int(1, step.version);
     record.bind_int(2, unix_now_us());
     if (int rc = record.step(); rc != SQLITE_DONE) {

@@ -80,8 +80,7 @@ void telnyx_carrier_port::on_report(telnyx_command_report report) {
   ev.carrier_call_id = cmd.carrier_call_id;
   ev.leg = call_leg::caller;
   switch (report.outcome.kind) {
-    case kind::success:
-      return;
+    case kind::success: return;
     case kind::call_ended: {
       // The caller's leg is gone (commands only ever go to it): the end of the
       // call, said once by the command that learnt it (the webhook saying so
@@ -160,8 +159,8 @@ carrier_made make_telnyx_carrier(const carrier_setup& setup) {
   telnyx_api_options api;
   api.base_url = setup.flag("telnyx-api-url");
   api.api_key = setup.flag("telnyx-api-key");
-  made.port = std::make_shared<telnyx_carrier_port>(std::move(api), std::move(*verifier), setup.clock,
-                                                    setup.durable_start);
+  made.port =
+    std::make_shared<telnyx_carrier_port>(std::move(api), std::move(*verifier), setup.clock, setup.durable_start);
   return made;
 }
 

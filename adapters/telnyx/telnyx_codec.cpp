@@ -36,13 +36,11 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 std::optional<timestamp_us> parse_telnyx_time(std::string_view s) {
   // "YYYY-MM-DDTHH:MM:SS" is 19 characters; a zone designator must follow.
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':'
-      || s[16] != ':')
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
     return std::nullopt;
   int y = digits_at(s, 0, 4), mo = digits_at(s, 5, 2), d = digits_at(s, 8, 2);
   int h = digits_at(s, 11, 2), mi = digits_at(s, 14, 2), sec = digits_at(s, 17, 2);
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 || sec > 60)
-    return std::nullopt;
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   size_t pos = 19;
   int64_t frac_us = 0;
   if (s[pos] == '.') {

@@ -58,8 +58,7 @@ struct engine_client_state {
 };
 
 /// The JSON text above (not yet Base64: encode_command does that).
-std::string encode_client_state(std::string_view call_id_text, call_leg leg,
-                                std::string_view carrier_call_id = {});
+std::string encode_client_state(std::string_view call_id_text, call_leg leg, std::string_view carrier_call_id = {});
 
 /// nullopt unless `json` is an object with a string "call" and a "leg" of
 /// "caller" or "buyer".
@@ -107,10 +106,10 @@ struct telnyx_webhook {
   std::string state;     ///< "parked", "bridging", "answered", "hangup"
   std::string from;
   std::string to;
-  std::string status;     ///< speak/playback/gather .ended
-  std::string digits;     ///< "digit" of call.dtmf.received, "digits" of call.gather.ended
-  std::string media_url;  ///< playback
-  std::string reason;     ///< call.recording.error
+  std::string status;        ///< speak/playback/gather .ended
+  std::string digits;        ///< "digit" of call.dtmf.received, "digits" of call.gather.ended
+  std::string media_url;     ///< playback
+  std::string reason;        ///< call.recording.error
   std::string hangup_cause;  ///< Telnyx's enum; same spelling as ringbid::hangup_cause
   std::string hangup_source; ///< "caller", "callee", "unknown"
   std::string sip_hangup_cause;
@@ -190,14 +189,13 @@ struct gather_using_speak_options {
 };
 
 telnyx_request encode_gather_using_speak(std::string_view call_control_id, const uuid& command_id,
-                                         const gather_using_speak_options& options,
-                                         std::string_view client_state_json);
+                                         const gather_using_speak_options& options, std::string_view client_state_json);
 
 /// A command as the carrier receives it (for the simulator).
 struct telnyx_command {
-  std::string call_control_id; ///< percent-decoded
-  std::string action;          ///< last path segment, e.g. "gather_using_speak"
-  std::string command_id;      ///< as sent; empty when absent
+  std::string call_control_id;         ///< percent-decoded
+  std::string action;                  ///< last path segment, e.g. "gather_using_speak"
+  std::string command_id;              ///< as sent; empty when absent
   std::string client_state;            ///< decoded
   std::string target_leg_client_state; ///< decoded (transfer)
   /// For the eight actions with a command_kind. `call` comes from an engine

@@ -81,9 +81,7 @@ struct effects {
   std::vector<retry_timer> retries;
 };
 
-microseconds since(steady::time_point start) {
-  return std::chrono::duration_cast<microseconds>(steady::now() - start);
-}
+microseconds since(steady::time_point start) { return std::chrono::duration_cast<microseconds>(steady::now() - start); }
 
 command_outcome outcome_of(command_outcome_kind kind, std::string detail) {
   command_outcome out;
@@ -103,9 +101,7 @@ telnyx_command_report report_of(pending_job& p, command_outcome outcome, int htt
 }
 
 // bad_url and bad_request: nothing was sent and nothing would change on a retry.
-bool permanent(http_client_error e) {
-  return e == http_client_error::bad_url || e == http_client_error::bad_request;
-}
+bool permanent(http_client_error e) { return e == http_client_error::bad_url || e == http_client_error::bad_request; }
 
 std::string describe(const http_client_response& r) {
   std::string text{to_string(r.error)};
@@ -117,9 +113,8 @@ std::string describe(const http_client_response& r) {
 
 struct telnyx_command_sender::impl : std::enable_shared_from_this<impl> {
   impl(telnyx_api_options opts, report_fn report)
-    : options(std::move(opts)), on_report(std::move(report)),
-      io(std::max(1, options.io_threads)), work(asio::make_work_guard(io)),
-      jitter(std::random_device{}()) {
+    : options(std::move(opts)), on_report(std::move(report)), io(std::max(1, options.io_threads)),
+      work(asio::make_work_guard(io)), jitter(std::random_device{}()) {
     http_client_options client_options;
     client_options.io_threads = 1;
     client_options.max_connections_per_host = options.max_connections;
@@ -130,8 +125,7 @@ struct telnyx_command_sender::impl : std::enable_shared_from_this<impl> {
   }
 
   void start() {
-    for (int i = 0; i < std::max(1, options.io_threads); ++i)
-      threads.emplace_back([this] { io.run(); });
+    for (int i = 0; i < std::max(1, options.io_threads); ++i) threads.emplace_back([this] { io.run(); });
   }
 
   // -- entry points ----------------------------------------------------------
@@ -146,7 +140,8 @@ struct telnyx_command_sender::impl : std::enable_shared_from_this<impl> {
       if (stopped) {
         fx.reports.push_back(report_of(p, outcome_of(command_outcome_kind::retryable, std::string{stopped_detail}), 0));
       } else if (depth_of(p.job.command.carrier_call_id) >= options.max_pending_per_call) {
-        fx.reports.push_back(report_of(p, outcome_of(command_outcome_kind::rejected, std::string{queue_full_detail}), 0));
+        fx.reports.push_back(
+          report_of(p, outcome_of(command_outcome_kind::rejected, std::string{queue_full_detail}), 0));
       } else {
         enqueue(std::move(p), fx);
       }
@@ -247,23 +242,19 @@ struct telnyx_command_sender::impl : std::enable_shared_from_this<impl> {
     }
     auto outcome = parse_command_error(response.status, response.body);
     switch (outcome.kind) {
-    case command_outcome_kind::success:
-    case command_outcome_kind::rejected:
-      finish_head(call, std::move(outcome), response.status, fx);
-      return;
-    case command_outcome_kind::call_ended:
-      end_call(call, std::move(outcome), response.status, fx);
-      return;
-    case command_outcome_kind::retryable: {
-      auto delay = backoff(call->second.jobs.front().attempts);
-      retry_or_give_up(call, std::move(outcome), response.status, delay, fx);
-      return;
-    }
-    case command_outcome_kind::rate_limited:
-      ++stats.rate_limited;
-      retry_or_give_up(call, std::move(outcome), response.status,
-                       rate_limit_wait(response.header("x-ratelimit-reset")), fx);
-      return;
+      case command_outcome_kind::success:
+      case command_outcome_kind::rejected: finish_head(call, std::move(outcome), response.status, fx); return;
+      case command_outcome_kind::call_ended: end_call(call, std::move(outcome), response.status, fx); return;
+      case command_outcome_kind::retryable: {
+        auto delay = backoff(call->second.jobs.front().attempts);
+        retry_or_give_up(call, std::move(outcome), response.status, delay, fx);
+        return;
+      }
+      case command_outcome_kind::rate_limited:
+        ++stats.rate_limited;
+        retry_or_give_up(call, std::move(outcome), response.status,
+                         rate_limit_wait(response.header("x-ratelimit-reset")), fx);
+        return;
     }
   }
 
@@ -327,11 +318,11 @@ struct telnyx_command_sender::impl : std::enable_shared_from_this<impl> {
 
   void deliver(telnyx_command_report report) {
     switch (report.outcome.kind) {
-    case command_outcome_kind::success: ++stats.succeeded; break;
-    case command_outcome_kind::call_ended: ++stats.call_ended; break;
-    case command_outcome_kind::rejected: ++stats.rejected; break;
-    case command_outcome_kind::retryable:
-    case command_outcome_kind::rate_limited: ++stats.failed; break;
+      case command_outcome_kind::success: ++stats.succeeded; break;
+      case command_outcome_kind::call_ended: ++stats.call_ended; break;
+      case command_outcome_kind::rejected: ++stats.rejected; break;
+      case command_outcome_kind::retryable:
+      case command_outcome_kind::rate_limited: ++stats.failed; break;
     }
     stats.latency.record(report.latency);
     --stats.queued;
@@ -348,10 +339,10 @@ struct telnyx_command_sender::impl : std::enable_shared_from_this<impl> {
       auto self = weak.lock();
       if (!self) return;
       // Hand over to our io threads: on_report must not run on the client's.
-      asio::post(self->io, [weak = std::move(weak), key = std::move(key), serial,
-                            response = std::move(response)]() mutable {
-        if (auto me = weak.lock()) me->on_response(key, serial, std::move(response));
-      });
+      asio::post(self->io,
+                 [weak = std::move(weak), key = std::move(key), serial, response = std::move(response)]() mutable {
+                   if (auto me = weak.lock()) me->on_response(key, serial, std::move(response));
+                 });
     };
     client->send(std::move(out.request), std::move(done));
   }

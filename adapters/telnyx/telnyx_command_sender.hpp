@@ -31,7 +31,7 @@ struct telnyx_api_options {
   std::string base_url = "https://api.telnyx.com";
   std::string api_key; ///< sent as "Authorization: Bearer <key>"; not sent when empty
   std::chrono::milliseconds attempt_timeout{500};
-  int max_attempts = 6; ///< attempts per command, the first one included
+  int max_attempts = 6;                          ///< attempts per command, the first one included
   std::chrono::milliseconds backoff_initial{50}; ///< before the 2nd attempt; doubles after each
   std::chrono::milliseconds backoff_max{2'000};
   std::chrono::milliseconds rate_limit_max_wait{30'000}; ///< cap on an x-ratelimit-reset wait
@@ -46,31 +46,31 @@ struct telnyx_api_options {
 
 /// One command to send: the engine's command (for the report) and its wire form.
 struct telnyx_job {
-  carrier_command command;   ///< command.carrier_call_id is the ordering key
-  telnyx_request request;    ///< path and JSON body, command_id inside the body
+  carrier_command command; ///< command.carrier_call_id is the ordering key
+  telnyx_request request;  ///< path and JSON body, command_id inside the body
 };
 
 /// How one command ended. Exactly one report per submitted job.
 struct telnyx_command_report {
   carrier_command command;
-  command_outcome outcome;   ///< success, call_ended, rejected; or retryable/rate_limited when
-                             ///< max_attempts ran out (then detail says why the last attempt failed)
-  int attempts = 0;          ///< HTTP requests made for it (0: dropped unsent after a call_ended)
-  int http_status = 0;       ///< of the last attempt; 0 if it had no response
+  command_outcome outcome;              ///< success, call_ended, rejected; or retryable/rate_limited when
+                                        ///< max_attempts ran out (then detail says why the last attempt failed)
+  int attempts = 0;                     ///< HTTP requests made for it (0: dropped unsent after a call_ended)
+  int http_status = 0;                  ///< of the last attempt; 0 if it had no response
   std::chrono::microseconds latency{0}; ///< submit() to report
 };
 
 struct telnyx_sender_stats {
   std::atomic<uint64_t> submitted{0};
-  std::atomic<uint64_t> attempts{0};      ///< HTTP requests sent
-  std::atomic<uint64_t> retries{0};       ///< attempts after the first, for any reason
+  std::atomic<uint64_t> attempts{0}; ///< HTTP requests sent
+  std::atomic<uint64_t> retries{0};  ///< attempts after the first, for any reason
   std::atomic<uint64_t> succeeded{0};
-  std::atomic<uint64_t> call_ended{0};    ///< 90018, and the commands dropped after it
-  std::atomic<uint64_t> rate_limited{0};  ///< 429 responses seen
-  std::atomic<uint64_t> rejected{0};      ///< permanent refusals (other 4xx, queue full)
-  std::atomic<uint64_t> failed{0};        ///< gave up after max_attempts
-  std::atomic<int64_t> queued{0};         ///< submitted and not yet reported
-  latency_histogram latency;              ///< submit() to report, per command
+  std::atomic<uint64_t> call_ended{0};   ///< 90018, and the commands dropped after it
+  std::atomic<uint64_t> rate_limited{0}; ///< 429 responses seen
+  std::atomic<uint64_t> rejected{0};     ///< permanent refusals (other 4xx, queue full)
+  std::atomic<uint64_t> failed{0};       ///< gave up after max_attempts
+  std::atomic<int64_t> queued{0};        ///< submitted and not yet reported
+  latency_histogram latency;             ///< submit() to report, per command
 };
 
 class telnyx_command_sender {

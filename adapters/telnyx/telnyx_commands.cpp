@@ -42,8 +42,8 @@ std::string_view text_of(const json& v) { return {v.GetString(), v.GetStringLeng
 // -- paths ----------------------------------------------------------------------
 
 bool unreserved(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
-         || c == '_' || c == '~' || c == ':';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || c == ':';
 }
 
 std::string percent_encode(std::string_view s) {
@@ -322,8 +322,8 @@ command_parse_result parse_command(std::string_view path, std::string_view body)
   auto id_text = path.substr(path_prefix.size(), infix - path_prefix.size());
   auto action = path.substr(infix + actions_infix.size());
   auto id = percent_decode(id_text);
-  if (!id || id->empty() || id_text.find('/') != std::string_view::npos || action.empty()
-      || action.find('/') != std::string_view::npos)
+  if (!id || id->empty() || id_text.find('/') != std::string_view::npos || action.empty() ||
+      action.find('/') != std::string_view::npos)
     return bad_path();
   telnyx_command cmd;
   cmd.call_control_id = std::move(*id);
@@ -331,8 +331,10 @@ command_parse_result parse_command(std::string_view path, std::string_view body)
   rapidjson::Document doc;
   if (body.size() > max_webhook_bytes)
     return {fail(command_parse_error_kind::malformed_json, "", "the body is too large")};
-  if (body.empty()) doc.SetObject(); // e.g. a bare hangup
-  else doc.Parse<parse_flags>(body.data(), body.size());
+  if (body.empty())
+    doc.SetObject(); // e.g. a bare hangup
+  else
+    doc.Parse<parse_flags>(body.data(), body.size());
   if (doc.HasParseError())
     return {fail(command_parse_error_kind::malformed_json, "",
                  std::string{"malformed JSON: "} + rapidjson::GetParseError_En(doc.GetParseError()))};

@@ -48,8 +48,8 @@ const known_event* find_known(std::string_view type) {
 
 hangup_cause cause_of(std::string_view text) {
   using c = hangup_cause;
-  for (auto v : {c::normal_clearing, c::originator_cancel, c::call_rejected, c::timeout, c::time_limit,
-                 c::user_busy, c::not_found, c::no_answer})
+  for (auto v : {c::normal_clearing, c::originator_cancel, c::call_rejected, c::timeout, c::time_limit, c::user_busy,
+                 c::not_found, c::no_answer})
     if (to_string(v) == text) return v;
   return c::unspecified;
 }
@@ -122,7 +122,8 @@ carrier_event normalize(const telnyx_webhook& w, carrier_event_kind kind,
   ev.kind = kind;
   ev.occurred_at = w.occurred_at;
   ev.carrier_call_id = state && !state->carrier_call_id.empty() ? state->carrier_call_id : w.call_control_id;
-  if (state) ev.leg = state->leg;
+  if (state)
+    ev.leg = state->leg;
   else if (kind == carrier_event_kind::initiated)
     ev.leg = w.direction == "incoming" ? call_leg::caller : call_leg::buyer;
   else if (w.direction == "outgoing")
@@ -209,8 +210,10 @@ void put_if(json_writer& out, const char* key, std::string_view value) {
 
 void put_or_null(json_writer& out, const char* key, std::string_view value) {
   out.Key(key);
-  if (value.empty()) out.Null();
-  else put(out, value);
+  if (value.empty())
+    out.Null();
+  else
+    put(out, value);
 }
 
 void write_payload(json_writer& out, const telnyx_webhook& w) {
@@ -262,14 +265,14 @@ std::string_view to_string(webhook_error e) noexcept {
 
 webhook_parse_result parse_webhook(std::string_view body) {
   if (body.size() > max_webhook_bytes)
-    return {fail(webhook_error::too_large, "",
-                 "the body is longer than " + std::to_string(max_webhook_bytes) + " bytes")};
+    return {
+      fail(webhook_error::too_large, "", "the body is longer than " + std::to_string(max_webhook_bytes) + " bytes")};
   rapidjson::Document doc;
   doc.Parse<parse_flags>(body.data(), body.size());
   if (doc.HasParseError())
     return {fail(webhook_error::malformed_json, "",
-                 std::string{"malformed JSON at offset "} + std::to_string(doc.GetErrorOffset()) + ": "
-                   + rapidjson::GetParseError_En(doc.GetParseError()))};
+                 std::string{"malformed JSON at offset "} + std::to_string(doc.GetErrorOffset()) + ": " +
+                   rapidjson::GetParseError_En(doc.GetParseError()))};
   return parse_document(doc);
 }
 

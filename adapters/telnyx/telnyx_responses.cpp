@@ -146,8 +146,8 @@ std::optional<caf::timespan> parse_ratelimit_reset(std::string_view v) {
   auto all_digits = [](std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (whole.empty() || whole.size() > 9 || !all_digits(whole) || !all_digits(frac)
-      || (dot != std::string_view::npos && frac.empty()))
+  if (whole.empty() || whole.size() > 9 || !all_digits(whole) || !all_digits(frac) ||
+      (dot != std::string_view::npos && frac.empty()))
     return std::nullopt;
   int64_t ns = 0;
   for (char c : whole) ns = ns * 10 + (c - '0');

@@ -102,9 +102,9 @@ webhook_verdict telnyx_webhook_intake::decide(std::string_view signature, std::s
   }
   // A transfer's new leg announces itself with call.initiated too, and
   // call.bridged comes for both legs: the call exists, and needs one bridge.
-  bool buyer_leg_echo = hook.event && hook.event->leg == call_leg::buyer &&
-                        (hook.event->kind == carrier_event_kind::initiated ||
-                         hook.event->kind == carrier_event_kind::bridged);
+  bool buyer_leg_echo =
+    hook.event && hook.event->leg == call_leg::buyer &&
+    (hook.event->kind == carrier_event_kind::initiated || hook.event->kind == carrier_event_kind::bridged);
   if (!hook.event || buyer_leg_echo) {
     stats_.ignored++;
     return verdict(200, R"({"status":"ignored"})");

@@ -31,15 +31,15 @@ namespace ringbid {
 
 struct webhook_intake_stats {
   std::atomic<uint64_t> received{0};
-  std::atomic<uint64_t> delivered{0};       ///< handed to the engine
-  std::atomic<uint64_t> duplicates{0};      ///< data.id seen before
-  std::atomic<uint64_t> ignored{0};         ///< valid, but nothing for the engine
-  std::atomic<uint64_t> bad_signature{0};   ///< missing, malformed or wrong: 401
-  std::atomic<uint64_t> stale{0};           ///< timestamp beyond the tolerance: 403
-  std::atomic<uint64_t> malformed{0};       ///< 400
-  std::atomic<uint64_t> too_large{0};       ///< 413
-  std::atomic<uint64_t> unavailable{0};     ///< 503
-  latency_histogram handling;               ///< from the call of handle() to its verdict
+  std::atomic<uint64_t> delivered{0};     ///< handed to the engine
+  std::atomic<uint64_t> duplicates{0};    ///< data.id seen before
+  std::atomic<uint64_t> ignored{0};       ///< valid, but nothing for the engine
+  std::atomic<uint64_t> bad_signature{0}; ///< missing, malformed or wrong: 401
+  std::atomic<uint64_t> stale{0};         ///< timestamp beyond the tolerance: 403
+  std::atomic<uint64_t> malformed{0};     ///< 400
+  std::atomic<uint64_t> too_large{0};     ///< 413
+  std::atomic<uint64_t> unavailable{0};   ///< 503
+  latency_histogram handling;             ///< from the call of handle() to its verdict
 };
 
 struct webhook_verdict {

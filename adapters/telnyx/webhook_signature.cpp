@@ -23,9 +23,7 @@ void ensure_sodium() {
   if (rc < 0) throw std::runtime_error("libsodium failed to initialize");
 }
 
-const unsigned char* bytes(std::string_view s) noexcept {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
+const unsigned char* bytes(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 /// The signed message: "{timestamp}|{body}".
 std::string signed_message(std::string_view timestamp, std::string_view body) {
@@ -77,9 +75,8 @@ std::string base64_encode(std::string_view data) {
 std::optional<std::string> base64_decode(std::string_view text) {
   std::string out(text.size() / 4 * 3 + 3, '\0');
   size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                        nullptr, &len, nullptr, b64_variant)
-      != 0)
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, nullptr, b64_variant) != 0)
     return std::nullopt;
   out.resize(len);
   return out;
@@ -171,9 +168,8 @@ signature_verdict webhook_verifier::verify(std::string_view signature_b64, std::
   unsigned char sig[signature_bytes];
   size_t sig_len = 0;
   if (sodium_base642bin(sig, sizeof sig, signature_b64.data(), signature_b64.size(), nullptr, &sig_len, nullptr,
-                        b64_variant)
-        != 0
-      || sig_len != sizeof sig)
+                        b64_variant) != 0 ||
+      sig_len != sizeof sig)
     return signature_verdict::malformed_signature;
   if (is_stale(*ts, now, tolerance_)) return signature_verdict::stale_timestamp;
   auto msg = signed_message(timestamp, body);

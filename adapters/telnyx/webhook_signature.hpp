@@ -39,8 +39,7 @@ ed25519_keypair ed25519_keypair_from_seed(const std::array<uint8_t, 32>& seed);
 /// The telnyx-signature-ed25519 value for a webhook. `secret_key_b64` holds the
 /// 64-byte secret key or the 32-byte seed. Throws std::invalid_argument when it
 /// is neither.
-std::string sign_webhook(std::string_view secret_key_b64, std::string_view timestamp,
-                         std::string_view body);
+std::string sign_webhook(std::string_view secret_key_b64, std::string_view timestamp, std::string_view body);
 
 // -- verification -------------------------------------------------------------
 
@@ -66,15 +65,14 @@ public:
   /// Decodes and checks `public_key_b64` (Base64 of 32 bytes, a valid Ed25519
   /// point). On failure returns nullopt and, when `error` is given, says why.
   /// A negative tolerance is refused too.
-  static std::optional<webhook_verifier> create(std::string_view public_key_b64,
-                                                std::string* error = nullptr,
+  static std::optional<webhook_verifier> create(std::string_view public_key_b64, std::string* error = nullptr,
                                                 std::chrono::seconds tolerance = default_tolerance);
 
   /// Pass the header values as received; an absent header is an empty view.
   /// Checks, in order: presence, format, freshness against `now`, signature.
   /// A timestamp exactly `tolerance` away is still accepted.
-  signature_verdict verify(std::string_view signature_b64, std::string_view timestamp,
-                           std::string_view body, timestamp_us now) const;
+  signature_verdict verify(std::string_view signature_b64, std::string_view timestamp, std::string_view body,
+                           timestamp_us now) const;
 
   std::chrono::seconds tolerance() const noexcept { return tolerance_; }
 

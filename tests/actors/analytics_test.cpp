@@ -1,11 +1,11 @@
 // The analytics core (pure), the history port over a real SQLite store, and
 // the analytics actor with fake ports.
 
+#include "actors/actor_types.hpp"
 #include "actors/analytics_actor.hpp"
 #include "actors/core/analytics_core.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
-#include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
 
 #include <caf/all.hpp>
@@ -125,7 +125,7 @@ TEST(AnalyticsSeries, CoversTheLastMinutesOfTheRangeThatHaveBegun) {
   EXPECT_EQ(m.front(), day0 + 31 * minute);
   EXPECT_EQ(m.back(), day0 + 90 * minute);
   EXPECT_EQ(series_minutes(q, day0 + 10 * minute).size(), 11u); // the day has only begun
-  EXPECT_TRUE(series_minutes(q, day0 - minute).empty());       // all in the future
+  EXPECT_TRUE(series_minutes(q, day0 - minute).empty());        // all in the future
   auto past = series_minutes(q, day0 + 3 * us_per_day_analytics);
   EXPECT_EQ(past.back(), day0 + us_per_day_analytics - minute);
 }
@@ -133,12 +133,12 @@ TEST(AnalyticsSeries, CoversTheLastMinutesOfTheRangeThatHaveBegun) {
 TEST(AnalyticsReport, BuilderKeepsToItsRangeAndFilter) {
   metrics_query q{day0 + 10 * minute, day0 + 20 * minute, "c1", ""};
   report_builder b{q, day0 + 30 * minute};
-  b.add(call_at(1, day0 + 9 * minute, disposition::bridged));                     // before
-  b.add(call_at(2, day0 + 10 * minute, disposition::bridged));                    // first instant
-  b.add(call_at(3, day0 + 20 * minute - 1, disposition::no_buyer));               // last instant
-  b.add(call_at(4, day0 + 20 * minute, disposition::bridged));                    // the exclusive end
-  b.add(call_at(5, day0 + 15 * minute, disposition::bridged, "c2"));              // other campaign
-  b.add(call_at(6, day0 + 15 * minute, disposition::abandoned, "c1", "s9"));      // any source
+  b.add(call_at(1, day0 + 9 * minute, disposition::bridged));                // before
+  b.add(call_at(2, day0 + 10 * minute, disposition::bridged));               // first instant
+  b.add(call_at(3, day0 + 20 * minute - 1, disposition::no_buyer));          // last instant
+  b.add(call_at(4, day0 + 20 * minute, disposition::bridged));               // the exclusive end
+  b.add(call_at(5, day0 + 15 * minute, disposition::bridged, "c2"));         // other campaign
+  b.add(call_at(6, day0 + 15 * minute, disposition::abandoned, "c1", "s9")); // any source
   auto r = std::move(b).finish();
   EXPECT_EQ(r.figures.total, 3u);
   EXPECT_EQ(r.figures.answered, 1u);
@@ -154,7 +154,8 @@ TEST(AnalyticsReport, BuilderKeepsToItsRangeAndFilter) {
 TEST(AnalyticsReport, RecentKeepsTheLatestTwentyFive) {
   metrics_query q{day0, day0 + us_per_day_analytics, "", ""};
   report_builder b{q, day0 + us_per_day_analytics};
-  for (uint64_t n = 0; n < 500; ++n) b.add(call_at(n, day0 + static_cast<timestamp_us>(n) * us_per_s, disposition::no_buyer));
+  for (uint64_t n = 0; n < 500; ++n)
+    b.add(call_at(n, day0 + static_cast<timestamp_us>(n) * us_per_s, disposition::no_buyer));
   auto r = std::move(b).finish();
   ASSERT_EQ(r.recent.size(), 25u);
   EXPECT_EQ(r.recent.front().started_at, day0 + 499 * us_per_s);
@@ -208,8 +209,8 @@ TEST(AnalyticsBook, MemoryReportsEqualTheBuilderOverAnyRangeAndFilter) {
   for (int trial = 0; trial < 40; ++trial) {
     auto a = minute_start(day0 + static_cast<timestamp_us>(rng() % static_cast<uint64_t>(2 * us_per_day_analytics)));
     auto b = minute_start(day0 + static_cast<timestamp_us>(rng() % static_cast<uint64_t>(2 * us_per_day_analytics)));
-    if (trial == 0) a = day0, b = day0 + us_per_day_analytics;         // exactly one day
-    if (trial == 1) a = day0, b = day0 + 2 * us_per_day_analytics;     // both days
+    if (trial == 0) a = day0, b = day0 + us_per_day_analytics;     // exactly one day
+    if (trial == 1) a = day0, b = day0 + 2 * us_per_day_analytics; // both days
     if (a > b) std::swap(a, b);
     if (a == b) b += minute;
     metrics_query q{a, b, trial % 3 == 0 ? "" : "c1", trial % 2 == 0 ? "" : "s1"};
@@ -439,7 +440,9 @@ TEST(AnalyticsActor, CountsCallsAnswersQueriesWithHistoryAndPublishesSnapshots) 
 
   // Memory only: today.
   metrics_report today;
-  self->request(actor, std::chrono::seconds{5}, metrics_query{day0 + us_per_day_analytics, day0 + 2 * us_per_day_analytics, "", ""})
+  self
+    ->request(actor, std::chrono::seconds{5},
+              metrics_query{day0 + us_per_day_analytics, day0 + 2 * us_per_day_analytics, "", ""})
     .receive([&](metrics_report& r) { today = std::move(r); }, [&](caf::error& e) { FAIL() << caf::to_string(e); });
   EXPECT_EQ(today.figures.total, 1u);
   // Both days: the history's call is added.

@@ -204,8 +204,10 @@ TEST_F(CallActorTest, ADeniedBuyerIsNotPingedAndItsCapIsExplained) {
   world->on_reserve = [w = world.get()](const reserve_request& req) {
     reserve_reply reply;
     for (const auto& b : req.buyer_ids) {
-      if (b == "b") reply.denied.push_back(reservation_denial{b, "buyer b: calls per day (UTC)", 3, 3, 0});
-      else reply.granted.push_back(reservation_grant{b, ++w->tokens, -1});
+      if (b == "b")
+        reply.denied.push_back(reservation_denial{b, "buyer b: calls per day (UTC)", 3, 3, 0});
+      else
+        reply.granted.push_back(reservation_grant{b, ++w->tokens, -1});
     }
     return reply;
   };
@@ -227,7 +229,8 @@ TEST_F(CallActorTest, ADeniedBuyerIsNotPingedAndItsCapIsExplained) {
 TEST_F(CallActorTest, ReservationDeniedForEveryBuyerEndsTheCallWithNoBuyer) {
   world->on_reserve = [](const reserve_request& req) {
     reserve_reply reply;
-    for (const auto& b : req.buyer_ids) reply.denied.push_back(reservation_denial{b, "buyer " + b + ": concurrency", 1, 1, 0});
+    for (const auto& b : req.buyer_ids)
+      reply.denied.push_back(reservation_denial{b, "buyer " + b + ": concurrency", 1, 1, 0});
     return reply;
   };
   start_call();
@@ -464,8 +467,10 @@ TEST_F(CallActorTest, ARestartedCallsSupervisorGetsTheCheckpointsAndTheEndOfItsL
     caf::actor calls;
     sys.spawn([&](caf::event_based_actor* self, int) { calls = spawn_calls_supervisor(self, registry, ctx); }, 0);
     sched.run();
-    for (auto [kind, h] : {std::pair{peer_kind::directory, peers.directory}, {peer_kind::ledger, peers.ledger},
-                           {peer_kind::recorder, peers.recorder}, {peer_kind::carrier, peers.carrier}})
+    for (auto [kind, h] : {std::pair{peer_kind::directory, peers.directory},
+                           {peer_kind::ledger, peers.ledger},
+                           {peer_kind::recorder, peers.recorder},
+                           {peer_kind::carrier, peers.carrier}})
       caf::send_as(peers.root, calls, peer_restarted{peer_handle{kind, {}, h}});
     for (const auto& [buyer, h] : peers.bidders)
       caf::send_as(peers.root, calls, peer_restarted{peer_handle{peer_kind::bidder, buyer, h}});

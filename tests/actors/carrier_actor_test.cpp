@@ -34,10 +34,12 @@ struct carrier_tree {
     port = std::make_shared<test::scripted_carrier>(clock, hold);
     ctx = std::make_shared<node_context>();
     std::vector<child_spec> children;
-    children.push_back({peer_kind::carrier, {},
-                        [p = port, c = ctx](caf::local_actor* self) { return spawn_carrier(self, p, c); }, true});
-    children.push_back({peer_kind::calls, {},
-                        [s = seen](caf::local_actor* self) { return self->spawn(calls_probe, s); }});
+    children.push_back({peer_kind::carrier,
+                        {},
+                        [p = port, c = ctx](caf::local_actor* self) { return spawn_carrier(self, p, c); },
+                        true});
+    children.push_back(
+      {peer_kind::calls, {}, [s = seen](caf::local_actor* self) { return self->spawn(calls_probe, s); }});
     supervisor_options opts;
     opts.max_restarts = 100;
     root = spawn_root_supervisor(ds.sys, std::move(children), opts);
@@ -125,8 +127,8 @@ TEST(CarrierActor, AKilledCarrierActorLosesNoEvent) {
   EXPECT_TRUE(tree.port->ready());
   tree.ds.sched.advance_time(milliseconds{250});
   tree.ds.sched.run();
-  EXPECT_EQ(tree.kinds(), (std::vector{carrier_event_kind::answered, carrier_event_kind::speak_ended,
-                                       carrier_event_kind::hangup}));
+  EXPECT_EQ(tree.kinds(),
+            (std::vector{carrier_event_kind::answered, carrier_event_kind::speak_ended, carrier_event_kind::hangup}));
   EXPECT_EQ(tree.port->metrics().events_pending, 0u);
 }
 

@@ -15,9 +15,7 @@ namespace {
 /// Keeps what the ledger journals, in order.
 struct collecting_journal : cap_journal {
   std::vector<cap_journal_entry> entries;
-  void append(std::vector<cap_journal_entry> more) override {
-    entries.insert(entries.end(), more.begin(), more.end());
-  }
+  void append(std::vector<cap_journal_entry> more) override { entries.insert(entries.end(), more.begin(), more.end()); }
   void flush() override {}
 };
 
@@ -54,20 +52,22 @@ struct LedgerActorTest : ::testing::Test, testing::deterministic_system {
   caf::actor spawn_holder(const caf::actor& ledger, size_t* granted, uint64_t call = 0,
                           reserve_mode mode = reserve_mode::normal, uint64_t* token = nullptr) {
     if (call == 0) call = ++calls;
-    auto holder = sys.spawn([=](caf::event_based_actor* self, int) -> caf::behavior {
-      reserve_request req;
-      req.call = uuid{0, call};
-      req.buyer_ids = {"acme"};
-      req.mode = mode;
-      self->request(ledger, std::chrono::seconds{1}, req)
-        .then(
-          [=](const reserve_reply& r) {
-            *granted += r.granted.size();
-            if (token && !r.granted.empty()) *token = r.granted.front().token;
-          },
-          [](caf::error&) {});
-      return {[](int32_t) {}};
-    }, 0);
+    auto holder = sys.spawn(
+      [=](caf::event_based_actor* self, int) -> caf::behavior {
+        reserve_request req;
+        req.call = uuid{0, call};
+        req.buyer_ids = {"acme"};
+        req.mode = mode;
+        self->request(ledger, std::chrono::seconds{1}, req)
+          .then(
+            [=](const reserve_reply& r) {
+              *granted += r.granted.size();
+              if (token && !r.granted.empty()) *token = r.granted.front().token;
+            },
+            [](caf::error&) {});
+        return {[](int32_t) {}};
+      },
+      0);
     sched.run();
     return holder;
   }
@@ -154,10 +154,12 @@ TEST_F(LedgerActorTest, ACommitIsAcknowledgedOnlyOnceItsJournalEntryIsDurable) {
   auto holder = spawn_holder(ledger, &granted, 0, reserve_mode::normal, &token);
   ASSERT_EQ(granted, 1u) << "reservations are answered at once";
   bool acked = false;
-  sys.spawn([&](caf::event_based_actor* self, int) {
-    self->request(ledger, std::chrono::seconds{1}, commit_request{token, count_stage::bridged, 0})
-      .then([&](const ledger_ack& a) { acked = a.known; }, [](caf::error&) {});
-  }, 0);
+  sys.spawn(
+    [&](caf::event_based_actor* self, int) {
+      self->request(ledger, std::chrono::seconds{1}, commit_request{token, count_stage::bridged, 0})
+        .then([&](const ledger_ack& a) { acked = a.known; }, [](caf::error&) {});
+    },
+    0);
   sched.run();
   EXPECT_FALSE(acked) << "not durable yet";
   ASSERT_EQ(durable->entries.size(), 2u);
@@ -190,10 +192,12 @@ TEST_F(LedgerActorTest, EveryChangeIsJournaledAndTheCapsCanBeQueried) {
   EXPECT_EQ(journal->entries[3].seq, 4u);
 
   caps_report report;
-  sys.spawn([&](caf::event_based_actor* self, int) {
-    self->request(ledger, std::chrono::seconds{1}, caps_query{})
-      .then([&](const caps_report& r) { report = r; }, [](caf::error&) {});
-  }, 0);
+  sys.spawn(
+    [&](caf::event_based_actor* self, int) {
+      self->request(ledger, std::chrono::seconds{1}, caps_query{})
+        .then([&](const caps_report& r) { report = r; }, [](caf::error&) {});
+    },
+    0);
   sched.run();
   ASSERT_EQ(report.caps.size(), 2u);
   EXPECT_EQ(report.caps[0].measure, "calls");

@@ -28,8 +28,8 @@ struct PeerUpdateTest : ::testing::Test, testing::deterministic_system {
 
 TEST_F(PeerUpdateTest, EveryPeerACallTalksToIsReplaced) {
   peer_set peers;
-  for (auto kind : {peer_kind::directory, peer_kind::ledger, peer_kind::recorder, peer_kind::carrier,
-                    peer_kind::analytics}) {
+  for (auto kind :
+       {peer_kind::directory, peer_kind::ledger, peer_kind::recorder, peer_kind::carrier, peer_kind::analytics}) {
     auto h = track(fresh());
     EXPECT_TRUE(update_peer(peers, peer_handle{kind, {}, h})) << to_string(kind);
   }

@@ -20,14 +20,15 @@ caf::behavior idle_child(caf::event_based_actor*, int) {
 struct SupervisorTest : ::testing::Test, testing::deterministic_system {
   caf::actor lookup(const caf::actor& sup, peer_kind kind) {
     caf::actor found;
-    auto asker = sys.spawn([&, sup, kind](caf::event_based_actor* self, int) {
-      self->request(sup, std::chrono::seconds{1}, peer_lookup{kind, {}})
-        .then([&](const peer_handle& h) { found = h.handle; }, [](caf::error&) {});
-    }, 0);
+    auto asker = sys.spawn(
+      [&, sup, kind](caf::event_based_actor* self, int) {
+        self->request(sup, std::chrono::seconds{1}, peer_lookup{kind, {}})
+          .then([&](const peer_handle& h) { found = h.handle; }, [](caf::error&) {});
+      },
+      0);
     sched.run();
     return found;
   }
-
 };
 
 TEST_F(SupervisorTest, RestartsACrashedChildUnderANewAddressAndEscalatesPastTheLimit) {
@@ -60,11 +61,13 @@ TEST_F(SupervisorTest, RestartsACrashedChildUnderANewAddressAndEscalatesPastTheL
 
   // The fourth crash within the window exceeds the intensity: the root quits.
   bool root_down = false;
-  auto watcher = sys.spawn([&, root](caf::event_based_actor* self, int) -> caf::behavior {
-    self->monitor(root);
-    self->set_down_handler([&](const caf::down_msg&) { root_down = true; });
-    return {[](int32_t) {}}; // stay alive to receive the down message
-  }, 0);
+  auto watcher = sys.spawn(
+    [&, root](caf::event_based_actor* self, int) -> caf::behavior {
+      self->monitor(root);
+      self->set_down_handler([&](const caf::down_msg&) { root_down = true; });
+      return {[](int32_t) {}}; // stay alive to receive the down message
+    },
+    0);
   sched.run();
   caf::anon_send_exit(previous, caf::exit_reason::kill);
   sched.run();

@@ -94,9 +94,7 @@ wire_error error_of(const std::string& body) {
   return {};
 }
 
-bid_response answer(const std::string& body, int status = 200) {
-  return parse_bid_response(full_ping(), status, body);
-}
+bid_response answer(const std::string& body, int status = 200) { return parse_bid_response(full_ping(), status, body); }
 
 /// A bid body with the given raw amount text.
 std::string bid_with_amount(const std::string& amount) {
@@ -160,8 +158,8 @@ TEST(Ping, ValidatesAgainstSchemaWithOnlyListedMembers) {
   std::string json = encode_ping(full_ping());
   EXPECT_TRUE(valid_against("schemas/ping.schema.json", json)) << json;
   auto doc = parsed(json);
-  EXPECT_EQ(keys_of(doc), (std::set<std::string>{"ping_id", "round", "campaign_id", "vertical", "geo", "tags",
-                                                 "tmax_ms"}));
+  EXPECT_EQ(keys_of(doc),
+            (std::set<std::string>{"ping_id", "round", "campaign_id", "vertical", "geo", "tags", "tmax_ms"}));
   EXPECT_EQ(keys_of(doc["geo"]), (std::set<std::string>{"state", "area_code", "zip"}));
   // Nothing that reads as a phone number: no run of 7 or more digits anywhere.
   size_t run = 0, longest = 0;
@@ -267,9 +265,9 @@ TEST(BidMoney, ExactFromText) {
     int64_t micros;
   };
   for (auto [text, micros] : {exact{"0.000001", 1}, exact{"12.5", 12'500'000}, exact{"12.345678", 12'345'678},
-                              exact{"999999.999999", 999'999'999'999}, exact{"20", 20'000'000},
-                              exact{"0.1", 100'000}, exact{"19.99", 19'990'000}, exact{"12.500000", 12'500'000},
-                              exact{"0.300000", 300'000}, exact{"1.000001", 1'000'001}}) {
+                              exact{"999999.999999", 999'999'999'999}, exact{"20", 20'000'000}, exact{"0.1", 100'000},
+                              exact{"19.99", 19'990'000}, exact{"12.500000", 12'500'000}, exact{"0.300000", 300'000},
+                              exact{"1.000001", 1'000'001}}) {
     auto r = answer(bid_with_amount(text));
     EXPECT_EQ(r.kind, bid_kind::bid) << text << ": " << r.reason;
     EXPECT_EQ(r.amount_micros, micros) << text;
@@ -277,9 +275,9 @@ TEST(BidMoney, ExactFromText) {
 }
 
 TEST(BidMoney, RefusesInexactOrOutOfRange) {
-  for (const char* text : {"1e2", "1E2", "1.5e0", "12e-1", "-1", "-0.5", "0", "0.0", "0.000000", "-0",
-                           "12.3456789", "12.5000000", "0.0000001", "1000000", "1000000.0", "1000000.000001",
-                           "999999.9999999", "12345678", "1e400"}) {
+  for (const char* text :
+       {"1e2", "1E2", "1.5e0", "12e-1", "-1", "-0.5", "0", "0.0", "0.000000", "-0", "12.3456789", "12.5000000",
+        "0.0000001", "1000000", "1000000.0", "1000000.000001", "999999.9999999", "12345678", "1e400"}) {
     auto r = answer(bid_with_amount(text));
     EXPECT_EQ(r.kind, bid_kind::error) << text;
     EXPECT_NE(r.reason, "") << text;
@@ -310,15 +308,34 @@ TEST(BidMoney, EncodeIsExactText) {
 }
 
 TEST(BidMoney, EncodeParseRoundTripsEveryTrickyValue) {
-  std::vector<int64_t> values = {1, 9, 10, 99, 100, 101, 999, 1000, 99'999, 100'000, 100'001, 999'999,
-                                 1'000'000, 1'000'001, 1'100'000, 12'345'678, 19'990'000, 29'990'000,
-                                 33'333'333, 100'000'000, 123'456'789'012, 999'999'000'000, 999'999'999'999};
+  std::vector<int64_t> values = {1,
+                                 9,
+                                 10,
+                                 99,
+                                 100,
+                                 101,
+                                 999,
+                                 1000,
+                                 99'999,
+                                 100'000,
+                                 100'001,
+                                 999'999,
+                                 1'000'000,
+                                 1'000'001,
+                                 1'100'000,
+                                 12'345'678,
+                                 19'990'000,
+                                 29'990'000,
+                                 33'333'333,
+                                 100'000'000,
+                                 123'456'789'012,
+                                 999'999'000'000,
+                                 999'999'999'999};
   // Values whose nearest double is off (0.1, 0.3, 1.005, ...) and a sweep of
   // the fraction around powers of ten.
   for (int64_t dollars : {0LL, 1LL, 7LL, 4503LL, 999'998LL})
     for (int64_t cents : {1LL, 3LL, 5LL, 7LL, 10LL, 29LL, 30LL, 33LL, 49LL, 50LL, 51LL, 99LL})
-      for (int64_t scale : {1LL, 10LL, 100LL, 1000LL, 10'000LL})
-        values.push_back(dollars * 1'000'000 + cents * scale);
+      for (int64_t scale : {1LL, 10LL, 100LL, 1000LL, 10'000LL}) values.push_back(dollars * 1'000'000 + cents * scale);
   uint64_t x = 0x9E3779B97F4A7C15ull; // and pseudo-random ones over the whole range
   for (int i = 0; i < 2000; ++i) {
     x ^= x << 13;
@@ -429,8 +446,9 @@ TEST(BidResponse, Oversized) {
 TEST(BidResponse, MalformedJson) {
   EXPECT_EQ(error_reason(R"({"no_bid":)"), "malformed JSON: Invalid value. at offset 10");
   EXPECT_EQ(error_reason(""), "malformed JSON: The document is empty. at offset 0");
-  for (const char* bad : {"{", "not json", R"({"no_bid":{"reason":"x"}} trailing)", "{\"no_bid\":{\"reason\":\"\xff\"}}",
-                          R"({'no_bid':{}})", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})
+  for (const char* bad :
+       {"{", "not json", R"({"no_bid":{"reason":"x"}} trailing)", "{\"no_bid\":{\"reason\":\"\xff\"}}",
+        R"({'no_bid':{}})", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})
     EXPECT_EQ(error_reason(bad).rfind("malformed JSON: ", 0), 0u) << bad;
 }
 

@@ -14,9 +14,7 @@
 namespace ringbid {
 namespace {
 
-std::string example(const std::string& name) {
-  return std::string(RINGBID_SOURCE_DIR) + "/examples/" + name;
-}
+std::string example(const std::string& name) { return std::string(RINGBID_SOURCE_DIR) + "/examples/" + name; }
 
 std::vector<std::string> pointers(const config_result& r) {
   std::vector<std::string> out;
@@ -30,16 +28,16 @@ std::string message_at(const config_result& r, const std::string& pointer) {
   return "<no error at " + pointer + ">";
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 /// A small valid config; `buyer_extra` and friends are spliced into the objects.
 std::string minimal(const std::string& buyer_extra = "", const std::string& campaign_extra = "") {
   return R"({
-    "buyers": [{ "id": "b1")" + buyer_extra + R"( }],
+    "buyers": [{ "id": "b1")" +
+         buyer_extra + R"( }],
     "sources": [{ "id": "s1" }],
-    "campaigns": [{ "id": "c1", "buyer_ids": ["b1"])" + campaign_extra + R"( }],
+    "campaigns": [{ "id": "c1", "buyer_ids": ["b1"])" +
+         campaign_extra + R"( }],
     "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1" }]
   })";
 }
@@ -107,21 +105,20 @@ TEST(ConfigJson, InvalidExampleReportsEveryMistake) {
   EXPECT_FALSE(r.ok());
   EXPECT_FALSE(r.config.has_value());
   EXPECT_EQ(pointers(r), (std::vector<std::string>{
-                             "/threads",
-                             "/campaigns/0/floor",
-                             "/sources/0/revenue_share_bp",
-                             "/buyers/0/daily_cap_calls",
-                             "/buyers/0/sim/answer_rate",
+                           "/threads",
+                           "/campaigns/0/floor",
+                           "/sources/0/revenue_share_bp",
+                           "/buyers/0/daily_cap_calls",
+                           "/buyers/0/sim/answer_rate",
                          }))
-      << format_config_errors(r.errors);
+    << format_config_errors(r.errors);
 }
 
 // --- Money ---------------------------------------------------------------------
 
 TEST(ConfigJson, MoneyConvertsToExactMicros) {
-  config_result r = parse_config(minimal(
-      R"(, "min_bid": 0.1, "sim": { "bid_mean": 19.99, "bid_stddev": 1e-6 })",
-      R"(, "floor": 0.000001)"));
+  config_result r = parse_config(
+    minimal(R"(, "min_bid": 0.1, "sim": { "bid_mean": 19.99, "bid_stddev": 1e-6 })", R"(, "floor": 0.000001)"));
   ASSERT_TRUE(r.ok()) << format_config_errors(r.errors);
   const buyer_config& b = r.config->buyers[0];
   EXPECT_EQ(b.min_bid_micros, 100'000);
@@ -135,11 +132,10 @@ TEST(ConfigJson, MoneyIsExactAcrossTrickyAmounts) {
     const char* json;
     int64_t micros;
   };
-  for (const sample& s : {sample{"0.29", 290'000}, sample{"1.005", 1'005'000},
-                          sample{"4.35", 4'350'000}, sample{"0.3", 300'000},
-                          sample{"123456.789012", 123'456'789'012},
-                          sample{"999999.999999", 999'999'999'999}, sample{"1000000", 1'000'000'000'000},
-                          sample{"0", 0}, sample{"7", 7'000'000}}) {
+  for (const sample& s :
+       {sample{"0.29", 290'000}, sample{"1.005", 1'005'000}, sample{"4.35", 4'350'000}, sample{"0.3", 300'000},
+        sample{"123456.789012", 123'456'789'012}, sample{"999999.999999", 999'999'999'999},
+        sample{"1000000", 1'000'000'000'000}, sample{"0", 0}, sample{"7", 7'000'000}}) {
     config_result r = parse_config(minimal(std::string(R"(, "min_bid": )") + s.json));
     ASSERT_TRUE(r.ok()) << s.json << "\n" << format_config_errors(r.errors);
     EXPECT_EQ(r.config->buyers[0].min_bid_micros, s.micros) << s.json;
@@ -149,7 +145,7 @@ TEST(ConfigJson, MoneyIsExactAcrossTrickyAmounts) {
 TEST(ConfigJson, MoneyWithMoreThanSixDecimalsIsRejected) {
   config_result r = parse_config(minimal(R"(, "min_bid": 0.0000001, "sim": { "bid_mean": 2.1234567 })"));
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/min_bid", "/buyers/0/sim/bid_mean"}))
-      << format_config_errors(r.errors);
+    << format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/min_bid"), "6 decimal"));
 }
 
@@ -165,16 +161,16 @@ TEST(ConfigJson, MoneyIsReadFromItsTextNeverThroughADouble) {
     const char* json;
     int64_t micros;
   };
-  for (const sample& s : {sample{"1.25e2", 125'000'000}, sample{"12E-1", 1'200'000}, sample{"5e-6", 5},
-                          sample{"0.000001e6", 1'000'000}, sample{"1e+6", 1'000'000'000'000},
-                          sample{"19.990000", 19'990'000}}) {
+  for (const sample& s :
+       {sample{"1.25e2", 125'000'000}, sample{"12E-1", 1'200'000}, sample{"5e-6", 5}, sample{"0.000001e6", 1'000'000},
+        sample{"1e+6", 1'000'000'000'000}, sample{"19.990000", 19'990'000}}) {
     r = parse_config(minimal(std::string(R"(, "min_bid": )") + s.json));
     ASSERT_TRUE(r.ok()) << s.json << "\n" << format_config_errors(r.errors);
     EXPECT_EQ(r.config->buyers[0].min_bid_micros, s.micros) << s.json;
   }
   r = parse_config(minimal(R"(, "min_bid": 1.5e-6, "sim": { "bid_mean": 19.9900001 })"));
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/min_bid", "/buyers/0/sim/bid_mean"}))
-      << format_config_errors(r.errors);
+    << format_config_errors(r.errors);
   EXPECT_EQ(message_at(r, "/buyers/0/min_bid"), "money takes at most 6 decimal places, got 1.5e-6");
 }
 
@@ -214,9 +210,8 @@ TEST(ConfigJson, OutOfRangeValues) {
     "sources": [{ "id": "s1", "revenue_share_bp": 10001 }]
   })");
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/threads", "/carrier_sim/abandon_rate",
-                                                   "/carrier_sim/calls_per_second",
-                                                   "/sources/0/revenue_share_bp"}))
-      << format_config_errors(r.errors);
+                                                   "/carrier_sim/calls_per_second", "/sources/0/revenue_share_bp"}))
+    << format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/threads"), "at least 1"));
   EXPECT_TRUE(contains(message_at(r, "/carrier_sim/abandon_rate"), "at most 1"));
 }
@@ -226,9 +221,9 @@ TEST(ConfigJson, UnknownKeysAreEachReported) {
     "nodename": "x",
     "buyers": [{ "id": "b1", "flor": 1, "floor_micros": 5, "sim": { "latency_ms": 3 } }]
   })");
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/nodename", "/buyers/0/flor",
-                                                   "/buyers/0/floor_micros", "/buyers/0/sim/latency_ms"}))
-      << format_config_errors(r.errors);
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/nodename", "/buyers/0/flor", "/buyers/0/floor_micros",
+                                                   "/buyers/0/sim/latency_ms"}))
+    << format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/nodename"), "did you mean \"node_name\""));
 }
 
@@ -244,10 +239,10 @@ TEST(ConfigJson, EnumsAndPatterns) {
     "buyers": [{ "id": "b 1", "destination": "555-0100" }, { "id": "b2", "destination": "sip:agent@pbx.example" }],
     "dids": [{ "number": "18005550100", "campaign_id": "c1", "source_id": "s1" }]
   })");
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{
-                             "/campaigns/0/voice", "/campaigns/0/language", "/campaigns/0/hold_audio_url",
-                             "/buyers/0/id", "/buyers/0/destination", "/dids/0/number"}))
-      << format_config_errors(r.errors);
+  EXPECT_EQ(pointers(r),
+            (std::vector<std::string>{"/campaigns/0/voice", "/campaigns/0/language", "/campaigns/0/hold_audio_url",
+                                      "/buyers/0/id", "/buyers/0/destination", "/dids/0/number"}))
+    << format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/campaigns/0/voice"), "\"female\""));
   EXPECT_TRUE(contains(message_at(r, "/dids/0/number"), "E.164"));
 }
@@ -268,9 +263,9 @@ TEST(ConfigJson, DuplicateIdsPointAtTheSecondOccurrence) {
     "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1" },
              { "number": "+18005550100", "campaign_id": "c1", "source_id": "s1" }]
   })");
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/campaigns/1/id", "/sources/1/id", "/buyers/2/id",
-                                                   "/dids/1/number"}))
-      << format_config_errors(r.errors);
+  EXPECT_EQ(pointers(r),
+            (std::vector<std::string>{"/campaigns/1/id", "/sources/1/id", "/buyers/2/id", "/dids/1/number"}))
+    << format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/buyers/2/id"), "/buyers/0"));
 }
 
@@ -284,8 +279,7 @@ TEST(ConfigJson, DuplicateBuyerInACampaign) {
 TEST(ConfigJson, UnknownBuyerInACampaign) {
   config_result r = parse_config(R"({ "buyers": [{ "id": "b1" }],
                                       "campaigns": [{ "id": "c1", "buyer_ids": ["b1", "ghost"] }] })");
-  EXPECT_EQ(pointers(r), std::vector<std::string>{"/campaigns/0/buyer_ids/1"})
-      << format_config_errors(r.errors);
+  EXPECT_EQ(pointers(r), std::vector<std::string>{"/campaigns/0/buyer_ids/1"}) << format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/campaigns/0/buyer_ids/1"), "\"ghost\""));
 }
 
@@ -335,11 +329,11 @@ TEST(ConfigJson, IndependentErrorsAreAllReported) {
     "timing": { "max_hold_ms": 1.5 },
     "storage": { "data_dir": "" }
   })");
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{
-                             "/threads", "/buyers/0/daily_cap", "/buyers/2/concurrency_cap",
-                             "/buyers/2/sim/no_bid_rate", "/buyers/2/sim/error_rate", "/buyers/3/typo",
-                             "/buyers/3", "/timing/max_hold_ms", "/storage/data_dir"}))
-      << format_config_errors(r.errors);
+  EXPECT_EQ(pointers(r),
+            (std::vector<std::string>{"/threads", "/buyers/0/daily_cap", "/buyers/2/concurrency_cap",
+                                      "/buyers/2/sim/no_bid_rate", "/buyers/2/sim/error_rate", "/buyers/3/typo",
+                                      "/buyers/3", "/timing/max_hold_ms", "/storage/data_dir"}))
+    << format_config_errors(r.errors);
   EXPECT_FALSE(r.config.has_value());
 }
 
@@ -392,12 +386,10 @@ TEST(ConfigJson, EmptyObjectIsAValidConfig) {
 TEST(ConfigJson, FormatsOneLinePerError) {
   std::vector<config_error> errors{{"/buyers/2/daily_cap", "must be at least 0, got -1"},
                                    {"", "cannot read config file \"x\": it is a directory"}};
-  EXPECT_EQ(format_config_errors(errors),
-            "/buyers/2/daily_cap: must be at least 0, got -1\n"
-            "cannot read config file \"x\": it is a directory\n");
+  EXPECT_EQ(format_config_errors(errors), "/buyers/2/daily_cap: must be at least 0, got -1\n"
+                                          "cannot read config file \"x\": it is a directory\n");
   EXPECT_EQ(format_config_errors({}), "");
 }
-
 
 // --- Caps ---------------------------------------------------------------------
 
@@ -415,7 +407,8 @@ TEST(ConfigJson, CapsOfEveryKindLoad) {
     { "owner": "campaign_buyer", "campaign": "c1", "buyer": "b1", "measure": "calls", "window": "rolling",
       "rolling_minutes": 60, "limit": 2, "counts_on": "converted" },
     { "owner": "buyer", "id": "b1", "measure": "spacing", "seconds": 45 }
-  ])", R"(, "time_zone": "America/Chicago", "conversion_buffer_s": 90)"));
+  ])",
+                                           R"(, "time_zone": "America/Chicago", "conversion_buffer_s": 90)"));
   ASSERT_TRUE(r.errors.empty()) << format_config_errors(r.errors);
   const auto& c = *r.config;
   ASSERT_EQ(c.caps.size(), 5u);
@@ -446,7 +439,8 @@ TEST(ConfigJson, CapMistakesAreEachReportedWithTheirPointer) {
     { "owner": "buyer", "id": "b1", "measure": "concurrency", "limit": 1, "window": "day" },
     { "owner": "buyer", "id": "b1", "measure": "calls", "limit": 1, "time_zone": "Atlantis/Capital" },
     { "owner": "buyer", "id": "b1", "measure": "calls", "window": "fortnight", "limit": 1 }
-  ])", R"(, "time_zone": "Mars/Base")"));
+  ])",
+                                           R"(, "time_zone": "Mars/Base")"));
   EXPECT_FALSE(r.config);
   EXPECT_TRUE(contains(message_at(r, "/caps/6/window"), "fortnight")) << format_config_errors(r.errors);
   r = parse_config(with_caps(R"([
@@ -456,7 +450,8 @@ TEST(ConfigJson, CapMistakesAreEachReportedWithTheirPointer) {
     { "owner": "buyer", "id": "b1", "measure": "calls", "window": "rolling", "limit": 1 },
     { "owner": "buyer", "id": "b1", "measure": "concurrency", "limit": 1, "window": "day" },
     { "owner": "buyer", "id": "b1", "measure": "calls", "limit": 1, "time_zone": "Atlantis/Capital" }
-  ])", R"(, "time_zone": "Mars/Base")"));
+  ])",
+                             R"(, "time_zone": "Mars/Base")"));
   EXPECT_FALSE(r.config);
   auto all = format_config_errors(r.errors);
   EXPECT_TRUE(contains(message_at(r, "/caps/0/id"), "unknown buyer \"ghost\"")) << all;
@@ -469,7 +464,6 @@ TEST(ConfigJson, CapMistakesAreEachReportedWithTheirPointer) {
   EXPECT_TRUE(contains(message_at(r, "/caps/5/time_zone"), "Atlantis/Capital")) << all;
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/time_zone"), "unknown time zone \"Mars/Base\"")) << all;
 }
-
 
 // --- Routing: hours, targeting, breakers, strategies, tags ----------------------
 
@@ -651,13 +645,12 @@ TEST(ConfigJson, HoursMistakes) {
       { "days": [], "open": "24:00", "close": "12:60" },
       { "open": "08:00", "close": "17:00" }
     ] })"));
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{
-                             "/buyers/0/hours/weekly/0/days/3", "/buyers/0/hours/weekly/0/days/1",
-                             "/buyers/0/hours/weekly/0/days/2", "/buyers/0/hours/weekly/0/open",
-                             "/buyers/0/hours/weekly/0/close", "/buyers/0/hours/weekly/1/days",
-                             "/buyers/0/hours/weekly/1/open", "/buyers/0/hours/weekly/1/close",
-                             "/buyers/0/hours/weekly/2"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/hours/weekly/0/days/3", "/buyers/0/hours/weekly/0/days/1",
+                                                   "/buyers/0/hours/weekly/0/days/2", "/buyers/0/hours/weekly/0/open",
+                                                   "/buyers/0/hours/weekly/0/close", "/buyers/0/hours/weekly/1/days",
+                                                   "/buyers/0/hours/weekly/1/open", "/buyers/0/hours/weekly/1/close",
+                                                   "/buyers/0/hours/weekly/2"}))
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/days/1"), "\"mon\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/days/1"), "\"Tue\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/weekly/0/days/3"), "duplicate")) << all_errors(r);
@@ -671,10 +664,10 @@ TEST(ConfigJson, DateExceptionMistakes) {
   config_result r = parse_config(with_buyer(R"("hours": { "exceptions": [
       { "date": "2026-2-3" }, { "date": "Christmas" }, { "note": "no date" }
     ] })"));
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/hours/exceptions/0/date",
-                                                   "/buyers/0/hours/exceptions/1/date",
-                                                   "/buyers/0/hours/exceptions/2"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r),
+            (std::vector<std::string>{"/buyers/0/hours/exceptions/0/date", "/buyers/0/hours/exceptions/1/date",
+                                      "/buyers/0/hours/exceptions/2"}))
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/hours/exceptions/0/date"), "YYYY-MM-DD")) << all_errors(r);
 
   r = parse_config(with_buyer(R"("hours": { "exceptions": [
@@ -691,11 +684,10 @@ TEST(ConfigJson, DateExceptionMistakes) {
       { "date": "2026-07-04", "closed": false, "open": "00:00", "close": "24:00" }
     ] })"));
   const std::string at = "/buyers/0/hours/exceptions/";
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{
-                             at + "0/date", at + "1/date", at + "2/date", at + "3", at + "3", at + "4",
-                             at + "5/open", at + "5/close", at + "6/close", at + "7/date", at + "7/close",
-                             at + "8/date", at + "9/date"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0/date", at + "1/date", at + "2/date", at + "3", at + "3",
+                                                   at + "4", at + "5/open", at + "5/close", at + "6/close",
+                                                   at + "7/date", at + "7/close", at + "8/date", at + "9/date"}))
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "0/date"), "\"2026-02-30\" is not a real date")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "3"), "\"closed\": false needs \"open\"")) << all_errors(r);
   EXPECT_TRUE(contains(all_errors(r), at + "3: a date with \"closed\": false needs \"close\"")) << all_errors(r);
@@ -703,7 +695,7 @@ TEST(ConfigJson, DateExceptionMistakes) {
   EXPECT_TRUE(contains(message_at(r, at + "5/open"), "a closed date takes no \"open\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "6/close"), "after open (22:00)")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "7/date"), "duplicate date \"2026-12-24\" (first at " + at + "3/date)"))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_FALSE(r.config);
 }
 
@@ -713,11 +705,11 @@ TEST(ConfigJson, TargetListMistakes) {
       "area_codes": ["51", "5125"], "excluded_area_codes": ["abc"],
       "verticals": [""], "nope": 1 })"));
   const std::string at = "/buyers/0/target";
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{
-                             at + "/nope", at + "/states/3", at + "/states/0", at + "/states/1",
-                             at + "/excluded_states/0", at + "/area_codes/0", at + "/area_codes/1",
-                             at + "/excluded_area_codes/0", at + "/verticals/0"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r),
+            (std::vector<std::string>{at + "/nope", at + "/states/3", at + "/states/0", at + "/states/1",
+                                      at + "/excluded_states/0", at + "/area_codes/0", at + "/area_codes/1",
+                                      at + "/excluded_area_codes/0", at + "/verticals/0"}))
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "/states/0"), "two-letter")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "/area_codes/0"), "three-digit")) << all_errors(r);
 
@@ -725,7 +717,7 @@ TEST(ConfigJson, TargetListMistakes) {
   r = parse_config(with_buyer(R"("target": { "states": ["TX", "CA"], "excluded_states": ["NY", "CA"],
                                               "area_codes": ["512"], "excluded_area_codes": ["512"] })"));
   EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "/excluded_states/1", at + "/excluded_area_codes/0"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "/excluded_states/1"), "\"CA\" is also in \"states\"")) << all_errors(r);
 }
 
@@ -742,7 +734,7 @@ TEST(ConfigJson, RuleFieldsAndOperatorsAreChecked) {
   const std::string at = "/buyers/0/target/rules/";
   EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0/field", at + "1/field", at + "2/op", at + "3",
                                                    at + "4/values", at + "5/value", at + "6/min"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "0/field"), "ivr.<key>")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "2/op"), "\"not_equals\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "3"), "\"op\"")) << all_errors(r);
@@ -758,10 +750,9 @@ TEST(ConfigJson, RuleOperandsMustMatchTheOperator) {
       { "field": "zip", "op": "not_in", "values": ["78701"], "max": 3 }
     ] })"));
   const std::string at = "/buyers/0/target/rules/";
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0", at + "0/value", at + "1", at + "1/values",
-                                                   at + "2/min", at + "3", at + "4/value", at + "4/values",
-                                                   at + "5/max"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0", at + "0/value", at + "1", at + "1/values", at + "2/min",
+                                                   at + "3", at + "4/value", at + "4/values", at + "5/max"}))
+    << all_errors(r);
   EXPECT_EQ(message_at(r, at + "0"), "op \"in\" needs \"values\"");
   EXPECT_EQ(message_at(r, at + "0/value"), "op \"in\" takes \"values\" (an array of strings), not \"value\"");
   EXPECT_EQ(message_at(r, at + "1"), "op \"equals\" needs \"value\"");
@@ -789,7 +780,7 @@ TEST(ConfigJson, RuleValuesMustMakeSenseForTheirField) {
   const std::string at = "/buyers/0/target/rules/";
   EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "0/value", at + "1/value", at + "2/min", at + "4/values/2",
                                                    at + "5/op", at + "6/value", at + "7/values/0", at + "8/value"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "0/value"), "bad regex \"787(0|1\"")) << all_errors(r);
   EXPECT_EQ(message_at(r, at + "2/min"), "range min 65 is greater than max 18");
   EXPECT_TRUE(contains(message_at(r, at + "4/values/2"), "\"funday\" is not a day")) << all_errors(r);
@@ -801,8 +792,7 @@ TEST(ConfigJson, RuleValuesMustMakeSenseForTheirField) {
 TEST(ConfigJson, FixedPayoutBuyerHasNoPingUrl) {
   config_result r = parse_config(with_buyer(R"("fixed_payout": 30, "ping_url": "https://rtb.example/ping")"));
   EXPECT_EQ(pointers(r), std::vector<std::string>{"/buyers/0/ping_url"}) << all_errors(r);
-  EXPECT_TRUE(contains(message_at(r, "/buyers/0/ping_url"), "fixed-payout buyer has no RTB endpoint"))
-      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/buyers/0/ping_url"), "fixed-payout buyer has no RTB endpoint")) << all_errors(r);
 
   r = parse_config(with_buyer(R"("fixed_payout": 12.3456789)"));
   EXPECT_EQ(pointers(r), std::vector<std::string>{"/buyers/0/fixed_payout"}) << all_errors(r);
@@ -810,10 +800,9 @@ TEST(ConfigJson, FixedPayoutBuyerHasNoPingUrl) {
 
   r = parse_config(with_buyer(R"("fixed_payout": -1, "priority": 0, "weight": 0,
                                  "breaker": { "failure_threshold": -1, "open_ms": 0 })"));
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/fixed_payout", "/buyers/0/priority",
-                                                   "/buyers/0/weight", "/buyers/0/breaker/failure_threshold",
-                                                   "/buyers/0/breaker/open_ms"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/fixed_payout", "/buyers/0/priority", "/buyers/0/weight",
+                                                   "/buyers/0/breaker/failure_threshold", "/buyers/0/breaker/open_ms"}))
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/weight"), "at least 1")) << all_errors(r);
 }
 
@@ -822,7 +811,7 @@ TEST(ConfigJson, CampaignRoutingMistakes) {
                                                 "price_increment": -0.01, "active": "yes")"));
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/campaigns/0/strategy", "/campaigns/0/clearing",
                                                    "/campaigns/0/price_increment", "/campaigns/0/active"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/campaigns/0/strategy"), "\"round_robin\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/campaigns/0/strategy"), "\"highest_bid\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/campaigns/0/clearing"), "\"second_price\"")) << all_errors(r);
@@ -839,9 +828,9 @@ TEST(ConfigJson, TagsAndSecretMistakes) {
     "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1", "tags": ["x", "x"] },
              { "number": "+18005550101", "campaign_id": "c1", "source_id": "s1", "tags": "x" }]
   })");
-  EXPECT_EQ(pointers(r), (std::vector<std::string>{"/caller_hash_secret", "/sources/0/tags/1", "/dids/0/tags/1",
-                                                   "/dids/1/tags"}))
-      << all_errors(r);
+  EXPECT_EQ(pointers(r),
+            (std::vector<std::string>{"/caller_hash_secret", "/sources/0/tags/1", "/dids/0/tags/1", "/dids/1/tags"}))
+    << all_errors(r);
 }
 
 // --- Billing: duplicate windows, duration tiers, source payouts -------------------
@@ -850,7 +839,8 @@ TEST(ConfigJson, TagsAndSecretMistakes) {
 std::string with_source(const std::string& source_body) {
   return R"({
     "buyers": [{ "id": "b1" }],
-    "sources": [{ "id": "s1", )" + source_body + R"( }],
+    "sources": [{ "id": "s1", )" +
+         source_body + R"( }],
     "campaigns": [{ "id": "c1", "buyer_ids": ["b1"] }],
     "dids": [{ "number": "+18005550100", "campaign_id": "c1", "source_id": "s1" }]
   })";
@@ -925,16 +915,15 @@ TEST(ConfigJson, DurationTiersMustStrictlyIncrease) {
     ])"));
   const std::string at = "/buyers/0/duration_tiers/";
   EXPECT_EQ(pointers(r), (std::vector<std::string>{at + "1/min_talk_s", at + "2/min_talk_s", at + "5/min_talk_s"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_EQ(message_at(r, at + "1/min_talk_s"),
             "must be greater than the previous tier's min_talk_s (60), got 60: tiers go in increasing talk time");
-  EXPECT_TRUE(contains(message_at(r, at + "2/min_talk_s"), "previous tier's min_talk_s (60), got 30"))
-      << all_errors(r);
-  EXPECT_TRUE(contains(message_at(r, at + "5/min_talk_s"), "previous tier's min_talk_s (120), got 0"))
-      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "2/min_talk_s"), "previous tier's min_talk_s (60), got 30")) << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, at + "5/min_talk_s"), "previous tier's min_talk_s (120), got 0")) << all_errors(r);
   EXPECT_FALSE(r.config);
 
-  r = parse_config(with_buyer(R"("duration_tiers": [{ "min_talk_s": 0, "price": 1 }, { "min_talk_s": 1, "price": 1 }])"));
+  r =
+    parse_config(with_buyer(R"("duration_tiers": [{ "min_talk_s": 0, "price": 1 }, { "min_talk_s": 1, "price": 1 }])"));
   EXPECT_TRUE(r.ok()) << all_errors(r);
 }
 
@@ -950,7 +939,7 @@ TEST(ConfigJson, DurationTierAndWindowMistakes) {
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/duplicate_window_days", at + "0/min_talk_s", at + "1",
                                                    at + "2", at + "3/prize", at + "3/min_talk_s", at + "3/price",
                                                    at + "4/min_talk_s", at + "4/price"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/duplicate_window_days"), "at most 365")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "1"), "missing required property \"min_talk_s\"")) << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, at + "2"), "missing required property \"price\"")) << all_errors(r);
@@ -959,7 +948,7 @@ TEST(ConfigJson, DurationTierAndWindowMistakes) {
 
   r = parse_config(with_buyer(R"("duplicate_window_days": -1, "duration_tiers": { "min_talk_s": 0, "price": 1 })"));
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/buyers/0/duplicate_window_days", "/buyers/0/duration_tiers"}))
-      << all_errors(r);
+    << all_errors(r);
   EXPECT_TRUE(contains(message_at(r, "/buyers/0/duration_tiers"), "expected array")) << all_errors(r);
 
   r = parse_config(with_buyer(R"("duration_tiers": [{ "min_talk_s": 0, "price": 1.0000001 },
@@ -978,17 +967,16 @@ TEST(ConfigJson, SourcePayoutModeMistakes) {
   r = parse_config(with_source(R"("payout_mode": "fixed", "revenue_share_bp": 5000, "pay_on": "bridged")"));
   EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0", "/sources/0/revenue_share_bp"})) << all_errors(r);
   EXPECT_EQ(message_at(r, "/sources/0"), "payout_mode \"fixed\" needs \"fixed_payout\" (dollars per call)");
-  EXPECT_TRUE(contains(message_at(r, "/sources/0/revenue_share_bp"), "takes no \"revenue_share_bp\""))
-      << all_errors(r);
+  EXPECT_TRUE(contains(message_at(r, "/sources/0/revenue_share_bp"), "takes no \"revenue_share_bp\"")) << all_errors(r);
   EXPECT_FALSE(r.config);
 
   // A revenue share (the default) takes no fixed amount and no pay_on.
   for (const std::string mode : {"", R"("payout_mode": "revenue_share", )"}) {
     r = parse_config(with_source(mode + R"("revenue_share_bp": 10, "fixed_payout": 3, "pay_on": "converted")"));
-    EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0/fixed_payout", "/sources/0/pay_on"}))
-        << all_errors(r);
-    EXPECT_EQ(message_at(r, "/sources/0/pay_on"),
-              "payout_mode \"revenue_share\" takes no \"pay_on\"; set \"payout_mode\": \"fixed\" to pay a fixed amount");
+    EXPECT_EQ(pointers(r), (std::vector<std::string>{"/sources/0/fixed_payout", "/sources/0/pay_on"})) << all_errors(r);
+    EXPECT_EQ(
+      message_at(r, "/sources/0/pay_on"),
+      "payout_mode \"revenue_share\" takes no \"pay_on\"; set \"payout_mode\": \"fixed\" to pay a fixed amount");
   }
 
   r = parse_config(with_source(R"("payout_mode": "fixed", "fixed_payout": 2.1234567)"));

@@ -6,10 +6,10 @@
 
 #include "actors/directory_actor.hpp"
 #include "adapters/config/config_json.hpp"
-#include "adapters/sqlite/did_store.hpp"
 #include "adapters/redis/redis_did_cache.hpp"
-#include "tests/support/process_support.hpp"
+#include "adapters/sqlite/did_store.hpp"
 #include "protocol/types.hpp"
+#include "tests/support/process_support.hpp"
 #include "tools/node/wiring.hpp"
 
 #include <caf/all.hpp>
@@ -194,8 +194,8 @@ TEST(SqliteDidDirectory, LookupHitMissTagsInline) {
 
   // A stored assignment to a campaign this config lacks takes no calls.
   std::string error;
-  ASSERT_TRUE(parts.local->store()->assign(did_entry{"+19995550001", "gone-campaign", first_did(config).source_id, {}, 0},
-                                           &error));
+  ASSERT_TRUE(parts.local->store()->assign(
+    did_entry{"+19995550001", "gone-campaign", first_did(config).source_id, {}, 0}, &error));
   ASSERT_TRUE(parts.local->refresh("+19995550001"));
   EXPECT_FALSE(parts.local->cached("+19995550001").found);
   // Unassigned after a refresh.
@@ -217,8 +217,10 @@ public:
     std::lock_guard guard{mutex_};
     threads_.emplace_back([number, callback] {
       std::this_thread::sleep_for(20ms);
-      if (number.rfind("+1999", 0) == 0) callback(std::nullopt);
-      else callback(did_route{number, true, "c", "s", {"t"}});
+      if (number.rfind("+1999", 0) == 0)
+        callback(std::nullopt);
+      else
+        callback(did_route{number, true, "c", "s", {"t"}});
     });
   }
 
@@ -243,8 +245,12 @@ TEST(DirectoryActor, AnswersFromAnotherThreadThroughAPromise) {
     // (sent, not requested: the answers come back as did_route messages)
     std::set<std::string> seen;
     for (size_t i = 0; i < numbers.size(); ++i)
-      self->receive([&](const did_route& r) { seen.insert(r.did); EXPECT_TRUE(r.found); },
-                    caf::after(std::chrono::seconds{30}) >> [&] { ADD_FAILURE() << "no answer"; });
+      self->receive(
+        [&](const did_route& r) {
+          seen.insert(r.did);
+          EXPECT_TRUE(r.found);
+        },
+        caf::after(std::chrono::seconds{30}) >> [&] { ADD_FAILURE() << "no answer"; });
     EXPECT_EQ(seen.size(), numbers.size());
     bool answered = false;
     self->request(directory, std::chrono::seconds{30}, did_lookup{"+18005550103"})
@@ -281,8 +287,8 @@ TEST(DidsCommand, AssignUnassignListThroughTheExecutable) {
   ASSERT_EQ(list.exit_code, 0) << list.output;
   for (const auto& d : config.dids) EXPECT_NE(list.output.find(d.number), std::string::npos) << list.output;
 
-  auto assign = test::run(ringbid + "assign +15125550199 --campaign " + campaign + " --source " + source +
-                          " --tags a,b");
+  auto assign =
+    test::run(ringbid + "assign +15125550199 --campaign " + campaign + " --source " + source + " --tags a,b");
   ASSERT_EQ(assign.exit_code, 0) << assign.output;
   std::string error;
   {
@@ -302,8 +308,8 @@ TEST(DidsCommand, AssignUnassignListThroughTheExecutable) {
 
   // Reassigning a config number, then unassigning another: both survive the
   // next seed (a node start).
-  auto reassign = test::run(ringbid + "assign " + first_did(config).number + " --campaign " + campaign +
-                            " --source " + source);
+  auto reassign =
+    test::run(ringbid + "assign " + first_did(config).number + " --campaign " + campaign + " --source " + source);
   ASSERT_EQ(reassign.exit_code, 0) << reassign.output;
   auto unassign = test::run(ringbid + "unassign " + config.dids.at(1).number);
   ASSERT_EQ(unassign.exit_code, 0) << unassign.output;
@@ -331,11 +337,11 @@ TEST(DidsCommand, AssignUnassignListThroughTheExecutable) {
   auto bad_source = test::run(ringbid + "assign +15125550198 --campaign " + campaign + " --source nope");
   EXPECT_EQ(bad_source.exit_code, 2) << bad_source.output;
   EXPECT_NE(bad_source.output.find("source \"nope\" is not in the config"), std::string::npos) << bad_source.output;
-  auto bad_tags = test::run(ringbid + "assign +15125550198 --campaign " + campaign + " --source " + source +
-                            " --tags a,,b");
+  auto bad_tags =
+    test::run(ringbid + "assign +15125550198 --campaign " + campaign + " --source " + source + " --tags a,,b");
   EXPECT_EQ(bad_tags.exit_code, 2) << bad_tags.output;
-  auto bad_url = test::run(ringbid + "--redis http://x assign +15125550198 --campaign " + campaign + " --source " +
-                           source);
+  auto bad_url =
+    test::run(ringbid + "--redis http://x assign +15125550198 --campaign " + campaign + " --source " + source);
   EXPECT_EQ(bad_url.exit_code, 2) << bad_url.output;
   EXPECT_EQ(count_rows(db, "SELECT count(*) FROM dids WHERE number = '+15125550198'"), 0);
   fs::remove_all(dir);

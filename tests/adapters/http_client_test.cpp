@@ -151,8 +151,7 @@ struct peer {
   /// Blocks until the client closes (or 5 s pass, or the server stops).
   void wait_for_close() {
     char buffer[512];
-    while (receive(buffer, sizeof buffer) > 0) {
-    }
+    while (receive(buffer, sizeof buffer) > 0) {}
   }
 
   /// The close after the handler returns sends RST instead of FIN.
@@ -217,8 +216,7 @@ private:
       ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
       const auto index = static_cast<std::size_t>(accepted++);
       const int now = ++active;
-      for (int seen = max_active.load(); now > seen && !max_active.compare_exchange_weak(seen, now);) {
-      }
+      for (int seen = max_active.load(); now > seen && !max_active.compare_exchange_weak(seen, now);) {}
       std::lock_guard lock(mutex_);
       open_.insert(fd);
       workers_.emplace_back([this, fd, index] { serve(fd, index); });
@@ -357,12 +355,28 @@ TEST(HttpClientUrl, ParsesWhatItAccepts) {
 }
 
 TEST(HttpClientUrl, RejectsEverythingElse) {
-  for (std::string url :
-       {"", "127.0.0.1/x", "ftp://127.0.0.1/", "http:/127.0.0.1/", "http://", "http:///x", "http://:80/",
-        "http://127.0.0.1:/", "http://127.0.0.1:0/", "http://127.0.0.1:65536/", "http://127.0.0.1:8o/",
-        "http://127.0.0.1:+80/", "http://127.0.0.1:080080/", "http://user@127.0.0.1/", "http://127.0.0.1/a b",
-        "http://127.0.0.1/\x01", "http://127.0.0.1/\xc3\xa9", "http://[::1/", "http://[]/", "http://[::1]x/",
-        "http://ho st/", "http://h%41/"}) {
+  for (std::string url : {"",
+                          "127.0.0.1/x",
+                          "ftp://127.0.0.1/",
+                          "http:/127.0.0.1/",
+                          "http://",
+                          "http:///x",
+                          "http://:80/",
+                          "http://127.0.0.1:/",
+                          "http://127.0.0.1:0/",
+                          "http://127.0.0.1:65536/",
+                          "http://127.0.0.1:8o/",
+                          "http://127.0.0.1:+80/",
+                          "http://127.0.0.1:080080/",
+                          "http://user@127.0.0.1/",
+                          "http://127.0.0.1/a b",
+                          "http://127.0.0.1/\x01",
+                          "http://127.0.0.1/\xc3\xa9",
+                          "http://[::1/",
+                          "http://[]/",
+                          "http://[::1]x/",
+                          "http://ho st/",
+                          "http://h%41/"}) {
     http_client_detail::target_url u;
     std::string why;
     EXPECT_FALSE(http_client_detail::parse_url(url, u, why)) << url;
@@ -408,8 +422,8 @@ TEST(HttpClient, GetAndPostRoundTrip) {
     respond(r);
   });
   server.route("POST", "/echo", [](http_request&& q, http_responder respond) {
-    respond(text(q.method + "|" + std::string(q.header("x-test")) + "|" + std::string(q.header("content-type")) +
-                 "|" + q.query + "|" + q.body + "|" + std::string(q.header("host"))));
+    respond(text(q.method + "|" + std::string(q.header("x-test")) + "|" + std::string(q.header("content-type")) + "|" +
+                 q.query + "|" + q.body + "|" + std::string(q.header("host"))));
   });
   server.route_prefix("GET", "/", [](http_request&& q, http_responder respond) { respond(text(q.target)); });
   const auto port = listen_local(server);
@@ -476,7 +490,8 @@ TEST(HttpClient, IdleConnectionsCloseAfterKeepalive) {
 // the resolver's path, on loopback only.
 TEST(HttpClient, HostNamesGoThroughTheResolver) {
   http_server server;
-  server.route("GET", "/", [](http_request&& q, http_responder respond) { respond(text(std::string(q.header("host")))); });
+  server.route("GET", "/",
+               [](http_request&& q, http_responder respond) { respond(text(std::string(q.header("host")))); });
   const auto port = listen_local(server);
   http_client client;
   auto r = fetch(client, make("http://127.1:" + std::to_string(port) + "/"));
@@ -513,7 +528,8 @@ TEST(HttpClient, ManyThreadsSendConcurrentlyWithTwoIoThreads) {
   std::vector<std::thread> senders;
   for (int t = 0; t < 4; ++t)
     senders.emplace_back([&, t] {
-      for (int i = 0; i < 200; ++i) client.send(make(local(port, "/n"), "POST", std::to_string(t * 1000 + i)), into(box));
+      for (int i = 0; i < 200; ++i)
+        client.send(make(local(port, "/n"), "POST", std::to_string(t * 1000 + i)), into(box));
     });
   for (auto& t : senders) t.join();
   ASSERT_TRUE(box->wait(800, 10s));
@@ -539,9 +555,9 @@ TEST(HttpClient, FanOutTenTimesThousandRounds) {
   });
   const auto port = listen_local(server);
   http_client client;
-  auto ping = make(local(port, "/bid"), "POST",
-                   R"({"call_id":"c-000123","did":"+18005550123","caller_state":"TX","campaign":42,"tmax":500})",
-                   500ms);
+  auto ping =
+    make(local(port, "/bid"), "POST",
+         R"({"call_id":"c-000123","did":"+18005550123","caller_state":"TX","campaign":42,"tmax":500})", 500ms);
   ping.headers = {{"Content-Type", "application/json"}};
 
   struct driver {
@@ -791,14 +807,12 @@ TEST(HttpClient, OversizedResponsesFailWithTooLarge) {
       }
       if (target == "/chunked") { // endless chunks
         if (!p.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) return;
-        while (p.send("400\r\n" + std::string(1024, 'c') + "\r\n")) {
-        }
+        while (p.send("400\r\n" + std::string(1024, 'c') + "\r\n")) {}
         return;
       }
       if (target == "/eof") { // HTTP/1.0, body until close, endless
         if (!p.send("HTTP/1.0 200 OK\r\n\r\n")) return;
-        while (p.send(std::string(4096, 'e'))) {
-        }
+        while (p.send(std::string(4096, 'e'))) {}
         return;
       }
       if (target == "/header") {
@@ -835,8 +849,10 @@ TEST(HttpClient, GarbageIsMalformed) {
   raw_server server([](peer& p) {
     auto request = p.read_request();
     if (!request) return;
-    if (target_of(*request) == "/garbage") p.send("garbage\r\n\r\n");
-    else p.send("HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n");
+    if (target_of(*request) == "/garbage")
+      p.send("garbage\r\n\r\n");
+    else
+      p.send("HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n");
   });
   http_client client;
   auto r = fetch(client, make(local(server.port(), "/garbage")));
@@ -853,10 +869,14 @@ TEST(HttpClient, Http10InterimAndHeadResponses) {
         p.send("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello");
         return;
       }
-      if (target == "/10-keep-alive") p.send("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka");
-      else if (target == "/continue") p.send("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
-      else if (target == "/head") p.send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
-      else p.send("HTTP/1.1 204 No Content\r\n\r\n");
+      if (target == "/10-keep-alive")
+        p.send("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nka");
+      else if (target == "/continue")
+        p.send("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
+      else if (target == "/head")
+        p.send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+      else
+        p.send("HTTP/1.1 204 No Content\r\n\r\n");
     }
   });
   http_client client;
@@ -915,8 +935,8 @@ struct test_certificate {
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
     const std::string san = std::string("IP:") + ip;
-    for (auto [nid, value] : {std::pair{NID_basic_constraints, std::string("critical,CA:TRUE")},
-                              std::pair{NID_subject_alt_name, san}}) {
+    for (auto [nid, value] :
+         {std::pair{NID_basic_constraints, std::string("critical,CA:TRUE")}, std::pair{NID_subject_alt_name, san}}) {
       X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
       X509_add_ext(x, ext, -1);
       X509_EXTENSION_free(ext);

@@ -109,7 +109,8 @@ public:
       auto line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
       auto colon = line.find(':');
       std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       auto value = colon == std::string::npos ? "" : line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
       r.headers[name] = value;
@@ -150,8 +151,8 @@ std::string get(const std::string& target, const std::string& extra_headers = ""
 }
 
 std::string post(const std::string& target, const std::string& body) {
-  return "POST " + target + " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+  return "POST " + target + " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
 }
 
 http_response text(std::string body) {
@@ -368,7 +369,9 @@ TEST(http_responder, first_call_wins_and_an_unused_one_answers_500) {
   }
   ASSERT_EQ(delivered.size(), 1u);
   EXPECT_EQ(delivered[0].body, "first");
-  { http_responder unused([&](http_response r) { delivered.push_back(std::move(r)); }); }
+  {
+    http_responder unused([&](http_response r) { delivered.push_back(std::move(r)); });
+  }
   ASSERT_EQ(delivered.size(), 2u);
   EXPECT_EQ(delivered[1].status, 500);
   EXPECT_EQ(delivered[1].body, R"({"error":"no response"})");
@@ -593,8 +596,7 @@ TEST(http_server, answers_400_to_malformed_requests_and_survives_garbage) {
     tcp_client client(port);
     client.send(junk);
     client.shutdown_write();
-    while (client.fill()) {
-    }
+    while (client.fill()) {}
   }
   EXPECT_EQ(status_of(get("/hello")), 200);
   EXPECT_TRUE(eventually([&] { return server.statistics().active == 0; }));
@@ -726,14 +728,12 @@ TEST(http_server, streams_events_in_order) {
 
 TEST(http_server, closes_a_stream_whose_last_handle_is_dropped) {
   http_server server;
-  server.route_stream("/events", [](http_request&&, std::shared_ptr<http_stream> stream) {
-    stream->send("data: only\n\n");
-  });
+  server.route_stream("/events",
+                      [](http_request&&, std::shared_ptr<http_stream> stream) { stream->send("data: only\n\n"); });
   tcp_client client(listen_local(server));
   ASSERT_TRUE(client.send(get("/events")));
   ASSERT_TRUE(client.read_head());
-  while (client.fill()) {
-  }
+  while (client.fill()) {}
   EXPECT_EQ(client.pending(), "data: only\n\n");
 }
 
@@ -849,10 +849,8 @@ TEST(http_server, stops_with_connections_and_streams_open) {
     std::lock_guard lock(mutex);
     pending[0](text("after stop")); // harmless
   }
-  for (auto* c : {&idle, &waiting, &half})
-    EXPECT_TRUE(c->closed_by_server());
-  while (streaming.fill()) {
-  }
+  for (auto* c : {&idle, &waiting, &half}) EXPECT_TRUE(c->closed_by_server());
+  while (streaming.fill()) {}
   server.stop(); // idempotent
   EXPECT_EQ(server.statistics().active, 0u);
 

@@ -155,8 +155,8 @@ bool has_table(const raw_db& db, const std::string& table) {
 }
 
 bool has_column(const raw_db& db, const std::string& table, const std::string& name) {
-  return db.integer("SELECT count(*) FROM pragma_table_info(" + sql_text(table) + ") WHERE name = " +
-                    sql_text(name)) == 1;
+  return db.integer("SELECT count(*) FROM pragma_table_info(" + sql_text(table) + ") WHERE name = " + sql_text(name)) ==
+         1;
 }
 
 /// The tables of the main schema, SQLite's own excluded, by name.
@@ -185,8 +185,8 @@ void build_at_version(raw_db& db, int k) {
   for (const auto& step : lead_store_migrations()) {
     if (step.version > k) break;
     ASSERT_EQ(db.exec(std::string(step.sql)), "") << "migration " << step.version;
-    ASSERT_EQ(db.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" + sql_int(step.version) +
-                      ", " + sql_int(seeded_applied_at_us(step.version)) + ")"),
+    ASSERT_EQ(db.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" + sql_int(step.version) + ", " +
+                      sql_int(seeded_applied_at_us(step.version)) + ")"),
               "");
   }
   ASSERT_EQ(db.exec("COMMIT"), "");
@@ -224,14 +224,15 @@ schema_shape shape_of(const raw_db& db) {
     const auto& name = table[0];
     std::string description = "without_rowid=" + table[1] + " strict=" + table[2];
     for (auto& c : db.rows("SELECT name, type, \"notnull\", coalesce(dflt_value, 'NULL'), pk FROM "
-                           "pragma_table_info(" + sql_text(name) + ") ORDER BY cid"))
+                           "pragma_table_info(" +
+                           sql_text(name) + ") ORDER BY cid"))
       description += "\n  " + c[0] + " " + c[1] + " notnull=" + c[2] + " default=" + c[3] + " pk=" + c[4];
     out["table " + name] = description;
-    for (auto& index : db.rows("SELECT name, \"unique\", origin, partial FROM pragma_index_list(" +
-                               sql_text(name) + ")")) {
+    for (auto& index :
+         db.rows("SELECT name, \"unique\", origin, partial FROM pragma_index_list(" + sql_text(name) + ")")) {
       std::string columns;
-      for (auto& c : db.column("SELECT coalesce(name, '<expression>') FROM pragma_index_info(" +
-                               sql_text(index[0]) + ") ORDER BY seqno"))
+      for (auto& c : db.column("SELECT coalesce(name, '<expression>') FROM pragma_index_info(" + sql_text(index[0]) +
+                               ") ORDER BY seqno"))
         columns += (columns.empty() ? "" : ", ") + c;
       out["index " + index[0]] =
         "on " + name + " (" + columns + ") unique=" + index[1] + " origin=" + index[2] + " partial=" + index[3];
@@ -245,8 +246,10 @@ schema_shape shape_of(const raw_db& db) {
 void expect_same_shape(const schema_shape& actual, const schema_shape& expected) {
   for (const auto& [object, description] : expected) {
     auto found = actual.find(object);
-    if (found == actual.end()) ADD_FAILURE() << object << " is missing; expected:\n" << description;
-    else EXPECT_EQ(found->second, description) << object;
+    if (found == actual.end())
+      ADD_FAILURE() << object << " is missing; expected:\n" << description;
+    else
+      EXPECT_EQ(found->second, description) << object;
   }
   for (const auto& [object, description] : actual)
     if (expected.count(object) == 0) ADD_FAILURE() << object << " should not exist:\n" << description;
@@ -390,8 +393,8 @@ void insert_lead_0001(raw_db& db, const lead_record& x) {
                     sql_text(to_string(x.outcome)) + ", " + sql_text(to_string(x.ended_in)) + ", " +
                     sql_int(x.started_at) + ", " + sql_int(x.answered_at) + ", " + sql_int(x.bridged_at) + ", " +
                     sql_int(x.ended_at) + ", " + sql_int(x.hold_ms) + ", " + sql_int(x.talk_ms) + ", " +
-                    sql_int(x.bid_micros) + ", " + sql_int(x.revenue_micros) + ", " + sql_int(x.payout_micros) +
-                    ", " + sql_int(x.auction_rounds) + ", " + sql_int(x.transfer_attempts) + ", " +
+                    sql_int(x.bid_micros) + ", " + sql_int(x.revenue_micros) + ", " + sql_int(x.payout_micros) + ", " +
+                    sql_int(x.auction_rounds) + ", " + sql_int(x.transfer_attempts) + ", " +
                     sql_int(x.auction_latency_us) + ", " + sql_text(to_string(x.cause)) + ", " +
                     sql_text(to_string(x.source)) + ", " + sql_text(x.recording_url) + ")"),
             "");
@@ -410,10 +413,10 @@ void update_lead_0004(raw_db& db, const lead_record& x) {
   for (const auto& answer : x.ivr) // plain keys and values: no JSON escaping needed
     ivr += (ivr.empty() ? "{" : ",") + ("\"" + answer.key + "\":\"" + answer.value + "\"");
   if (!ivr.empty()) ivr += "}";
-  ASSERT_EQ(db.exec("UPDATE leads SET caller_state = " + sql_text(x.caller_state) + ", area_code = " +
-                    sql_text(x.area_code) + ", converted = " + sql_int(x.converted ? 1 : 0) + ", billing_note = " +
-                    sql_text(x.billing_note) + ", caller_hash = " + sql_text(x.caller_hash) + ", tags = " +
-                    sql_text(tags) + ", ivr = " + sql_text(ivr) + " WHERE id = " + sql_blob(x.id)),
+  ASSERT_EQ(db.exec("UPDATE leads SET caller_state = " + sql_text(x.caller_state) +
+                    ", area_code = " + sql_text(x.area_code) + ", converted = " + sql_int(x.converted ? 1 : 0) +
+                    ", billing_note = " + sql_text(x.billing_note) + ", caller_hash = " + sql_text(x.caller_hash) +
+                    ", tags = " + sql_text(tags) + ", ivr = " + sql_text(ivr) + " WHERE id = " + sql_blob(x.id)),
             "");
 }
 
@@ -430,10 +433,9 @@ void insert_auction_0003(raw_db& db, const lead_record& x, const auction_record&
     ASSERT_EQ(db.exec("INSERT INTO auction_entries (call_id, round, seq, buyer_id, verdict, reason, bid_micros, "
                       "price_micros, latency_us, transport_us, rank, fixed) VALUES (" +
                       sql_blob(x.id) + ", " + sql_int(a.round) + ", " + sql_int(static_cast<int64_t>(seq)) + ", " +
-                      sql_text(e.buyer_id) + ", " + sql_text(to_string(e.verdict)) + ", " + sql_text(e.reason) +
-                      ", " + sql_int(e.bid_micros) + ", " + sql_int(e.price_micros) + ", " + sql_int(e.latency_us) +
-                      ", " + sql_int(e.transport_us) + ", " + sql_int(e.rank) + ", " + sql_int(e.fixed ? 1 : 0) +
-                      ")"),
+                      sql_text(e.buyer_id) + ", " + sql_text(to_string(e.verdict)) + ", " + sql_text(e.reason) + ", " +
+                      sql_int(e.bid_micros) + ", " + sql_int(e.price_micros) + ", " + sql_int(e.latency_us) + ", " +
+                      sql_int(e.transport_us) + ", " + sql_int(e.rank) + ", " + sql_int(e.fixed ? 1 : 0) + ")"),
               "");
   }
 }
@@ -484,8 +486,8 @@ void insert_cap_row_0002(raw_db& db, const cap_journal_entry& e) {
                     sql_int(static_cast<int64_t>(e.seq)) + ", " + sql_int(e.at) + ", " + sql_text(to_string(e.op)) +
                     ", " + sql_int(static_cast<int64_t>(e.token)) + ", " + sql_text(call) + ", " +
                     sql_text(e.campaign_id) + ", " + sql_text(e.source_id) + ", " + sql_text(e.buyer_id) + ", " +
-                    sql_int(e.lease_until) + ", " + sql_text(to_string(e.stage)) + ", " +
-                    sql_int(e.amount_micros) + ")"),
+                    sql_int(e.lease_until) + ", " + sql_text(to_string(e.stage)) + ", " + sql_int(e.amount_micros) +
+                    ")"),
             "");
 }
 
@@ -563,8 +565,12 @@ void seed(raw_db& db, seeded_rows& out) {
     did_entry tombstone{"+18005550101", "", "", {}, seed_ms * 1000 + 1};
     out.dids = {assigned, tombstone};
     ASSERT_EQ(db.exec("INSERT INTO dids (number, campaign_id, source_id, tags, updated_at) VALUES "
-                      "('+18005550100', 'camp-1', 'pub-1', 'tv,spanish', " + sql_int(assigned.updated_at) + "), "
-                      "('+18005550101', '', '', '', " + sql_int(tombstone.updated_at) + ");"
+                      "('+18005550100', 'camp-1', 'pub-1', 'tv,spanish', " +
+                      sql_int(assigned.updated_at) +
+                      "), "
+                      "('+18005550101', '', '', '', " +
+                      sql_int(tombstone.updated_at) +
+                      ");"
                       "INSERT INTO campaigns (id, name) VALUES ('camp-1', 'Camp One'), ('camp-2', '');"
                       "INSERT INTO sources (id, name) VALUES ('pub-1', 'Publisher One');"
                       "INSERT INTO buyers (id, name) VALUES ('buyer-1', 'Buyer One'), ('buyer-2', 'Buyer Two');"),
@@ -716,9 +722,7 @@ protected:
   int64_t start_us_ = 0;
 };
 
-std::string version_name(const ::testing::TestParamInfo<int>& info) {
-  return "version_" + std::to_string(info.param);
-}
+std::string version_name(const ::testing::TestParamInfo<int>& info) { return "version_" + std::to_string(info.param); }
 
 // -- from scratch -----------------------------------------------------------------
 
@@ -789,12 +793,12 @@ TEST_P(FromEarlierVersion, KeepsEverySeededRowAndGivesNewColumnsTheirDefaults) {
   for (const auto& [table, names] : columns_of(db)) {
     if (columns_before_.count(table) == 0) continue; // a new table
     const auto& old_names = columns_before_.at(table);
-    for (auto& c : db.rows("SELECT name, coalesce(dflt_value, 'NULL') FROM pragma_table_info(" + sql_text(table) +
-                           ")")) {
+    for (auto& c :
+         db.rows("SELECT name, coalesce(dflt_value, 'NULL') FROM pragma_table_info(" + sql_text(table) + ")")) {
       if (std::find(old_names.begin(), old_names.end(), c[0]) != old_names.end()) continue;
-      EXPECT_EQ(db.integer("SELECT count(*) FROM " + sql_name(table) + " WHERE " + sql_name(c[0]) + " IS NOT (" +
-                           c[1] + ")"),
-                0)
+      EXPECT_EQ(
+        db.integer("SELECT count(*) FROM " + sql_name(table) + " WHERE " + sql_name(c[0]) + " IS NOT (" + c[1] + ")"),
+        0)
         << table << "." << c[0] << " should be " << c[1] << " in every old row";
     }
   }
@@ -843,7 +847,9 @@ TEST_P(FromEarlierVersion, StoreAndReadersServeOldAndNewRows) {
   EXPECT_EQ(summary.leads, seeded_.leads.size() + 1);
 
   std::vector<cap_journal_entry> journal;
-  ASSERT_TRUE(read_cap_journal(path_, [&](const cap_journal_entry& e) { journal.push_back(e); }, &error)) << error;
+  ASSERT_TRUE(read_cap_journal(
+    path_, [&](const cap_journal_entry& e) { journal.push_back(e); }, &error))
+    << error;
   expect_same_cap_journal(journal, seeded_.cap_journal);
 
   auto dids = did_store::open(path_, &error);
@@ -960,8 +966,8 @@ TEST(Migrations, NewerSchemaIsRefusedAndLeftUntouched) {
     ASSERT_NO_FATAL_FAILURE(seed(db, seeded));
     // What a newer build would have added: a table and its log row.
     ASSERT_EQ(db.exec("CREATE TABLE from_the_future (x INTEGER NOT NULL); INSERT INTO from_the_future VALUES (1);"
-                      "INSERT INTO schema_migrations (version, applied_at) VALUES (" + sql_int(newer) + ", " +
-                      sql_int(seeded_applied_at_us(newer)) + ")"),
+                      "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                      sql_int(newer) + ", " + sql_int(seeded_applied_at_us(newer)) + ")"),
               "");
   }
   raw_db db(path);

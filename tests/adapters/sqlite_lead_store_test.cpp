@@ -35,9 +35,7 @@ namespace fs = std::filesystem;
 
 constexpr int64_t base_ms = 1'763'700'000'000; // late 2025
 
-uuid lead_id(uint64_t n, uint16_t stream = 0) {
-  return make_uuid7(base_ms + static_cast<int64_t>(n), stream, n);
-}
+uuid lead_id(uint64_t n, uint16_t stream = 0) { return make_uuid7(base_ms + static_cast<int64_t>(n), stream, n); }
 
 /// A lead with every field set; varies with `n`.
 lead_record make_lead(uint64_t n, uint16_t stream = 0) {
@@ -161,9 +159,12 @@ TEST_F(SqliteLeadStore, RoundTripsEveryFieldAndTheJournal) {
   round.clearing = "second_price";
   round.winner = "b2";
   round.clearing_price_micros = 15'010'000;
-  round.entries.push_back(auction_entry{"b1", bidder_verdict::skipped, "closed: Christmas (2026-12-25)", 0, 0, -1, -1, 0, false});
-  round.entries.push_back(auction_entry{"b2", bidder_verdict::won, "highest valid bid", 20'000'000, 15'010'000, 90'000, 85'000, 1, false});
-  round.entries.push_back(auction_entry{"f", bidder_verdict::ranked, "outbid", 12'000'000, 12'000'000, -1, -1, 2, true});
+  round.entries.push_back(
+    auction_entry{"b1", bidder_verdict::skipped, "closed: Christmas (2026-12-25)", 0, 0, -1, -1, 0, false});
+  round.entries.push_back(
+    auction_entry{"b2", bidder_verdict::won, "highest valid bid", 20'000'000, 15'010'000, 90'000, 85'000, 1, false});
+  round.entries.push_back(
+    auction_entry{"f", bidder_verdict::ranked, "outbid", 12'000'000, 12'000'000, -1, -1, 2, true});
   lead.auctions.push_back(round);
   auto store = open_store();
   ASSERT_TRUE(store);
@@ -250,9 +251,8 @@ TEST_F(SqliteLeadStore, CommitsTwentyThousandLeadsFromTwoThreads) {
   EXPECT_EQ(raw.integer("SELECT count(*) FROM call_events"), static_cast<int64_t>(2 * per_thread * 5));
   expect_same_lead(*reader->find(leads[1][per_thread - 1].id), leads[1][per_thread - 1]);
   std::printf("[ perf     ] %llu leads (+%llu journal rows) in %.3f s: %.0f leads/s\n",
-              static_cast<unsigned long long>(2 * per_thread),
-              static_cast<unsigned long long>(10 * per_thread), seconds,
-              static_cast<double>(2 * per_thread) / seconds);
+              static_cast<unsigned long long>(2 * per_thread), static_cast<unsigned long long>(10 * per_thread),
+              seconds, static_cast<double>(2 * per_thread) / seconds);
 }
 
 TEST_F(SqliteLeadStore, DestructorDrainsTheQueueWithoutFlush) {
@@ -317,8 +317,8 @@ TEST(SqliteMigrations, EmbeddedTextEqualsTheSqlFiles) {
   }
 }
 
-lead_record outcome_lead(uint64_t n, disposition outcome, const char* buyer, int64_t hold, int64_t talk,
-                         int64_t bid, int64_t revenue, int64_t payout, int64_t latency) {
+lead_record outcome_lead(uint64_t n, disposition outcome, const char* buyer, int64_t hold, int64_t talk, int64_t bid,
+                         int64_t revenue, int64_t payout, int64_t latency) {
   auto x = make_lead(n);
   x.outcome = outcome;
   x.buyer_id = buyer;
@@ -359,13 +359,13 @@ TEST_F(SqliteLeadStore, SummarizesCountsMoneyAndLatency) {
   EXPECT_EQ(s.failed, 1u);
   EXPECT_EQ(s.interrupted, 1u);
   EXPECT_EQ(s.in_progress, 1u);
-  EXPECT_DOUBLE_EQ(s.mean_talk_ms, 60'000.0);             // (60+30+90)k / 3 bridged
-  EXPECT_DOUBLE_EQ(s.mean_hold_ms, 10'500.0 / 6.0);       // hold > 0 or bridged: 6 calls
+  EXPECT_DOUBLE_EQ(s.mean_talk_ms, 60'000.0);       // (60+30+90)k / 3 bridged
+  EXPECT_DOUBLE_EQ(s.mean_hold_ms, 10'500.0 / 6.0); // hold > 0 or bridged: 6 calls
   EXPECT_EQ(s.revenue_micros, 18'000'000);
   EXPECT_EQ(s.payout_micros, 10'500'000);
-  EXPECT_EQ(s.bid_sum_bridged_micros, 18'000'000);        // not lead 5's 8.0
-  EXPECT_EQ(s.auction_latency_p50_us, 250);               // of 100 200 250 300 400 500: rank 3
-  EXPECT_EQ(s.auction_latency_p99_us, 500);               // rank ceil(5.94) = 6
+  EXPECT_EQ(s.bid_sum_bridged_micros, 18'000'000); // not lead 5's 8.0
+  EXPECT_EQ(s.auction_latency_p50_us, 250);        // of 100 200 250 300 400 500: rank 3
+  EXPECT_EQ(s.auction_latency_p99_us, 500);        // rank ceil(5.94) = 6
   ASSERT_EQ(s.wins.size(), 2u);
   EXPECT_EQ(s.wins[0].buyer_id, "b1");
   EXPECT_EQ(s.wins[0].wins, 1u);
@@ -394,7 +394,7 @@ TEST_F(SqliteLeadStore, PercentilesUseNearestRank) {
   for (uint64_t n = 99; n >= 1; --n) // 1..99, submitted in reverse
     store->submit(outcome_lead(n, disposition::no_buyer, "", 0, 0, 0, 0, 0, static_cast<int64_t>(n)));
   store->flush();
-  auto many = reader->summarize(); // 1..99 and 1000: 100 values
+  auto many = reader->summarize();            // 1..99 and 1000: 100 values
   EXPECT_EQ(many.auction_latency_p50_us, 50); // rank ceil(0.50 * 100) = 50
   EXPECT_EQ(many.auction_latency_p99_us, 99); // rank 99; the maximum (1000) is rank 100
 }
@@ -500,7 +500,6 @@ TEST_F(SqliteLeadStore, GivesUpLoudlyOnlyWhenClosingAfterTheRetryDeadline) {
   EXPECT_NE(log.find(lead.id.to_string()), std::string::npos) << log; // the lost id is named
 }
 
-
 // -- live calls and crash recovery ------------------------------------------------
 
 /// The lead `make_lead(n)` would be while still live: interrupted in `state`,
@@ -552,9 +551,9 @@ TEST_F(SqliteLeadStore, ANotedStartIsDurableBeforeItsCallbackAndYieldsToTheCall)
   store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", base_ms * 1000, [] {}); // a retry
   store->flush();
   raw_db raw(path_);
-  EXPECT_EQ(raw.text("SELECT lower(hex(call_id)) = lower(replace('" + lead_id(5).to_string() +
-                     "', '-', '')) FROM live_calls"),
-            "1");
+  EXPECT_EQ(
+    raw.text("SELECT lower(hex(call_id)) = lower(replace('" + lead_id(5).to_string() + "', '-', '')) FROM live_calls"),
+    "1");
   // A start noted after the call's lead was stored notes nothing.
   store->submit(make_lead(5));
   store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", make_lead(5).started_at, [] {});
@@ -614,9 +613,8 @@ TEST_F(SqliteLeadStore, RecoveryBooksLeftoverCallsAsInterruptedOnce) {
   std::string error;
   auto second = store->recover_interrupted(base_ms * 1000 + 2'000'000, &error);
   ASSERT_EQ(second.size(), 1u);
-  auto again = std::find_if(first.begin(), first.end(), [](const recovered_call& r) {
-    return r.carrier_call_id == "v3:unnamed";
-  });
+  auto again =
+    std::find_if(first.begin(), first.end(), [](const recovered_call& r) { return r.carrier_call_id == "v3:unnamed"; });
   ASSERT_NE(again, first.end());
   EXPECT_EQ(second[0].id, again->id);
   EXPECT_EQ(store->duplicates(), 1u);

@@ -2,9 +2,9 @@
 // clients: many subscribers, a subscriber too slow to read, reconnection with
 // Last-Event-ID, filters.
 
+#include "adapters/analytics/sse_hub.hpp"
 #include "adapters/http/http_query.hpp"
 #include "adapters/http/http_server.hpp"
-#include "adapters/analytics/sse_hub.hpp"
 
 #include <gtest/gtest.h>
 
@@ -99,9 +99,12 @@ private:
         auto nl = block.find('\n', start);
         if (nl == std::string::npos) nl = block.size();
         auto line = std::string_view(block).substr(start, nl - start);
-        if (line.starts_with("id: ")) std::from_chars(line.data() + 4, line.data() + line.size(), e.id);
-        else if (line.starts_with("event: ")) e.kind = line.substr(7);
-        else if (line.starts_with("data: ")) e.data = line.substr(6);
+        if (line.starts_with("id: "))
+          std::from_chars(line.data() + 4, line.data() + line.size(), e.id);
+        else if (line.starts_with("event: "))
+          e.kind = line.substr(7);
+        else if (line.starts_with("data: "))
+          e.data = line.substr(6);
         start = nl + 1;
       }
       if (!e.kind.empty()) events.push_back(std::move(e)); // "retry:" blocks carry no event

@@ -61,13 +61,13 @@ constexpr const char* spec_hangup =
  "meta":{"attempt":1,"delivered_to":"https://…"}})";
 
 /// A webhook body in the reference's shape: `extra` is spliced into the payload.
-std::string webhook(const std::string& type, const std::string& extra = "",
-                    const std::string& client_state = "null", const std::string& ccid = caller_ccid) {
-  return R"({"data":{"event_type":")" + type
-         + R"(","id":"ev-1","occurred_at":"2026-01-02T03:04:05.678901Z","record_type":"event","payload":{)"
-         + R"("call_control_id":")" + ccid
-         + R"(","call_leg_id":"leg-1","call_session_id":"sess-1","connection_id":"123","client_state":)"
-         + client_state + (extra.empty() ? "" : "," + extra) + R"(}},"meta":{"attempt":2}})";
+std::string webhook(const std::string& type, const std::string& extra = "", const std::string& client_state = "null",
+                    const std::string& ccid = caller_ccid) {
+  return R"({"data":{"event_type":")" + type +
+         R"(","id":"ev-1","occurred_at":"2026-01-02T03:04:05.678901Z","record_type":"event","payload":{)" +
+         R"("call_control_id":")" + ccid +
+         R"(","call_leg_id":"leg-1","call_session_id":"sess-1","connection_id":"123","client_state":)" + client_state +
+         (extra.empty() ? "" : "," + extra) + R"(}},"meta":{"attempt":2}})";
 }
 
 std::string quoted_state(const std::string& json) { return '"' + base64_encode(json) + '"'; }
@@ -118,12 +118,26 @@ TEST(TelnyxTime, Offsets) {
 }
 
 TEST(TelnyxTime, RejectsMalformed) {
-  for (const char* bad : {"", "2024-02-29", "2024-02-29T23:59:59", "2024-02-29 23:59:59Z", "2024-02-30T00:00:00Z",
-                          "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-00-01T00:00:00Z",
-                          "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z",
-                          "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00.1234567890Z", "2024-01-01T00:00:00ZZ",
-                          "2024-01-01T00:00:00+0100", "2024-01-01T00:00:00+01:", "2024-1-01T00:00:00Z",
-                          "+024-01-01T00:00:00Z", "2024-01-01T00:00:00.12a4Z", " 2024-01-01T00:00:00Z"})
+  for (const char* bad : {"",
+                          "2024-02-29",
+                          "2024-02-29T23:59:59",
+                          "2024-02-29 23:59:59Z",
+                          "2024-02-30T00:00:00Z",
+                          "2023-02-29T00:00:00Z",
+                          "2024-13-01T00:00:00Z",
+                          "2024-00-01T00:00:00Z",
+                          "2024-01-01T24:00:00Z",
+                          "2024-01-01T00:60:00Z",
+                          "2024-01-01T00:00:61Z",
+                          "2024-01-01T00:00:00.Z",
+                          "2024-01-01T00:00:00.1234567890Z",
+                          "2024-01-01T00:00:00ZZ",
+                          "2024-01-01T00:00:00+0100",
+                          "2024-01-01T00:00:00+01:",
+                          "2024-1-01T00:00:00Z",
+                          "+024-01-01T00:00:00Z",
+                          "2024-01-01T00:00:00.12a4Z",
+                          " 2024-01-01T00:00:00Z"})
     EXPECT_FALSE(parse_telnyx_time(bad)) << bad;
 }
 
@@ -152,8 +166,8 @@ TEST(ClientState, RoundTripWithCharactersNeedingEscapes) {
 }
 
 TEST(ClientState, ShapeAndOptionalCarrierId) {
-  EXPECT_EQ(encode_client_state(engine_call, call_leg::buyer), std::string{R"({"call":")"} + engine_call
-                                                                   + R"(","leg":"buyer"})");
+  EXPECT_EQ(encode_client_state(engine_call, call_leg::buyer),
+            std::string{R"({"call":")"} + engine_call + R"(","leg":"buyer"})");
   auto back = decode_client_state(encode_client_state("c", call_leg::caller));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->leg, call_leg::caller);
@@ -167,13 +181,12 @@ TEST(ClientState, InvalidUtf8IsRepaired) {
   EXPECT_EQ(back->call, "bad\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_FALSE(repair_utf8("plain \u00e9"));
   EXPECT_EQ(repair_utf8("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // a surrogate
-  EXPECT_EQ(repair_utf8("ok\xe4\xb8"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");            // truncated
+  EXPECT_EQ(repair_utf8("ok\xe4\xb8"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");             // truncated
 }
 
 TEST(ClientState, DecodeRejectsForeignStates) {
   for (const char* bad : {"", "have a nice day =]", "[]", R"({"leg":"buyer"})", R"({"call":"x"})",
-                          R"({"call":"x","leg":"B"})", R"({"call":1,"leg":"buyer"})",
-                          R"({"call":"x","leg":"buyer"}x)"})
+                          R"({"call":"x","leg":"B"})", R"({"call":1,"leg":"buyer"})", R"({"call":"x","leg":"buyer"}x)"})
     EXPECT_FALSE(decode_client_state(bad)) << bad;
 }
 
@@ -296,8 +309,8 @@ TEST(ParseWebhook, RecordingSavedWithoutCallControlIdIsRoutedByClientState) {
   // [SPEC] lists no call_control_id for call.recording.saved.
   std::string state = quoted_state(encode_client_state(engine_call, call_leg::caller, caller_ccid));
   std::string body = R"({"data":{"event_type":"call.recording.saved","id":"e","occurred_at":"2026-01-02T03:04:05Z",)"
-                     R"("record_type":"event","payload":{"call_leg_id":"l","call_session_id":"s","client_state":)"
-                     + state + R"(,"channels":"dual","recording_urls":{"mp3":"https://r/x.mp3","wav":null}}}})";
+                     R"("record_type":"event","payload":{"call_leg_id":"l","call_session_id":"s","client_state":)" +
+                     state + R"(,"channels":"dual","recording_urls":{"mp3":"https://r/x.mp3","wav":null}}}})";
   auto ev = event_of(body);
   EXPECT_EQ(ev.carrier_call_id, caller_ccid);
   EXPECT_EQ(ev.detail, "https://r/x.mp3");
@@ -319,8 +332,8 @@ TEST(ParseWebhook, HangupCausesAndSources) {
   using c = hangup_cause;
   for (auto cause : {c::call_rejected, c::normal_clearing, c::originator_cancel, c::timeout, c::time_limit,
                      c::user_busy, c::not_found, c::no_answer, c::unspecified}) {
-    auto ev = event_of(webhook("call.hangup", R"("hangup_cause":")" + std::string{to_string(cause)}
-                                                + R"(","hangup_source":"callee","sip_hangup_cause":"486")"));
+    auto ev = event_of(webhook("call.hangup", R"("hangup_cause":")" + std::string{to_string(cause)} +
+                                                R"(","hangup_source":"callee","sip_hangup_cause":"486")"));
     EXPECT_EQ(ev.cause, cause);
     EXPECT_EQ(ev.source, hangup_source::callee);
   }
@@ -412,8 +425,7 @@ TEST(ParseWebhook, MissingAndInvalidFields) {
   expect(without(R"("event_type":"call.answered",)"), webhook_error::missing_field, "data.event_type");
   expect(without(R"("call_control_id":")" + std::string{caller_ccid} + "\","), webhook_error::missing_field,
          "data.payload.call_control_id");
-  expect(without(R"("occurred_at":"2026-01-02T03:04:05.678901Z",)"), webhook_error::missing_field,
-         "data.occurred_at");
+  expect(without(R"("occurred_at":"2026-01-02T03:04:05.678901Z",)"), webhook_error::missing_field, "data.occurred_at");
   expect(R"({"data":{"id":null,"event_type":"call.answered"}})", webhook_error::missing_field, "data.id");
   expect(R"({"data":{"id":"","event_type":"call.answered"}})", webhook_error::missing_field, "data.id");
   expect(R"({"data":{"id":7,"event_type":"call.answered"}})", webhook_error::invalid_field, "data.id");
@@ -425,8 +437,7 @@ TEST(ParseWebhook, MissingAndInvalidFields) {
   expect(R"({"data":{"id":"a","event_type":"call.answered","occurred_at":"2026-01-02T03:04:05Z",)"
          R"("payload":{"call_control_id":5}}})",
          webhook_error::invalid_field, "data.payload.call_control_id");
-  expect(webhook("call.initiated", R"("from":"+1","to":"+2")"), webhook_error::missing_field,
-         "data.payload.direction");
+  expect(webhook("call.initiated", R"("from":"+1","to":"+2")"), webhook_error::missing_field, "data.payload.direction");
   EXPECT_EQ(to_string(webhook_error::missing_field), "missing_field");
 }
 
@@ -469,10 +480,10 @@ TEST(ParseWebhook, MutatedBodiesNeverCrash) {
 // --- webhooks: encode -> parse ---------------------------------------------------------
 
 auto wire(const telnyx_webhook& w) {
-  return std::tie(w.event_id, w.event_type, w.occurred_at, w.attempt, w.delivered_to, w.call_control_id,
-                  w.call_leg_id, w.call_session_id, w.connection_id, w.client_state, w.direction, w.state, w.from,
-                  w.to, w.status, w.digits, w.media_url, w.reason, w.hangup_cause, w.hangup_source,
-                  w.sip_hangup_cause, w.channels, w.recording_mp3_url, w.recording_wav_url);
+  return std::tie(w.event_id, w.event_type, w.occurred_at, w.attempt, w.delivered_to, w.call_control_id, w.call_leg_id,
+                  w.call_session_id, w.connection_id, w.client_state, w.direction, w.state, w.from, w.to, w.status,
+                  w.digits, w.media_url, w.reason, w.hangup_cause, w.hangup_source, w.sip_hangup_cause, w.channels,
+                  w.recording_mp3_url, w.recording_wav_url);
 }
 
 telnyx_webhook base(const std::string& type) {
@@ -537,8 +548,7 @@ TEST(EncodeWebhook, EveryTypeRoundTrips) {
     const auto& back = ok(r);
     EXPECT_EQ(wire(back), wire(w)) << body;
     EXPECT_EQ(back.known_type, w.event_type != "call.machine.detection.ended") << w.event_type;
-    bool forwarded =
-      back.known_type && w.event_type != "call.speak.started" && w.event_type != "call.playback.started";
+    bool forwarded = back.known_type && w.event_type != "call.speak.started" && w.event_type != "call.playback.started";
     EXPECT_EQ(back.event.has_value(), forwarded) << w.event_type;
     if (back.event) {
       EXPECT_EQ(back.event->carrier_call_id, caller_ccid) << w.event_type;
@@ -753,10 +763,10 @@ TEST(ParseCommand, Paths) {
   auto other = ok(parse_command("/v2/calls/v3:abc/actions/bridge", R"({"call_control_id":"v3:other"})"));
   EXPECT_FALSE(other.command);
   EXPECT_EQ(other.fields.at("call_control_id"), "v3:other");
-  for (const char* bad : {"", "/", "/v2/calls/", "/v2/calls//actions/hangup", "/v2/calls/abc/actions/",
-                          "/v2/calls/abc/hangup", "/v1/calls/abc/actions/hangup", "/v2/calls/a/b/actions/hangup",
-                          "/v2/calls/abc/actions/hangup/extra", "/v2/calls/a%2/actions/hangup",
-                          "/v2/calls/a%zz/actions/hangup", "/v2/calls/actions/hangup"}) {
+  for (const char* bad :
+       {"", "/", "/v2/calls/", "/v2/calls//actions/hangup", "/v2/calls/abc/actions/", "/v2/calls/abc/hangup",
+        "/v1/calls/abc/actions/hangup", "/v2/calls/a/b/actions/hangup", "/v2/calls/abc/actions/hangup/extra",
+        "/v2/calls/a%2/actions/hangup", "/v2/calls/a%zz/actions/hangup", "/v2/calls/actions/hangup"}) {
     auto r = parse_command(bad, "{}");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error()->kind, command_parse_error_kind::bad_path) << bad;
@@ -807,16 +817,19 @@ TEST(CommandOutcome, Classification) {
   EXPECT_EQ(ended.code, "90018");
   EXPECT_EQ(ended.detail, "Call has already ended: This call is no longer active and can't receive commands. (90018)");
   auto second = parse_command_error(
-    422, R"({"errors":[{"code":"10004","title":"Missing required parameter"},{"code":"90018","title":"Call has already ended"}]})");
+    422,
+    R"({"errors":[{"code":"10004","title":"Missing required parameter"},{"code":"90018","title":"Call has already ended"}]})");
   EXPECT_EQ(second.kind, k::call_ended);
-  EXPECT_EQ(parse_command_error(422, R"({"errors":[{"code":90018,"title":"Call has already ended"}]})").kind, k::call_ended);
+  EXPECT_EQ(parse_command_error(422, R"({"errors":[{"code":90018,"title":"Call has already ended"}]})").kind,
+            k::call_ended);
   auto invalid = parse_command_error(
     422, R"({"errors":[{"code":"90015","title":"Invalid Call Control ID","source":{"pointer":"/call_control_id"}}]})");
   EXPECT_EQ(invalid.kind, k::rejected);
   EXPECT_EQ(invalid.detail, "Invalid Call Control ID (90015)");
   EXPECT_EQ(parse_command_error(404, R"({"errors":[{"code":"90018","title":"x"}]})").kind, k::rejected);
   auto limited = parse_command_error(
-    429, R"({"errors":[{"code":"10011","title":"Too many requests","detail":"You have exceeded the maximum number of allowed requests."}]})");
+    429,
+    R"({"errors":[{"code":"10011","title":"Too many requests","detail":"You have exceeded the maximum number of allowed requests."}]})");
   EXPECT_EQ(limited.kind, k::rate_limited);
   EXPECT_EQ(limited.code, "10011");
   EXPECT_EQ(parse_command_error(500, encode_command_error("10007", "Unexpected error", "")).kind, k::retryable);
@@ -832,7 +845,9 @@ TEST(CommandOutcome, Classification) {
 TEST(CommandOutcome, SimulatorErrorBodyRoundTrips) {
   auto body = encode_command_error("90018", "Call has already ended",
                                    "This call is no longer active and can't receive commands.");
-  EXPECT_EQ(body, R"({"errors":[{"code":"90018","title":"Call has already ended","detail":"This call is no longer active and can't receive commands."}]})");
+  EXPECT_EQ(
+    body,
+    R"({"errors":[{"code":"90018","title":"Call has already ended","detail":"This call is no longer active and can't receive commands."}]})");
   EXPECT_EQ(parse_command_error(422, body).kind, command_outcome_kind::call_ended);
   EXPECT_EQ(encode_command_ok(), R"({"data":{"result":"ok"}})");
 }

@@ -258,10 +258,10 @@ public:
 private:
   static std::string payload_for(command_kind kind) {
     switch (kind) {
-    case command_kind::speak: return "Thanks for calling";
-    case command_kind::play: return "https://media.example.com/hold.mp3";
-    case command_kind::transfer: return "+15550100";
-    default: return "";
+      case command_kind::speak: return "Thanks for calling";
+      case command_kind::play: return "https://media.example.com/hold.mp3";
+      case command_kind::transfer: return "+15550100";
+      default: return "";
     }
   }
 
@@ -281,9 +281,7 @@ telnyx_api_options fast_options(std::string base_url) {
   return o;
 }
 
-ms gap(const received& earlier, const received& later) {
-  return std::chrono::duration_cast<ms>(later.at - earlier.at);
-}
+ms gap(const received& earlier, const received& later) { return std::chrono::duration_cast<ms>(later.at - earlier.at); }
 
 std::string id_of(const telnyx_job& job) { return job.command.command_id.to_string(); }
 
@@ -402,8 +400,7 @@ TEST(TelnyxCommandSender, RefusedConnectionGivesUpAfterMaxAttempts) {
   EXPECT_EQ(reports[0].outcome.kind, command_outcome_kind::retryable);
   EXPECT_EQ(reports[0].attempts, 3);
   EXPECT_EQ(reports[0].http_status, 0);
-  EXPECT_NE(reports[0].outcome.detail.find("gave up after 3 attempts"), std::string::npos)
-    << reports[0].outcome.detail;
+  EXPECT_NE(reports[0].outcome.detail.find("gave up after 3 attempts"), std::string::npos) << reports[0].outcome.detail;
   EXPECT_NE(reports[0].outcome.detail.find("connect_failed"), std::string::npos) << reports[0].outcome.detail;
   const auto& stats = sender.statistics();
   EXPECT_EQ(stats.attempts.load(), 3u);
@@ -521,8 +518,8 @@ TEST(TelnyxCommandSender, RateLimitWithoutResetWaitsTheDefaultThenGivesUpAsRateL
 TEST(TelnyxCommandSender, CallEndedDropsTheQueuedCommandsUnsent) {
   fake_telnyx api([](fake_telnyx& fake, const received& r, http_responder respond) {
     fake.answer(r, respond,
-               json_reply(422, encode_command_error("90018", "Call has already ended",
-                                                    "This call is no longer active and can't receive commands.")));
+                json_reply(422, encode_command_error("90018", "Call has already ended",
+                                                     "This call is no longer active and can't receive commands.")));
   });
   auto box = std::make_shared<report_box>();
   telnyx_command_sender sender(fast_options(api.base_url()), into(box));
@@ -653,7 +650,7 @@ TEST(TelnyxCommandSender, AStalledCallDoesNotDelayAnother) {
   auto stalled = jobs.make("call-A");
 
   sender.submit(stalled);
-  sender.submit(jobs.make("call-A")); // queued behind the stalled one
+  sender.submit(jobs.make("call-A"));    // queued behind the stalled one
   ASSERT_TRUE(api.wait_for_requests(2)); // A timed out once and is being retried
   for (int i = 0; i < 20; ++i) sender.submit(jobs.make("call-B"));
   ASSERT_TRUE(box->wait(20, 1s));

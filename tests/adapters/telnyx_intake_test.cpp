@@ -145,12 +145,11 @@ TEST_F(Intake, EngineNotReadyIs503AndTheRetryIsTaken) {
   EXPECT_EQ(intake.statistics().unavailable.load(), 1u);
 }
 
-
 /// A call's start answered only once durable: the carrier's retry is what
 /// saves a call whose start the node could not keep.
 struct DurableIntake : Intake {
-  std::vector<std::string> noted;                  ///< carrier call ids handed to the durable step
-  std::vector<std::function<void()>> pending;      ///< their "durable now" callbacks
+  std::vector<std::string> noted;             ///< carrier call ids handed to the durable step
+  std::vector<std::function<void()>> pending; ///< their "durable now" callbacks
   std::vector<webhook_verdict> replies;
 
   DurableIntake() {

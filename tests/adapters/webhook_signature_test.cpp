@@ -58,8 +58,8 @@ TEST(Base64, DecodeIsStrict) {
   EXPECT_EQ(base64_decode(""), "");
   EXPECT_FALSE(base64_decode("aGVsbG8"));   // padding missing
   EXPECT_FALSE(base64_decode("aGVs bG8=")); // whitespace
-  EXPECT_FALSE(base64_decode("aGVsbG9=")); // non-zero trailing bits
-  EXPECT_FALSE(base64_decode("aGVs_G8=")); // URL-safe alphabet
+  EXPECT_FALSE(base64_decode("aGVsbG9="));  // non-zero trailing bits
+  EXPECT_FALSE(base64_decode("aGVs_G8="));  // URL-safe alphabet
   EXPECT_FALSE(base64_decode("!!!!"));
 }
 
@@ -164,8 +164,8 @@ TEST_F(SignedWebhook, EmptyHeaders) {
 }
 
 TEST_F(SignedWebhook, MalformedTimestamp) {
-  for (const char* bad : {"abc", "-1700000000", "1700000000.5", " 1700000000", "1700000000 ", "+1700000000",
-                          "1e9", "9999999999999999999", "0x10"})
+  for (const char* bad : {"abc", "-1700000000", "1700000000.5", " 1700000000", "1700000000 ", "+1700000000", "1e9",
+                          "9999999999999999999", "0x10"})
     EXPECT_EQ(verifier.verify(signature, bad, body, ts_us), signature_verdict::malformed_timestamp) << bad;
 }
 

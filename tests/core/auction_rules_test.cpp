@@ -254,8 +254,8 @@ TEST(AuctionRules, RankingDoesNotDependOnInputOrder) {
   EXPECT_EQ(buyers_of(forward), buyers_of(backward));
   // amount 3000: buyer-2 (t0), buyer-5 (t0+10); 2000: buyer-4 (t0), buyer-1 (t0+10);
   // 1000: buyer-0 (t0), buyer-3 (t0+10).
-  EXPECT_EQ(buyers_of(forward), (std::vector<std::string>{"buyer-2", "buyer-5", "buyer-4", "buyer-1",
-                                                          "buyer-0", "buyer-3"}));
+  EXPECT_EQ(buyers_of(forward),
+            (std::vector<std::string>{"buyer-2", "buyer-5", "buyer-4", "buyer-1", "buyer-0", "buyer-3"}));
 }
 
 TEST(AuctionRules, ExpiresAtIsArrivalPlusExpiry) {
@@ -345,8 +345,8 @@ TEST(AuctionClearing, SecondPriceNeverAboveOwnBid) {
 TEST(AuctionClearing, SecondPriceIgnoresInvalidBids) {
   auto expired = valid_bid("x", 25'000'000);
   expired.response.expires_in_s = 1;
-  auto r = rank_bids({valid_bid("a", 20'000'000), expired, valid_bid("b", 11'000'000)},
-                     second_price(0, 0), t0 + 2 * us_per_s);
+  auto r =
+    rank_bids({valid_bid("a", 20'000'000), expired, valid_bid("b", 11'000'000)}, second_price(0, 0), t0 + 2 * us_per_s);
   ASSERT_EQ(r.offers.size(), 2u);
   EXPECT_EQ(r.offers[0].amount_micros, 11'000'000);
 }
@@ -410,9 +410,9 @@ collected_bid tiered(std::string buyer, int32_t priority, int32_t weight, uint32
 TEST(RoutingStrategy, WaterfallFollowsPriorityThenBid) {
   routing_rules rules;
   rules.strategy = routing_strategy::waterfall;
-  auto r = rank_bids({tiered("cheap-first", 1, 1, 0, 5), tiered("rich-second", 2, 1, 1, 50),
-                      tiered("richer-first", 1, 1, 2, 9)},
-                     rules, t0);
+  auto r = rank_bids(
+    {tiered("cheap-first", 1, 1, 0, 5), tiered("rich-second", 2, 1, 1, 50), tiered("richer-first", 1, 1, 2, 9)}, rules,
+    t0);
   EXPECT_EQ(buyers_of(r), (std::vector<std::string>{"richer-first", "cheap-first", "rich-second"}));
   EXPECT_EQ(r.order_reasons[0], "first by priority");
   EXPECT_EQ(r.order_reasons[2], "priority 2 after 1");

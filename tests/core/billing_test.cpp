@@ -151,14 +151,14 @@ TEST(BillingTiers, HighestTierReachedByTalkTimeIsCharged) {
     const char* note;
   };
   for (const row& r : {
-           row{0, 0, 0, 0, "below every duration tier"},
-           row{29'999, 0, 0, 0, "below every duration tier"},
-           row{30'000, 5 * dollars, 2 * dollars, 3 * dollars, "tier ≥30 s"},
-           row{59'999, 5 * dollars, 2 * dollars, 3 * dollars, "tier ≥30 s"},
-           row{60'000, 10 * dollars, 4 * dollars, 6 * dollars, "tier ≥60 s"},
-           row{119'999, 10 * dollars, 4 * dollars, 6 * dollars, "tier ≥60 s"},
-           row{120'000, 25 * dollars, 10 * dollars, 15 * dollars, "tier ≥120 s"},
-           row{36'000'000, 25 * dollars, 10 * dollars, 15 * dollars, "tier ≥120 s"},
+         row{0, 0, 0, 0, "below every duration tier"},
+         row{29'999, 0, 0, 0, "below every duration tier"},
+         row{30'000, 5 * dollars, 2 * dollars, 3 * dollars, "tier ≥30 s"},
+         row{59'999, 5 * dollars, 2 * dollars, 3 * dollars, "tier ≥30 s"},
+         row{60'000, 10 * dollars, 4 * dollars, 6 * dollars, "tier ≥60 s"},
+         row{119'999, 10 * dollars, 4 * dollars, 6 * dollars, "tier ≥60 s"},
+         row{120'000, 25 * dollars, 10 * dollars, 15 * dollars, "tier ≥120 s"},
+         row{36'000'000, 25 * dollars, 10 * dollars, 15 * dollars, "tier ≥120 s"},
        }) {
     in.talk_ms = r.talk_ms;
     expect_bill(in, {true, r.revenue, r.payout, r.profit, r.note}, "talk " + std::to_string(r.talk_ms) + " ms");
@@ -260,15 +260,15 @@ TEST(BillingPayout, RevenueShareRoundsDown) {
     int64_t profit;
   };
   for (const row& r : {
-           row{1'234'567, 3, 370, 1'234'197},                 // 370.3701 -> 370
-           row{3'333, 3, 0, 3'333},                           // 0.9999 -> 0
-           row{3'334, 3, 1, 3'333},                           // 1.0002 -> 1
-           row{1, 9'999, 0, 1},                               // 0.9999 -> 0
-           row{10'000'001, 3'333, 3'333'000, 6'667'001},      // 3333000.3333 -> 3333000
-           row{19'990'000, 6'000, 11'994'000, 7'996'000},     // exact
-           row{999'999'999'999, 1, 99'999'999, 999'900'000'000}, // 99999999.9999 -> 99999999
-           row{1'000'000'000'000, 10'000, 1'000'000'000'000, 0}, // all of the largest price
-           row{7'777'777, 0, 0, 7'777'777},
+         row{1'234'567, 3, 370, 1'234'197},                    // 370.3701 -> 370
+         row{3'333, 3, 0, 3'333},                              // 0.9999 -> 0
+         row{3'334, 3, 1, 3'333},                              // 1.0002 -> 1
+         row{1, 9'999, 0, 1},                                  // 0.9999 -> 0
+         row{10'000'001, 3'333, 3'333'000, 6'667'001},         // 3333000.3333 -> 3333000
+         row{19'990'000, 6'000, 11'994'000, 7'996'000},        // exact
+         row{999'999'999'999, 1, 99'999'999, 999'900'000'000}, // 99999999.9999 -> 99999999
+         row{1'000'000'000'000, 10'000, 1'000'000'000'000, 0}, // all of the largest price
+         row{7'777'777, 0, 0, 7'777'777},
        }) {
     const source_config pub = share_source(r.bp);
     billing_input in = bridged_call(nullptr, &pub);
@@ -362,8 +362,8 @@ TEST(BillingInvariants, HoldForEveryCombination) {
   const source_config fixed_b = fixed_source(11 * dollars, payout_trigger::bridged);
   int cases = 0;
   for (const buyer_config* buyer : {static_cast<const buyer_config*>(nullptr), &plain, &tiered})
-    for (const source_config* source : {static_cast<const source_config*>(nullptr), &share0, &share3, &share_all,
-                                        &fixed_c, &fixed_b})
+    for (const source_config* source :
+         {static_cast<const source_config*>(nullptr), &share0, &share3, &share_all, &fixed_c, &fixed_b})
       for (int64_t price : {int64_t{0}, int64_t{1}, int64_t{7'777'777}, 1'000'000 * dollars})
         for (int64_t talk : {int64_t{0}, int64_t{44'999}, int64_t{45'000}, int64_t{299'999}, int64_t{300'000}})
           for (int32_t buffer : {0, 45, 300})

@@ -42,28 +42,23 @@ using namespace std::chrono_literals;
 
 constexpr timestamp_us t0 = 1'700'000'000 * us_per_s;
 
+constexpr size_t idx(timer_kind k) { return static_cast<size_t>(k); }
 
-constexpr size_t idx(timer_kind k) {
-  return static_cast<size_t>(k);
-}
-
-const std::array<timer_kind, timer_kind_count> all_timer_kinds{
-  timer_kind::answer, timer_kind::greeting, timer_kind::max_hold,
-  timer_kind::transfer, timer_kind::talk, timer_kind::ending};
+const std::array<timer_kind, timer_kind_count> all_timer_kinds{timer_kind::answer,   timer_kind::greeting,
+                                                               timer_kind::max_hold, timer_kind::transfer,
+                                                               timer_kind::talk,     timer_kind::ending};
 
 const std::array<command_kind, 8> all_command_kinds{
-  command_kind::answer,       command_kind::speak,       command_kind::play,   command_kind::stop_play,
-  command_kind::transfer,     command_kind::record_start, command_kind::record_stop, command_kind::hangup};
+  command_kind::answer,   command_kind::speak,        command_kind::play,        command_kind::stop_play,
+  command_kind::transfer, command_kind::record_start, command_kind::record_stop, command_kind::hangup};
 
 const std::array<carrier_event_kind, 10> all_event_kinds{
-  carrier_event_kind::initiated,   carrier_event_kind::answered,        carrier_event_kind::speak_ended,
-  carrier_event_kind::playback_ended, carrier_event_kind::bridged,     carrier_event_kind::hangup,
-  carrier_event_kind::recording_saved, carrier_event_kind::dtmf,       carrier_event_kind::gather_ended,
+  carrier_event_kind::initiated,       carrier_event_kind::answered, carrier_event_kind::speak_ended,
+  carrier_event_kind::playback_ended,  carrier_event_kind::bridged,  carrier_event_kind::hangup,
+  carrier_event_kind::recording_saved, carrier_event_kind::dtmf,     carrier_event_kind::gather_ended,
   carrier_event_kind::command_failed};
 
-int64_t as_us(caf::timespan d) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-}
+int64_t as_us(caf::timespan d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 
 std::string timer_name(timer_kind k) {
   switch (k) {
@@ -154,9 +149,8 @@ carrier_event recording_saved_event(std::string url) {
 }
 
 bool no_effects(const call_effects& fx) {
-  return fx.commands.empty() && fx.timers.empty() && !fx.start_round && !fx.abandon_round &&
-         fx.commits.empty() && fx.releases.empty() && fx.adopt == adopt_kind::none &&
-         !fx.state_changed && !fx.finished;
+  return fx.commands.empty() && fx.timers.empty() && !fx.start_round && !fx.abandon_round && fx.commits.empty() &&
+         fx.releases.empty() && fx.adopt == adopt_kind::none && !fx.state_changed && !fx.finished;
 }
 
 std::vector<command_kind> kinds_of(const std::vector<carrier_command>& cmds) {
@@ -209,8 +203,7 @@ std::string fmt(const std::set<uint64_t>& tokens) {
 }
 
 bool is_live_state(call_state s) {
-  return s == call_state::greeting || s == call_state::hold || s == call_state::auction ||
-         s == call_state::bridged;
+  return s == call_state::greeting || s == call_state::hold || s == call_state::auction || s == call_state::bridged;
 }
 
 // -- the driver ------------------------------------------------------------------
@@ -230,8 +223,8 @@ public:
   std::set<uint64_t> released;  ///< released by the call
   std::set<uint64_t> lost;      ///< freed by the ledger: the actor died (restart, or done)
   std::map<uint64_t, std::string> token_buyer;
-  int finished = 0;  ///< `finished` reports while the call was live
-  int rebooked = 0;  ///< `finished` reports from call_resumed in done (by design)
+  int finished = 0; ///< `finished` reports while the call was live
+  int rebooked = 0; ///< `finished` reports from call_resumed in done (by design)
   int rounds_started = 0;
   int resumes = 0;
   bool routed = false;
@@ -253,9 +246,8 @@ public:
   int32_t revenue_share_bp = 2'500; ///< the source's, when the lead is billed
 
   explicit call_driver(call_settings settings = test_settings())
-    : s(std::move(settings)),
-      c(make_call(call_id{0x0190'0000'0000'7000ull, 0x8000'0000'0000'0001ull}, "cc-1", "+15125550100",
-                  "+18005550199", t0)) {
+    : s(std::move(settings)), c(make_call(call_id{0x0190'0000'0000'7000ull, 0x8000'0000'0000'0001ull}, "cc-1",
+                                          "+15125550100", "+18005550199", t0)) {
     c.campaign_id = "camp-1";
     c.source_id = "src-1";
   }
@@ -291,13 +283,10 @@ public:
     return out + "  inputs:\n" + history();
   }
 
-  bool timer_live(timer_kind k) const {
-    return armed[idx(k)] != 0 && armed[idx(k)] == c.timer_generation[idx(k)];
-  }
+  bool timer_live(timer_kind k) const { return armed[idx(k)] != 0 && armed[idx(k)] == c.timer_generation[idx(k)]; }
 
   bool any_timer_live() const {
-    return std::any_of(all_timer_kinds.begin(), all_timer_kinds.end(),
-                       [this](timer_kind k) { return timer_live(k); });
+    return std::any_of(all_timer_kinds.begin(), all_timer_kinds.end(), [this](timer_kind k) { return timer_live(k); });
   }
 
   call_effects feed(const call_input& in) {
@@ -360,24 +349,26 @@ public:
       if (!live.count(t)) error("commit of token " + std::to_string(t) + " the call does not hold");
       if (!committed.insert(t).second) error("token " + std::to_string(t) + " committed twice");
       if (token_buyer[t] != c.current.buyer_id)
-        error("committed token " + std::to_string(t) + " of buyer '" + token_buyer[t] +
-              "' for a call bridged to '" + c.current.buyer_id + "'");
+        error("committed token " + std::to_string(t) + " of buyer '" + token_buyer[t] + "' for a call bridged to '" +
+              c.current.buyer_id + "'");
     }
     for (auto t : fx.releases) {
-      if (live.erase(t) == 1) released.insert(t);
-      else if (released.count(t)) error("token " + std::to_string(t) + " released twice");
-      else if (lost.count(t)) error("released token " + std::to_string(t) + " the ledger freed on restart");
-      else error("released unknown token " + std::to_string(t));
+      if (live.erase(t) == 1)
+        released.insert(t);
+      else if (released.count(t))
+        error("token " + std::to_string(t) + " released twice");
+      else if (lost.count(t))
+        error("released token " + std::to_string(t) + " the ledger freed on restart");
+      else
+        error("released unknown token " + std::to_string(t));
     }
     if (fx.start_round) ++rounds_started;
     if (fx.adopt != adopt_kind::none) {
       adopt_outstanding = true;
       adopt_mode = fx.adopt;
       adopt_buyer = c.current.buyer_id;
-      if (fx.adopt == adopt_kind::committed && c.state != call_state::bridged)
-        error("adopt_committed outside bridged");
-      if (fx.adopt == adopt_kind::pending && !c.transferring &&
-          !(c.state == call_state::bridged && !c.committed))
+      if (fx.adopt == adopt_kind::committed && c.state != call_state::bridged) error("adopt_committed outside bridged");
+      if (fx.adopt == adopt_kind::pending && !c.transferring && !(c.state == call_state::bridged && !c.committed))
         error("adopt_pending while neither transferring nor bridged-but-uncounted");
       if (c.current.buyer_id.empty()) error("adopt requested without a current buyer");
     }
@@ -386,8 +377,7 @@ public:
       for (const auto& cmd : fx.commands)
         if (cmd.kind == command_kind::transfer) error("transfer after the call was bridged");
     check_invariants(fx, caller_was_gone);
-    if (immediate_adopt && adopt_outstanding && c.state != call_state::done)
-      feed(adopt_reply());
+    if (immediate_adopt && adopt_outstanding && c.state != call_state::done) feed(adopt_reply());
     return fx;
   }
 
@@ -398,13 +388,12 @@ public:
       if (!held.insert(o.token).second) error("token " + std::to_string(o.token) + " held twice");
     }
     if (c.current.token != 0 && !held.insert(c.current.token).second) error("current token also an offer");
-    if (held != live)
-      error("the call holds tokens " + fmt(held) + " but was handed and not released " + fmt(live));
+    if (held != live) error("the call holds tokens " + fmt(held) + " but was handed and not released " + fmt(live));
     if (finished > 1) error("finished reported " + std::to_string(finished) + " times");
     if (routed && c.state != call_state::done && !any_timer_live()) error("live call with no watchdog armed");
     if (c.transferring && c.state != call_state::auction) error("transferring outside auction");
-    if (c.round_running && !(c.state == call_state::greeting || c.state == call_state::hold ||
-                             c.state == call_state::auction))
+    if (c.round_running &&
+        !(c.state == call_state::greeting || c.state == call_state::hold || c.state == call_state::auction))
       error("round running outside greeting/hold/auction");
     if (!c.offers.empty() && !(c.transferring || (c.state == call_state::greeting && !c.greeting_done)))
       error("offers held while neither transferring nor waiting for the greeting");
@@ -505,9 +494,7 @@ private:
 
 // -- builders: drive a call into each state ---------------------------------------
 
-void to_greeting_routed(call_driver& d) {
-  d.route(true);
-}
+void to_greeting_routed(call_driver& d) { d.route(true); }
 
 void to_greeting_speaking(call_driver& d) {
   d.route(true);
@@ -565,9 +552,7 @@ void to_ending_wrapping_up(call_driver& d) {
   d.caller_hangup();
 }
 
-void to_unknown_awaiting_answer(call_driver& d) {
-  d.route(false);
-}
+void to_unknown_awaiting_answer(call_driver& d) { d.route(false); }
 
 void to_unknown_speaking(call_driver& d) {
   d.route(false);
@@ -604,14 +589,12 @@ const std::vector<state_case>& state_cases() {
     {"bridged_recording", call_state::bridged, ending_step::none, [](call_settings& s) { s.record = true; },
      to_bridged},
     {"ending_speaking", call_state::ending, ending_step::speaking, [](call_settings&) {}, to_ending_speaking},
-    {"ending_hanging_up", call_state::ending, ending_step::hanging_up, [](call_settings&) {},
-     to_ending_hanging_up},
-    {"ending_wrapping_up", call_state::ending, ending_step::wrapping_up,
-     [](call_settings& s) { s.record = true; }, to_ending_wrapping_up},
+    {"ending_hanging_up", call_state::ending, ending_step::hanging_up, [](call_settings&) {}, to_ending_hanging_up},
+    {"ending_wrapping_up", call_state::ending, ending_step::wrapping_up, [](call_settings& s) { s.record = true; },
+     to_ending_wrapping_up},
     {"unknown_number_awaiting_answer", call_state::ending, ending_step::await_answer, [](call_settings&) {},
      to_unknown_awaiting_answer},
-    {"unknown_number_speaking", call_state::ending, ending_step::speaking, [](call_settings&) {},
-     to_unknown_speaking},
+    {"unknown_number_speaking", call_state::ending, ending_step::speaking, [](call_settings&) {}, to_unknown_speaking},
     {"done", call_state::done, ending_step::none, [](call_settings&) {}, to_done},
   };
   return cases;
@@ -643,8 +626,7 @@ const std::vector<input_case>& input_cases() {
                          e.source = leg == call_leg::caller ? hangup_source::caller : hangup_source::callee;
                        }
                        if (kind == carrier_event_kind::recording_saved) e.detail = "https://rec.example/1.mp3";
-                       if (kind == carrier_event_kind::dtmf || kind == carrier_event_kind::gather_ended)
-                         e.detail = "1";
+                       if (kind == carrier_event_kind::dtmf || kind == carrier_event_kind::gather_ended) e.detail = "1";
                        return e;
                      }});
     };
@@ -674,9 +656,8 @@ const std::vector<input_case>& input_cases() {
                      }});
     }
     out.push_back({"round_pinged_current", [](call_driver& d) -> call_input { return round_pinged{d.c.round}; }});
-    out.push_back({"round_pinged_stale", [](call_driver& d) -> call_input {
-                     return round_pinged{d.c.round == 0 ? 7u : d.c.round - 1};
-                   }});
+    out.push_back({"round_pinged_stale",
+                   [](call_driver& d) -> call_input { return round_pinged{d.c.round == 0 ? 7u : d.c.round - 1}; }});
     out.push_back({"round_closed_current", [](call_driver& d) -> call_input {
                      round_closed rc;
                      rc.round = d.c.round;
@@ -696,9 +677,7 @@ const std::vector<input_case>& input_cases() {
                    }});
     out.push_back({"shutdown_requested", [](call_driver&) -> call_input { return shutdown_requested{}; }});
     out.push_back({"call_resumed", [](call_driver&) -> call_input { return call_resumed{}; }});
-    out.push_back({"reservation_adopted", [](call_driver& d) -> call_input {
-                     return d.adopt_reply();
-                   }});
+    out.push_back({"reservation_adopted", [](call_driver& d) -> call_input { return d.adopt_reply(); }});
     return out;
   }();
   return cases;
@@ -781,7 +760,7 @@ TEST_P(CallMachineStateInput, InvariantsHoldAndTheCallStillEndsOnce) {
           EXPECT_TRUE(d.c.caller_gone);
           EXPECT_TRUE(d.c.state == call_state::done || d.c.ending == ending_step::wrapping_up);
           EXPECT_TRUE(fx.commands.empty()); // nothing to say to a caller who left
-          auto want_outcome = before.bridged_at != 0                        ? disposition::bridged
+          auto want_outcome = before.bridged_at != 0                       ? disposition::bridged
                               : before.outcome == disposition::in_progress ? disposition::abandoned
                                                                            : before.outcome;
           EXPECT_EQ(d.c.outcome, want_outcome);
@@ -828,8 +807,8 @@ TEST_P(CallMachineStateInput, InvariantsHoldAndTheCallStillEndsOnce) {
   }
 
   if (const auto* rc = std::get_if<round_closed>(&input); rc != nullptr && !done_before) {
-    const bool wanted = before.round_running && rc->round == before.round && !before.caller_gone &&
-                        before.ending == ending_step::none;
+    const bool wanted =
+      before.round_running && rc->round == before.round && !before.caller_gone && before.ending == ending_step::none;
     if (!wanted) {
       std::vector<uint64_t> tokens;
       for (const auto& o : rc->offers) tokens.push_back(o.token);
@@ -854,14 +833,13 @@ std::string sanitize(std::string name) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-  AllPairs, CallMachineStateInput,
-  ::testing::Combine(::testing::Range<size_t>(0, state_cases().size()),
-                     ::testing::Range<size_t>(0, input_cases().size())),
-  [](const ::testing::TestParamInfo<std::tuple<size_t, size_t>>& p) {
-    return sanitize(state_cases()[std::get<0>(p.param)].name + "__" +
-                    input_cases()[std::get<1>(p.param)].name);
-  });
+INSTANTIATE_TEST_SUITE_P(AllPairs, CallMachineStateInput,
+                         ::testing::Combine(::testing::Range<size_t>(0, state_cases().size()),
+                                            ::testing::Range<size_t>(0, input_cases().size())),
+                         [](const ::testing::TestParamInfo<std::tuple<size_t, size_t>>& p) {
+                           return sanitize(state_cases()[std::get<0>(p.param)].name + "__" +
+                                           input_cases()[std::get<1>(p.param)].name);
+                         });
 
 // -- random sequences ---------------------------------------------------------------
 
@@ -917,8 +895,8 @@ call_input progress_input(call_driver& d, std::mt19937& rng) {
       switch (c.ending) {
         case ending_step::await_answer: return event(carrier_event_kind::answered);
         case ending_step::speaking: return event(carrier_event_kind::speak_ended);
-        case ending_step::hanging_up: return hangup_event(call_leg::caller, hangup_cause::normal_clearing,
-                                                          hangup_source::callee);
+        case ending_step::hanging_up:
+          return hangup_event(call_leg::caller, hangup_cause::normal_clearing, hangup_source::callee);
         case ending_step::wrapping_up:
         case ending_step::none: return recording_saved_event("https://rec.example/x.mp3");
       }
@@ -942,17 +920,13 @@ call_input random_input(call_driver& d, std::mt19937& rng, bool allow_resume, bo
         ev.cause = static_cast<hangup_cause>(rng() % 9);
         ev.source = static_cast<hangup_source>(rng() % 3);
         break;
-      case carrier_event_kind::recording_saved:
-        ev.detail = rng() % 4 == 0 ? "" : "https://rec.example/r.mp3";
-        break;
+      case carrier_event_kind::recording_saved: ev.detail = rng() % 4 == 0 ? "" : "https://rec.example/r.mp3"; break;
       case carrier_event_kind::command_failed:
         ev.failed_command = all_command_kinds[rng() % all_command_kinds.size()];
         ev.detail = "boom";
         break;
       case carrier_event_kind::dtmf:
-      case carrier_event_kind::gather_ended:
-        ev.detail = "9";
-        break;
+      case carrier_event_kind::gather_ended: ev.detail = "9"; break;
       default: break;
     }
     return ev;
@@ -963,17 +937,21 @@ call_input random_input(call_driver& d, std::mt19937& rng, bool allow_resume, bo
     auto current = c.timer_generation[idx(k)];
     auto pick = rng() % 10;
     uint32_t gen = d.armed[idx(k)];
-    if (pick < 2) gen = current;                                 // even a disarmed one
-    else if (pick < 4) gen = current == 0 ? 0 : rng() % current; // stale
-    if (gen == 0) gen = current + 1; // generation 0 is never issued
+    if (pick < 2)
+      gen = current; // even a disarmed one
+    else if (pick < 4)
+      gen = current == 0 ? 0 : rng() % current; // stale
+    if (gen == 0) gen = current + 1;            // generation 0 is never issued
     return timer_fired{k, gen};
   }
   if (r < 85) return round_pinged{rng() % 4 == 0 && c.round > 0 ? c.round - 1 : c.round};
   if (r < 93) {
     uint32_t round = c.round;
     auto pick = rng() % 5;
-    if (pick == 0 && c.round > 0) round = c.round - 1;
-    else if (pick == 1) round = c.round + 1;
+    if (pick == 0 && c.round > 0)
+      round = c.round - 1;
+    else if (pick == 1)
+      round = c.round + 1;
     return random_close(d, rng, round);
   }
   if (r < 96) return shutdown_requested{};
@@ -1046,8 +1024,7 @@ random_stats run_random(uint32_t seed, int sequences, bool allow_resume, bool la
     ++st.outcomes[d.lead.outcome];
     ++st.ended_in[d.lead.ended_in];
     if (!d.lead.recording_url.empty()) ++st.with_recording_url;
-    st.max_transfer_attempts_seen =
-      std::max(st.max_transfer_attempts_seen, static_cast<int>(d.lead.transfer_attempts));
+    st.max_transfer_attempts_seen = std::max(st.max_transfer_attempts_seen, static_cast<int>(d.lead.transfer_attempts));
   }
   return st;
 }
@@ -1443,15 +1420,11 @@ class CallMachineTransferFailure : public ::testing::TestWithParam<transfer_fail
 protected:
   call_effects fail_transfer(call_driver& d) {
     switch (GetParam()) {
-      case transfer_failure::watchdog:
-        d.advance(35s);
-        return d.fire(timer_kind::transfer);
+      case transfer_failure::watchdog: d.advance(35s); return d.fire(timer_kind::transfer);
       case transfer_failure::buyer_hangup:
         d.advance(10s);
         return d.feed(hangup_event(call_leg::buyer, hangup_cause::user_busy, hangup_source::callee));
-      case transfer_failure::command_failed:
-        d.advance(100ms);
-        return d.fail(command_kind::transfer);
+      case transfer_failure::command_failed: d.advance(100ms); return d.fail(command_kind::transfer);
     }
     return {};
   }
@@ -1912,8 +1885,8 @@ TEST(CallMachine, UnknownNumberPath) {
   EXPECT_CLEAN(d);
   EXPECT_EQ(d.lead.outcome, disposition::unknown_number);
   EXPECT_EQ(d.lead.auction_rounds, 0u);
-  EXPECT_EQ(kinds_of(d.commands), (std::vector<command_kind>{command_kind::answer, command_kind::speak,
-                                                             command_kind::hangup}));
+  EXPECT_EQ(kinds_of(d.commands),
+            (std::vector<command_kind>{command_kind::answer, command_kind::speak, command_kind::hangup}));
 }
 
 TEST(CallMachine, UnknownNumberNeverAnswered) {

@@ -36,8 +36,7 @@ constexpr int64_t days_since_epoch(int64_t y, int64_t m, int64_t d) {
 }
 
 /// A UTC instant, spelled as a calendar date and time.
-constexpr timestamp_us utc(int64_t y, int64_t m, int64_t d, int64_t hh = 0, int64_t mm = 0,
-                           int64_t ss = 0) {
+constexpr timestamp_us utc(int64_t y, int64_t m, int64_t d, int64_t hh = 0, int64_t mm = 0, int64_t ss = 0) {
   return days_since_epoch(y, m, d) * day + hh * hour + mm * minute + ss * sec;
 }
 
@@ -63,19 +62,17 @@ void PrintTo(const window_span& w, std::ostream* os) {
     if (t == min_us) return std::string("-inf");
     if (t == max_us) return std::string("+inf");
     const local_moment m = calendar_zone::utc().local(t);
-    return std::to_string(m.year) + "-" + std::to_string(m.month) + "-" + std::to_string(m.day) +
-           " " + std::to_string(m.minute_of_day / 60) + ":" + std::to_string(m.minute_of_day % 60) +
-           "Z";
+    return std::to_string(m.year) + "-" + std::to_string(m.month) + "-" + std::to_string(m.day) + " " +
+           std::to_string(m.minute_of_day / 60) + ":" + std::to_string(m.minute_of_day % 60) + "Z";
   };
-  *os << "[" << w.start << " (" << civil(w.start) << "), " << w.end << " (" << civil(w.end)
-      << "))";
+  *os << "[" << w.start << " (" << civil(w.start) << "), " << w.end << " (" << civil(w.end) << "))";
 }
 
 // --- names ----------------------------------------------------------------
 
 TEST(window_kind, round_trips_through_strings) {
-  for (const window_kind k : {window_kind::hour, window_kind::day, window_kind::week,
-                              window_kind::month, window_kind::lifetime})
+  for (const window_kind k :
+       {window_kind::hour, window_kind::day, window_kind::week, window_kind::month, window_kind::lifetime})
     EXPECT_EQ(window_kind_from_string(to_string(k)), k);
   EXPECT_EQ(to_string(window_kind::hour), "hour");
   EXPECT_EQ(to_string(window_kind::day), "day");
@@ -105,8 +102,8 @@ TEST(calendar_zone, finds_known_zones_and_rejects_unknown_ones) {
 
   // UTC spelled either way is the same calendar.
   const timestamp_us t = utc(2026, 5, 17, 13, 45, 12) + 345;
-  for (const window_kind k : {window_kind::hour, window_kind::day, window_kind::week,
-                              window_kind::month, window_kind::lifetime})
+  for (const window_kind k :
+       {window_kind::hour, window_kind::day, window_kind::week, window_kind::month, window_kind::lifetime})
     EXPECT_EQ(zone("Etc/UTC").window_at(k, t), calendar_zone::utc().window_at(k, t));
 }
 
@@ -117,10 +114,8 @@ TEST(utc_windows, hour) {
   const timestamp_us t = utc(2026, 3, 15, 12, 34, 56) + 789'123;
   EXPECT_EQ(z.window_at(window_kind::hour, t), span(utc(2026, 3, 15, 12), utc(2026, 3, 15, 13)));
   // Exactly on a boundary belongs to the new window; 1 us before to the old.
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 3, 15, 13)),
-            span(utc(2026, 3, 15, 13), utc(2026, 3, 15, 14)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 3, 15, 13) - 1),
-            span(utc(2026, 3, 15, 12), utc(2026, 3, 15, 13)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 3, 15, 13)), span(utc(2026, 3, 15, 13), utc(2026, 3, 15, 14)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 3, 15, 13) - 1), span(utc(2026, 3, 15, 12), utc(2026, 3, 15, 13)));
   // Midnight rolls over to the next day.
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 12, 31, 23, 59, 59)),
             span(utc(2026, 12, 31, 23), utc(2027, 1, 1)));
@@ -133,13 +128,10 @@ TEST(utc_windows, hour) {
 
 TEST(utc_windows, day) {
   const calendar_zone z = calendar_zone::utc();
-  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 3, 15, 12, 34, 56)),
-            span(utc(2026, 3, 15), utc(2026, 3, 16)));
+  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 3, 15, 12, 34, 56)), span(utc(2026, 3, 15), utc(2026, 3, 16)));
   EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 3, 16)), span(utc(2026, 3, 16), utc(2026, 3, 17)));
-  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 3, 16) - 1),
-            span(utc(2026, 3, 15), utc(2026, 3, 16)));
-  EXPECT_EQ(z.window_at(window_kind::day, utc(2024, 2, 29, 23, 59, 59)),
-            span(utc(2024, 2, 29), utc(2024, 3, 1)));
+  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 3, 16) - 1), span(utc(2026, 3, 15), utc(2026, 3, 16)));
+  EXPECT_EQ(z.window_at(window_kind::day, utc(2024, 2, 29, 23, 59, 59)), span(utc(2024, 2, 29), utc(2024, 3, 1)));
   EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 12, 31, 23, 59, 59) + 999'999),
             span(utc(2026, 12, 31), utc(2027, 1, 1)));
   EXPECT_EQ(z.window_at(window_kind::day, -1), span(-day, 0));
@@ -149,16 +141,12 @@ TEST(utc_windows, day) {
 TEST(utc_windows, week_starts_on_monday) {
   const calendar_zone z = calendar_zone::utc();
   // 2026-03-15 is a Sunday: its last microsecond is still in the week of Mon 03-09.
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 3, 16) - 1),
-            span(utc(2026, 3, 9), utc(2026, 3, 16)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 3, 16) - 1), span(utc(2026, 3, 9), utc(2026, 3, 16)));
   EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 3, 16)), span(utc(2026, 3, 16), utc(2026, 3, 23)));
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 3, 18, 9)),
-            span(utc(2026, 3, 16), utc(2026, 3, 23)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 3, 18, 9)), span(utc(2026, 3, 16), utc(2026, 3, 23)));
   // Across a year end: Thu 2026-12-31 is in the week Mon 12-28 .. Mon 2027-01-04.
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 12, 31, 12)),
-            span(utc(2026, 12, 28), utc(2027, 1, 4)));
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2027, 1, 3, 23)),
-            span(utc(2026, 12, 28), utc(2027, 1, 4)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 12, 31, 12)), span(utc(2026, 12, 28), utc(2027, 1, 4)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2027, 1, 3, 23)), span(utc(2026, 12, 28), utc(2027, 1, 4)));
   // The epoch was a Thursday.
   EXPECT_EQ(z.window_at(window_kind::week, 0), span(utc(1969, 12, 29), utc(1970, 1, 5)));
   EXPECT_EQ(z.window_at(window_kind::week, -1), span(utc(1969, 12, 29), utc(1970, 1, 5)));
@@ -210,8 +198,7 @@ TEST(utc_windows, far_past_and_future_still_partition_the_time_line) {
 
   // West of UTC the last supported day runs past 10000-01-01 UTC.
   const calendar_zone ny = zone("America/New_York");
-  EXPECT_EQ(ny.window_at(window_kind::day, utc(10000, 1, 1, 1)),
-            span(utc(9999, 12, 31, 5), utc(10000, 1, 1, 5)));
+  EXPECT_EQ(ny.window_at(window_kind::day, utc(10000, 1, 1, 1)), span(utc(9999, 12, 31, 5), utc(10000, 1, 1, 5)));
   EXPECT_EQ(ny.window_at(window_kind::day, utc(10000, 1, 1, 5)), span(utc(10000, 1, 1, 5), max_us));
   for (const window_kind k : {window_kind::hour, window_kind::day, window_kind::week, window_kind::month}) {
     for (const calendar_zone& zz : {z, ny, zone("Asia/Tokyo")}) {
@@ -235,8 +222,7 @@ TEST(new_york, spring_forward_day_is_23_hours) {
   const calendar_zone z = zone("America/New_York");
   const window_span d = span(utc(2026, 3, 8, 5), utc(2026, 3, 9, 4)); // 00:00 EST .. 00:00 EDT
   EXPECT_EQ(d.end - d.start, 23 * hour);
-  for (const timestamp_us t : {d.start, utc(2026, 3, 8, 6, 59, 59), utc(2026, 3, 8, 7),
-                               utc(2026, 3, 8, 12), d.end - 1})
+  for (const timestamp_us t : {d.start, utc(2026, 3, 8, 6, 59, 59), utc(2026, 3, 8, 7), utc(2026, 3, 8, 12), d.end - 1})
     EXPECT_EQ(z.window_at(window_kind::day, t), d) << t;
   EXPECT_EQ(z.window_at(window_kind::day, d.start - 1), span(utc(2026, 3, 7, 5), d.start));
   EXPECT_EQ(z.window_at(window_kind::day, d.end), span(d.end, utc(2026, 3, 10, 4)));
@@ -267,10 +253,10 @@ TEST(new_york, fall_back_day_is_25_hours) {
 
 TEST(new_york, fall_back_repeated_hour_is_two_windows) {
   const calendar_zone z = zone("America/New_York");
-  const window_span h0 = z.window_at(window_kind::hour, utc(2026, 11, 1, 4, 30)); // 00:30 EDT
+  const window_span h0 = z.window_at(window_kind::hour, utc(2026, 11, 1, 4, 30));     // 00:30 EDT
   const window_span h1_edt = z.window_at(window_kind::hour, utc(2026, 11, 1, 5, 30)); // 01:30 EDT
   const window_span h1_est = z.window_at(window_kind::hour, utc(2026, 11, 1, 6, 30)); // 01:30 EST
-  const window_span h2 = z.window_at(window_kind::hour, utc(2026, 11, 1, 7, 30)); // 02:30 EST
+  const window_span h2 = z.window_at(window_kind::hour, utc(2026, 11, 1, 7, 30));     // 02:30 EST
   EXPECT_EQ(h0, span(utc(2026, 11, 1, 4), utc(2026, 11, 1, 5)));
   EXPECT_EQ(h1_edt, span(utc(2026, 11, 1, 5), utc(2026, 11, 1, 6)));
   EXPECT_EQ(h1_est, span(utc(2026, 11, 1, 6), utc(2026, 11, 1, 7)));
@@ -364,29 +350,37 @@ TEST(london, dst_days_and_hours) {
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 3, 29, 1)), span(utc(2026, 3, 29, 1), utc(2026, 3, 29, 2)));
 
   EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 10, 25, 12)), span(utc(2026, 10, 24, 23), utc(2026, 10, 26)));
-  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 10, 24, 23) - 1), span(utc(2026, 10, 23, 23), utc(2026, 10, 24, 23)));
+  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 10, 24, 23) - 1),
+            span(utc(2026, 10, 23, 23), utc(2026, 10, 24, 23)));
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 25, 0, 30)), span(utc(2026, 10, 25), utc(2026, 10, 25, 1)));
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 25, 1, 30)), span(utc(2026, 10, 25, 1), utc(2026, 10, 25, 2)));
 
   EXPECT_EQ(z.local(utc(2026, 3, 29, 1) - 1).utc_offset_s, 0);
   EXPECT_EQ(z.local(utc(2026, 3, 29, 1)).utc_offset_s, 3600);
   EXPECT_EQ(z.local(utc(2026, 3, 29, 1)).minute_of_day, 120);
-  EXPECT_EQ(z.instant_of(2026, 3, 29, 90), utc(2026, 3, 29, 1));        // 01:30 does not exist
-  EXPECT_EQ(z.instant_of(2026, 10, 25, 90), utc(2026, 10, 25, 0, 30));  // 01:30 BST, the earlier
-  EXPECT_EQ(z.window_at(window_kind::month, utc(2026, 10, 31, 23, 30)), span(utc(2026, 10, 1) - hour, utc(2026, 11, 1)));
+  EXPECT_EQ(z.instant_of(2026, 3, 29, 90), utc(2026, 3, 29, 1));       // 01:30 does not exist
+  EXPECT_EQ(z.instant_of(2026, 10, 25, 90), utc(2026, 10, 25, 0, 30)); // 01:30 BST, the earlier
+  EXPECT_EQ(z.window_at(window_kind::month, utc(2026, 10, 31, 23, 30)),
+            span(utc(2026, 10, 1) - hour, utc(2026, 11, 1)));
 }
 
 // --- Half-hour and quarter-hour offsets -----------------------------------
 
 TEST(kolkata, hour_windows_start_at_half_past_utc) {
   const calendar_zone z = zone("Asia/Kolkata"); // UTC+05:30, no DST
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 6, 15, 10)), span(utc(2026, 6, 15, 9, 30), utc(2026, 6, 15, 10, 30)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 6, 15, 9, 30)), span(utc(2026, 6, 15, 9, 30), utc(2026, 6, 15, 10, 30)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 6, 15, 9, 30) - 1), span(utc(2026, 6, 15, 8, 30), utc(2026, 6, 15, 9, 30)));
-  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 6, 15, 10)), span(utc(2026, 6, 14, 18, 30), utc(2026, 6, 15, 18, 30)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 6, 15, 10)),
+            span(utc(2026, 6, 15, 9, 30), utc(2026, 6, 15, 10, 30)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 6, 15, 9, 30)),
+            span(utc(2026, 6, 15, 9, 30), utc(2026, 6, 15, 10, 30)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 6, 15, 9, 30) - 1),
+            span(utc(2026, 6, 15, 8, 30), utc(2026, 6, 15, 9, 30)));
+  EXPECT_EQ(z.window_at(window_kind::day, utc(2026, 6, 15, 10)),
+            span(utc(2026, 6, 14, 18, 30), utc(2026, 6, 15, 18, 30)));
   // Mon 2026-06-15 00:00 IST = Sun 18:30Z.
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 6, 14, 18, 30)), span(utc(2026, 6, 14, 18, 30), utc(2026, 6, 21, 18, 30)));
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 6, 14, 18, 30) - 1), span(utc(2026, 6, 7, 18, 30), utc(2026, 6, 14, 18, 30)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 6, 14, 18, 30)),
+            span(utc(2026, 6, 14, 18, 30), utc(2026, 6, 21, 18, 30)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2026, 6, 14, 18, 30) - 1),
+            span(utc(2026, 6, 7, 18, 30), utc(2026, 6, 14, 18, 30)));
   const local_moment m = z.local(utc(2026, 6, 15, 10));
   EXPECT_EQ(m.minute_of_day, 15 * 60 + 30);
   EXPECT_EQ(m.utc_offset_s, 5 * 3600 + 1800);
@@ -396,13 +390,16 @@ TEST(kolkata, hour_windows_start_at_half_past_utc) {
 
 TEST(kathmandu_and_chatham, quarter_hour_offsets) {
   const calendar_zone npt = zone("Asia/Kathmandu"); // UTC+05:45
-  EXPECT_EQ(npt.window_at(window_kind::hour, utc(2026, 6, 15, 10)), span(utc(2026, 6, 15, 9, 15), utc(2026, 6, 15, 10, 15)));
-  EXPECT_EQ(npt.window_at(window_kind::day, utc(2026, 6, 15, 10)), span(utc(2026, 6, 14, 18, 15), utc(2026, 6, 15, 18, 15)));
+  EXPECT_EQ(npt.window_at(window_kind::hour, utc(2026, 6, 15, 10)),
+            span(utc(2026, 6, 15, 9, 15), utc(2026, 6, 15, 10, 15)));
+  EXPECT_EQ(npt.window_at(window_kind::day, utc(2026, 6, 15, 10)),
+            span(utc(2026, 6, 14, 18, 15), utc(2026, 6, 15, 18, 15)));
   const calendar_zone chatham = zone("Pacific/Chatham"); // +12:45, +13:45 in (southern) summer
   const local_moment m = chatham.local(utc(2026, 1, 1));
   EXPECT_EQ(m.utc_offset_s, 13 * 3600 + 45 * 60);
   EXPECT_EQ(m.minute_of_day, 13 * 60 + 45);
-  EXPECT_EQ(chatham.window_at(window_kind::hour, utc(2026, 1, 1)), span(utc(2025, 12, 31, 23, 15), utc(2026, 1, 1, 0, 15)));
+  EXPECT_EQ(chatham.window_at(window_kind::hour, utc(2026, 1, 1)),
+            span(utc(2025, 12, 31, 23, 15), utc(2026, 1, 1, 0, 15)));
 }
 
 // --- Australia/Lord_Howe: a 30-minute DST shift ---------------------------
@@ -413,9 +410,12 @@ TEST(lord_howe, half_hour_shift_splits_the_hour_but_stays_contiguous) {
   const calendar_zone z = zone("Australia/Lord_Howe");
   // Spring: 01:00-02:00 (+10:30) is whole; after the jump 02:30-03:00 (+11) is
   // a half-hour window; then whole hours again.
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 15)), span(utc(2026, 10, 3, 14, 30), utc(2026, 10, 3, 15, 30)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 15, 30)), span(utc(2026, 10, 3, 15, 30), utc(2026, 10, 3, 16)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 15, 59, 59)), span(utc(2026, 10, 3, 15, 30), utc(2026, 10, 3, 16)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 15)),
+            span(utc(2026, 10, 3, 14, 30), utc(2026, 10, 3, 15, 30)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 15, 30)),
+            span(utc(2026, 10, 3, 15, 30), utc(2026, 10, 3, 16)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 15, 59, 59)),
+            span(utc(2026, 10, 3, 15, 30), utc(2026, 10, 3, 16)));
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 10, 3, 16)), span(utc(2026, 10, 3, 16), utc(2026, 10, 3, 17)));
   EXPECT_EQ(z.local(utc(2026, 10, 3, 15, 30)).minute_of_day, 150); // 02:30
 
@@ -423,7 +423,8 @@ TEST(lord_howe, half_hour_shift_splits_the_hour_but_stays_contiguous) {
   // 01:30-02:00 (+10:30) is its own half-hour window.
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 4, 4, 14, 30)), span(utc(2026, 4, 4, 14), utc(2026, 4, 4, 15)));
   EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 4, 4, 15)), span(utc(2026, 4, 4, 15), utc(2026, 4, 4, 15, 30)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 4, 4, 15, 30)), span(utc(2026, 4, 4, 15, 30), utc(2026, 4, 4, 16, 30)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2026, 4, 4, 15, 30)),
+            span(utc(2026, 4, 4, 15, 30), utc(2026, 4, 4, 16, 30)));
 
   for (const timestamp_us from : {utc(2026, 10, 3, 10), utc(2026, 4, 4, 10)}) {
     window_span w = z.window_at(window_kind::hour, from);
@@ -529,12 +530,16 @@ TEST(st_johns, clock_set_back_across_midnight) {
   EXPECT_EQ(z.instant_of(2010, 11, 7, 0), nov7.start);
   EXPECT_EQ(z.instant_of(2010, 11, 6, 23 * 60 + 30), utc(2010, 11, 7, 2)); // 23:30 NDT, the earlier
   // The hour that began at 00:00 NDT lasted one minute; the rerun 23:01-24:00 NST is its own window.
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2010, 11, 7, 2, 30, 30)), span(utc(2010, 11, 7, 2, 30), utc(2010, 11, 7, 2, 31)));
-  EXPECT_EQ(z.window_at(window_kind::hour, utc(2010, 11, 7, 2, 31)), span(utc(2010, 11, 7, 2, 31), utc(2010, 11, 7, 3, 30)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2010, 11, 7, 2, 30, 30)),
+            span(utc(2010, 11, 7, 2, 30), utc(2010, 11, 7, 2, 31)));
+  EXPECT_EQ(z.window_at(window_kind::hour, utc(2010, 11, 7, 2, 31)),
+            span(utc(2010, 11, 7, 2, 31), utc(2010, 11, 7, 3, 30)));
   // Sunday the 7th, rerun included, is in the week Mon 11-01 00:00 NDT .. Mon 11-08 00:00 NST.
-  EXPECT_EQ(z.window_at(window_kind::week, utc(2010, 11, 7, 2, 45)), span(utc(2010, 11, 1, 2, 30), utc(2010, 11, 8, 3, 30)));
+  EXPECT_EQ(z.window_at(window_kind::week, utc(2010, 11, 7, 2, 45)),
+            span(utc(2010, 11, 1, 2, 30), utc(2010, 11, 8, 3, 30)));
   // Spring 2010-03-14 03:31Z: 00:01 NST -> 01:01 NDT; midnight exists, the day has 23 hours.
-  EXPECT_EQ(z.window_at(window_kind::day, utc(2010, 3, 14, 12)), span(utc(2010, 3, 14, 3, 30), utc(2010, 3, 15, 2, 30)));
+  EXPECT_EQ(z.window_at(window_kind::day, utc(2010, 3, 14, 12)),
+            span(utc(2010, 3, 14, 3, 30), utc(2010, 3, 15, 2, 30)));
   EXPECT_EQ(z.instant_of(2010, 3, 14, 30), utc(2010, 3, 14, 3, 31)); // 00:30 does not exist
 }
 
@@ -598,7 +603,7 @@ TEST(utc_local, calendar_facts) {
   EXPECT_EQ(leap.minute_of_day, 7 * 60 + 5);
   EXPECT_EQ(z.local(utc(2026, 3, 16)).weekday, 0u);
   EXPECT_EQ(z.local(utc(2026, 3, 15)).weekday, 6u);
-  EXPECT_EQ(z.local(utc(1900, 1, 1)).weekday, 0u); // a Monday
+  EXPECT_EQ(z.local(utc(1900, 1, 1)).weekday, 0u);   // a Monday
   EXPECT_EQ(z.local(utc(1969, 12, 25)).weekday, 3u); // a Thursday
 }
 
@@ -607,8 +612,8 @@ TEST(utc_local, instant_of_normalises_and_saturates) {
   EXPECT_EQ(z.instant_of(2026, 1, 1, 0), int64_t{1767225600} * sec);
   EXPECT_EQ(z.instant_of(2026, 3, 15, 12 * 60 + 34), utc(2026, 3, 15, 12, 34));
   EXPECT_EQ(z.instant_of(1969, 12, 31, 1439), -minute);
-  EXPECT_EQ(z.instant_of(2026, 2, 29, 0), utc(2026, 3, 1));    // no Feb 29th in 2026
-  EXPECT_EQ(z.instant_of(2026, 1, 1, 1440), utc(2026, 1, 2));  // minute 1440 = next midnight
+  EXPECT_EQ(z.instant_of(2026, 2, 29, 0), utc(2026, 3, 1));   // no Feb 29th in 2026
+  EXPECT_EQ(z.instant_of(2026, 1, 1, 1440), utc(2026, 1, 2)); // minute 1440 = next midnight
   EXPECT_EQ(z.instant_of(2026, 1, 1, -1), utc(2025, 12, 31, 23, 59));
   EXPECT_EQ(z.instant_of(2026, 13, 1, 0), utc(2027, 1, 1));
   EXPECT_EQ(z.instant_of(2026, 0, 1, 0), utc(2025, 12, 1));
@@ -709,8 +714,7 @@ TEST(window_properties, windows_tile_two_years_in_every_zone) {
             EXPECT_EQ(s.day, 1u);
             EXPECT_EQ(z.instant_of(s.year, s.month, s.day, 0), w.start);
             break;
-          case window_kind::lifetime:
-            break;
+          case window_kind::lifetime: break;
         }
         // The next window starts exactly where this one ends.
         const window_span next = z.window_at(k, w.end);

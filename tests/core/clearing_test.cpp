@@ -64,8 +64,7 @@ TEST(Clearing, WithoutBudgetsEveryOfferIsPricedAgainstTheNext) {
 // and budgets refused afterwards: a paid 15.01, the price set by b, which its
 // own budget then refused.
 TEST(Clearing, ARefusedRunnerUpNeverPricesTheWinner) {
-  auto c = clear_offers({candidate("a", 20'000'000), candidate("b", 15'000'000, 1'000'000),
-                         candidate("c", 9'000'000)},
+  auto c = clear_offers({candidate("a", 20'000'000), candidate("b", 15'000'000, 1'000'000), candidate("c", 9'000'000)},
                         second_price(5'000'000, 10'000));
   EXPECT_EQ(refused(c), (std::vector<std::string>{"b"}));
   ASSERT_EQ(c.kept.size(), 2u);
@@ -85,9 +84,9 @@ TEST(Clearing, EveryRunnerUpRefused) {
 
 TEST(Clearing, ABudgetThatFitsOnlyTheLowerPriceKeepsTheOffer) {
   // a's price against b would be 15.01, over its 12.00; against c (b refused) it is 9.01.
-  auto c = clear_offers({candidate("a", 20'000'000, 12'000'000), candidate("b", 15'000'000, 1'000'000),
-                         candidate("c", 9'000'000)},
-                        second_price(5'000'000, 10'000));
+  auto c = clear_offers(
+    {candidate("a", 20'000'000, 12'000'000), candidate("b", 15'000'000, 1'000'000), candidate("c", 9'000'000)},
+    second_price(5'000'000, 10'000));
   EXPECT_EQ(refused(c), (std::vector<std::string>{"b"}));
   EXPECT_EQ(prices(c), (std::vector<int64_t>{9'010'000, 5'010'000}));
 }
@@ -101,15 +100,14 @@ TEST(Clearing, TheWinnerOverItsBudgetLeavesTheRestPricedAsBefore) {
 }
 
 TEST(Clearing, ExactHeadroomFits) {
-  auto c = clear_offers({candidate("a", 20'000'000, 15'010'000), candidate("b", 15'000'000)},
-                        second_price(0, 10'000));
+  auto c = clear_offers({candidate("a", 20'000'000, 15'010'000), candidate("b", 15'000'000)}, second_price(0, 10'000));
   EXPECT_TRUE(c.refused.empty());
   EXPECT_EQ(prices(c), (std::vector<int64_t>{15'010'000, 10'000}));
 }
 
 TEST(Clearing, FirstPriceRefusesOnTheBid) {
-  auto c = clear_offers({candidate("a", 20'000'000, 19'999'999), candidate("b", 15'000'000, 15'000'000)},
-                        routing_rules{});
+  auto c =
+    clear_offers({candidate("a", 20'000'000, 19'999'999), candidate("b", 15'000'000, 15'000'000)}, routing_rules{});
   EXPECT_EQ(refused(c), (std::vector<std::string>{"a"}));
   EXPECT_EQ(prices(c), (std::vector<int64_t>{15'000'000}));
 }

@@ -96,8 +96,8 @@ date_exception special(std::string date, int32_t open, int32_t close, std::strin
   return e;
 }
 
-targeting_rule rule(std::string field, rule_operator op, std::vector<std::string> values = {},
-                    double min = 0, double max = 0) {
+targeting_rule rule(std::string field, rule_operator op, std::vector<std::string> values = {}, double min = 0,
+                    double max = 0) {
   targeting_rule r;
   r.field = std::move(field);
   r.op = op;
@@ -199,8 +199,8 @@ TEST(AreaCode, RegionSpotChecks) {
 }
 
 TEST(AreaCode, UnknownCodes) {
-  for (const char* code : {"000", "999", "", "12", "1", "5120", "800", "888", "900", "555", "911",
-                           "abc", "51a", "867", " 51", "200"})
+  for (const char* code :
+       {"000", "999", "", "12", "1", "5120", "800", "888", "900", "555", "911", "abc", "51a", "867", " 51", "200"})
     EXPECT_EQ(region_of_area_code(code), "") << '"' << code << '"';
 }
 
@@ -213,10 +213,9 @@ TEST(AreaCode, TableIsWellFormed) {
     if (region.empty()) continue;
     ++known;
     ASSERT_EQ(region.size(), 2u) << code;
-    EXPECT_TRUE(region[0] >= 'A' && region[0] <= 'Z' && region[1] >= 'A' && region[1] <= 'Z')
-      << code;
-    EXPECT_GE(n, 200) << code; // NANP area codes start with 2..9
-    EXPECT_NE(code[1], '9') << code; // N9X codes are reserved
+    EXPECT_TRUE(region[0] >= 'A' && region[0] <= 'Z' && region[1] >= 'A' && region[1] <= 'Z') << code;
+    EXPECT_GE(n, 200) << code;                              // NANP area codes start with 2..9
+    EXPECT_NE(code[1], '9') << code;                        // N9X codes are reserved
     EXPECT_FALSE(code[1] == '1' && code[2] == '1') << code; // N11 service codes
     EXPECT_EQ(area_code_of("+1" + code + "5550100"), code);
   }
@@ -227,11 +226,11 @@ TEST(AreaCode, AreaCodeOfE164) {
   EXPECT_EQ(area_code_of("+15125550100"), "512");
   EXPECT_EQ(area_code_of("+14165550100"), "416");
   EXPECT_EQ(area_code_of("+19995550100"), "999"); // well-formed, merely unassigned
-  EXPECT_EQ(area_code_of("+442071234567"), "");  // not +1
-  EXPECT_EQ(area_code_of("+1512555010"), "");    // too short
-  EXPECT_EQ(area_code_of("+151255501000"), "");  // too long
-  EXPECT_EQ(area_code_of("15125550100"), "");    // no +
-  EXPECT_EQ(area_code_of("+1512555010x"), "");   // not digits
+  EXPECT_EQ(area_code_of("+442071234567"), "");   // not +1
+  EXPECT_EQ(area_code_of("+1512555010"), "");     // too short
+  EXPECT_EQ(area_code_of("+151255501000"), "");   // too long
+  EXPECT_EQ(area_code_of("15125550100"), "");     // no +
+  EXPECT_EQ(area_code_of("+1512555010x"), "");    // not digits
   EXPECT_EQ(area_code_of("+1 5125550100"), "");
   EXPECT_EQ(area_code_of("+1-512-555-0100"), "");
   EXPECT_EQ(area_code_of("+1"), "");
@@ -243,8 +242,7 @@ TEST(AreaCode, AreaCodeOfE164) {
 
 TEST(EligibilityHours, EmptyWeeklyIsAlwaysOpen) {
   const buyer_filter f = compile_ok(make_buyer("America/Chicago"));
-  for (timestamp_us t = utc(2026, 3, 1); t < utc(2026, 3, 16); t += 37 * minute_us)
-    ASSERT_TRUE(open(f, t)) << t;
+  for (timestamp_us t = utc(2026, 3, 1); t < utc(2026, 3, 16); t += 37 * minute_us) ASSERT_TRUE(open(f, t)) << t;
   EXPECT_EQ(f.check(call_facts{}, wed_1830), "");
 }
 
@@ -272,14 +270,12 @@ TEST(EligibilityHours, WindowsInTheBuyersZone) {
   b.hours.weekly.push_back(window({1, 2, 3, 4, 5}, 8 * 60, 17 * 60));
   const buyer_filter f = compile_ok(b);
   // 2026-03-07 15:15 UTC = Sat 09:15 CST (UTC-6).
-  EXPECT_EQ(why_closed(f, utc(2026, 3, 7, 15, 15)),
-            "closed: outside business hours (Sat 09:15 America/Chicago)");
+  EXPECT_EQ(why_closed(f, utc(2026, 3, 7, 15, 15)), "closed: outside business hours (Sat 09:15 America/Chicago)");
   // Fri 2026-03-06 23:30 UTC = Fri 17:30 CST: closed; 22:59 UTC = 16:59 CST: open.
   EXPECT_FALSE(open(f, utc(2026, 3, 6, 23, 30)));
   EXPECT_TRUE(open(f, utc(2026, 3, 6, 22, 59)));
   // Sat 2026-03-07 02:00 UTC is still Fri 20:00 CST: closed, and the reason says Fri.
-  EXPECT_EQ(why_closed(f, utc(2026, 3, 7, 2, 0)),
-            "closed: outside business hours (Fri 20:00 America/Chicago)");
+  EXPECT_EQ(why_closed(f, utc(2026, 3, 7, 2, 0)), "closed: outside business hours (Fri 20:00 America/Chicago)");
   // Mon 2026-03-09 14:00 UTC = 09:00 CDT (DST began on the 8th): open.
   EXPECT_TRUE(open(f, utc(2026, 3, 9, 14, 0)));
   EXPECT_EQ(f.check(call_facts{}, utc(2026, 3, 7, 15, 15)),
@@ -292,7 +288,7 @@ TEST(EligibilityHours, SeveralWindowsADay) {
   b.hours.weekly.push_back(window({3}, 13 * 60, 17 * 60));
   b.hours.weekly.push_back(window({6}, 10 * 60, 11 * 60));
   const buyer_filter f = compile_ok(b);
-  EXPECT_TRUE(open(f, utc(2026, 3, 4, 11, 59)));  // Wed
+  EXPECT_TRUE(open(f, utc(2026, 3, 4, 11, 59))); // Wed
   EXPECT_FALSE(open(f, utc(2026, 3, 4, 12, 30)));
   EXPECT_TRUE(open(f, utc(2026, 3, 4, 13, 0)));
   EXPECT_FALSE(open(f, utc(2026, 3, 5, 10, 30))); // Thu
@@ -408,13 +404,12 @@ TEST(EligibilityExceptions, SpecialHoursUntilMidnight) {
   EXPECT_FALSE(open(f, utc(2026, 7, 4, 19, 59)));
   EXPECT_TRUE(open(f, utc(2026, 7, 4, 23, 59)));
   EXPECT_TRUE(open(f, utc(2026, 7, 5, 0, 0))); // no weekly hours: open again
-  EXPECT_EQ(why_closed(f, utc(2026, 7, 4, 0, 0)),
-            "closed: exception 2026-07-04 (open 20:00-24:00; now 00:00 UTC)");
+  EXPECT_EQ(why_closed(f, utc(2026, 7, 4, 0, 0)), "closed: exception 2026-07-04 (open 20:00-24:00; now 00:00 UTC)");
 }
 
 TEST(EligibilityExceptions, OvernightSpillIntoAnExceptionDateLoses) {
   buyer_config b = make_buyer();
-  b.hours.weekly.push_back(window({4}, 22 * 60, 2 * 60)); // Thu 22:00 - Fri 02:00
+  b.hours.weekly.push_back(window({4}, 22 * 60, 2 * 60));             // Thu 22:00 - Fri 02:00
   b.hours.exceptions.push_back(closed_on("2026-12-25", "Christmas")); // a Friday
   const buyer_filter f = compile_ok(b);
   EXPECT_TRUE(open(f, utc(2026, 12, 24, 23, 0)));
@@ -450,11 +445,10 @@ TEST(EligibilityDst, NewYorkSpringForward) {
   const buyer_filter f = compile_ok(b);
   // Fri 2026-03-06, EST (UTC-5).
   EXPECT_FALSE(open(f, utc(2026, 3, 6, 13, 30))); // 08:30 EST
-  EXPECT_EQ(why_closed(f, utc(2026, 3, 6, 13, 30)),
-            "closed: outside business hours (Fri 08:30 America/New_York)");
-  EXPECT_TRUE(open(f, utc(2026, 3, 6, 14, 0)));   // 09:00 EST
-  EXPECT_TRUE(open(f, utc(2026, 3, 6, 21, 59)));  // 16:59 EST
-  EXPECT_FALSE(open(f, utc(2026, 3, 6, 22, 0)));  // 17:00 EST
+  EXPECT_EQ(why_closed(f, utc(2026, 3, 6, 13, 30)), "closed: outside business hours (Fri 08:30 America/New_York)");
+  EXPECT_TRUE(open(f, utc(2026, 3, 6, 14, 0)));  // 09:00 EST
+  EXPECT_TRUE(open(f, utc(2026, 3, 6, 21, 59))); // 16:59 EST
+  EXPECT_FALSE(open(f, utc(2026, 3, 6, 22, 0))); // 17:00 EST
   // Mon 2026-03-09, EDT (UTC-4): the same local window, an hour earlier in UTC.
   EXPECT_FALSE(open(f, utc(2026, 3, 9, 12, 59))); // 08:59 EDT
   EXPECT_TRUE(open(f, utc(2026, 3, 9, 13, 0)));   // 09:00 EDT
@@ -470,8 +464,7 @@ TEST(EligibilityDst, NewYorkSkippedHour) {
   const buyer_filter f = compile_ok(b);
   EXPECT_FALSE(open(f, utc(2026, 3, 8, 6, 59))); // 01:59 EST
   EXPECT_FALSE(open(f, utc(2026, 3, 8, 7, 0)));  // 03:00 EDT: the window never opened
-  EXPECT_EQ(why_closed(f, utc(2026, 3, 8, 7, 0)),
-            "closed: outside business hours (Sun 03:00 America/New_York)");
+  EXPECT_EQ(why_closed(f, utc(2026, 3, 8, 7, 0)), "closed: outside business hours (Sun 03:00 America/New_York)");
   EXPECT_TRUE(open(f, utc(2026, 3, 15, 6, 30))); // next Sunday 02:30 EDT
   EXPECT_TRUE(open(f, utc(2026, 3, 1, 7, 30)));  // previous Sunday 02:30 EST
 
@@ -541,8 +534,7 @@ TEST(EligibilityDst, SydneyAutumnFallBack) {
   EXPECT_FALSE(open(f, utc(2026, 4, 5, 22, 0)));  // Mon 04-06 08:00 AEST (UTC+10)
   EXPECT_FALSE(open(f, utc(2026, 4, 5, 22, 59))); // Mon 04-06 08:59 AEST
   EXPECT_TRUE(open(f, utc(2026, 4, 5, 23, 0)));   // Mon 04-06 09:00 AEST
-  EXPECT_EQ(why_closed(f, utc(2026, 4, 5, 22, 0)),
-            "closed: outside business hours (Mon 08:00 Australia/Sydney)");
+  EXPECT_EQ(why_closed(f, utc(2026, 4, 5, 22, 0)), "closed: outside business hours (Mon 08:00 Australia/Sydney)");
 
   buyer_config r = make_buyer("Australia/Sydney");
   r.hours.weekly.push_back(window({0}, 2 * 60, 3 * 60)); // Sun 02:00-03:00, lived twice
@@ -646,8 +638,7 @@ TEST(EligibilityTargeting, ReasonsComeInOrder) {
   c.caller_state = "TX";
   c.area_code = "512";
   c.zip = "78701";
-  EXPECT_EQ(f.check(c, utc(2026, 3, 4, 20, 0)),
-            "closed: outside business hours (Wed 20:00 UTC)");
+  EXPECT_EQ(f.check(c, utc(2026, 3, 4, 20, 0)), "closed: outside business hours (Wed 20:00 UTC)");
   EXPECT_EQ(f.check(c, wed_1830), "vertical auto not targeted");
   c.vertical = "health";
   EXPECT_EQ(f.check(c, wed_1830), "state TX not targeted");
@@ -685,8 +676,7 @@ TEST(EligibilityTargeting, FirstFailingRuleIsReported) {
 TEST(EligibilityRules, CallerState) {
   // equals
   EXPECT_EQ(run(rule("caller_state", eq, {"TX"}), state_is("TX")), "");
-  EXPECT_EQ(run(rule("caller_state", eq, {"TX"}), state_is("CA")),
-            "rule 0: caller_state equals TX failed (value CA)");
+  EXPECT_EQ(run(rule("caller_state", eq, {"TX"}), state_is("CA")), "rule 0: caller_state equals TX failed (value CA)");
   EXPECT_EQ(run(rule("caller_state", eq, {"TX"}), state_is("tx")),
             "rule 0: caller_state equals TX failed (value tx)"); // case-sensitive
   EXPECT_EQ(run(rule("caller_state", eq, {"TX"}), state_is("")),
@@ -726,25 +716,20 @@ TEST(EligibilityRules, CallerState) {
 
 TEST(EligibilityRules, AreaCode) {
   EXPECT_EQ(run(rule("area_code", eq, {"512"}), area_is("512")), "");
-  EXPECT_EQ(run(rule("area_code", eq, {"512"}), area_is("212")),
-            "rule 0: area_code equals 512 failed (value 212)");
-  EXPECT_EQ(run(rule("area_code", eq, {"512"}), area_is("")),
-            "rule 0: area_code equals 512 failed (value unknown)");
+  EXPECT_EQ(run(rule("area_code", eq, {"512"}), area_is("212")), "rule 0: area_code equals 512 failed (value 212)");
+  EXPECT_EQ(run(rule("area_code", eq, {"512"}), area_is("")), "rule 0: area_code equals 512 failed (value unknown)");
   EXPECT_EQ(run(rule("area_code", ne, {"512"}), area_is("212")), "");
-  EXPECT_EQ(run(rule("area_code", ne, {"512"}), area_is("512")),
-            "rule 0: area_code not_equals 512 failed (value 512)");
+  EXPECT_EQ(run(rule("area_code", ne, {"512"}), area_is("512")), "rule 0: area_code not_equals 512 failed (value 512)");
   EXPECT_EQ(run(rule("area_code", ne, {"512"}), area_is("")),
             "rule 0: area_code not_equals 512 failed (value unknown)");
   EXPECT_EQ(run(rule("area_code", in, {"512", "737"}), area_is("737")), "");
   EXPECT_EQ(run(rule("area_code", in, {"512", "737"}), area_is("212")),
             "rule 0: area_code in [512, 737] failed (value 212)");
-  EXPECT_EQ(run(rule("area_code", in, {"512"}), area_is("")),
-            "rule 0: area_code in [512] failed (value unknown)");
+  EXPECT_EQ(run(rule("area_code", in, {"512"}), area_is("")), "rule 0: area_code in [512] failed (value unknown)");
   EXPECT_EQ(run(rule("area_code", nin, {"900", "976"}), area_is("512")), "");
   EXPECT_EQ(run(rule("area_code", nin, {"900", "976"}), area_is("976")),
             "rule 0: area_code not_in [900, 976] failed (value 976)");
-  EXPECT_EQ(run(rule("area_code", nin, {"900"}), area_is("")),
-            "rule 0: area_code not_in [900] failed (value unknown)");
+  EXPECT_EQ(run(rule("area_code", nin, {"900"}), area_is("")), "rule 0: area_code not_in [900] failed (value unknown)");
   EXPECT_EQ(run(rule("area_code", rx, {"5\\d\\d"}), area_is("512")), "");
   EXPECT_EQ(run(rule("area_code", rx, {"5\\d\\d"}), area_is("212")),
             "rule 0: area_code regex 5\\d\\d failed (value 212)");
@@ -753,72 +738,53 @@ TEST(EligibilityRules, AreaCode) {
   EXPECT_EQ(run(rule("area_code", rx, {"5\\d\\d"}), area_is("")),
             "rule 0: area_code regex 5\\d\\d failed (value unknown)");
   EXPECT_EQ(run(range("area_code", 500, 599), area_is("512")), "");
-  EXPECT_EQ(run(range("area_code", 500, 599), area_is("212")),
-            "rule 0: area_code range [500, 599] failed (value 212)");
+  EXPECT_EQ(run(range("area_code", 500, 599), area_is("212")), "rule 0: area_code range [500, 599] failed (value 212)");
   EXPECT_EQ(run(range("area_code", 500, 599), area_is("")),
             "rule 0: area_code range [500, 599] failed (value unknown)");
 }
 
 TEST(EligibilityRules, Zip) {
   EXPECT_EQ(run(rule("zip", eq, {"78701"}), zip_is("78701")), "");
-  EXPECT_EQ(run(rule("zip", eq, {"78701"}), zip_is("10001")),
-            "rule 0: zip equals 78701 failed (value 10001)");
-  EXPECT_EQ(run(rule("zip", eq, {"78701"}), zip_is("")),
-            "rule 0: zip equals 78701 failed (value unknown)");
+  EXPECT_EQ(run(rule("zip", eq, {"78701"}), zip_is("10001")), "rule 0: zip equals 78701 failed (value 10001)");
+  EXPECT_EQ(run(rule("zip", eq, {"78701"}), zip_is("")), "rule 0: zip equals 78701 failed (value unknown)");
   EXPECT_EQ(run(rule("zip", ne, {"78701"}), zip_is("10001")), "");
-  EXPECT_EQ(run(rule("zip", ne, {"78701"}), zip_is("78701")),
-            "rule 0: zip not_equals 78701 failed (value 78701)");
-  EXPECT_EQ(run(rule("zip", ne, {"78701"}), zip_is("")),
-            "rule 0: zip not_equals 78701 failed (value unknown)");
+  EXPECT_EQ(run(rule("zip", ne, {"78701"}), zip_is("78701")), "rule 0: zip not_equals 78701 failed (value 78701)");
+  EXPECT_EQ(run(rule("zip", ne, {"78701"}), zip_is("")), "rule 0: zip not_equals 78701 failed (value unknown)");
   EXPECT_EQ(run(rule("zip", in, {"78701", "78702"}), zip_is("78702")), "");
   EXPECT_EQ(run(rule("zip", in, {"78701", "78702"}), zip_is("78703")),
             "rule 0: zip in [78701, 78702] failed (value 78703)");
-  EXPECT_EQ(run(rule("zip", in, {"78701"}), zip_is("")),
-            "rule 0: zip in [78701] failed (value unknown)");
+  EXPECT_EQ(run(rule("zip", in, {"78701"}), zip_is("")), "rule 0: zip in [78701] failed (value unknown)");
   EXPECT_EQ(run(rule("zip", nin, {"78701"}), zip_is("78702")), "");
-  EXPECT_EQ(run(rule("zip", nin, {"78701"}), zip_is("78701")),
-            "rule 0: zip not_in [78701] failed (value 78701)");
-  EXPECT_EQ(run(rule("zip", nin, {"78701"}), zip_is("")),
-            "rule 0: zip not_in [78701] failed (value unknown)");
+  EXPECT_EQ(run(rule("zip", nin, {"78701"}), zip_is("78701")), "rule 0: zip not_in [78701] failed (value 78701)");
+  EXPECT_EQ(run(rule("zip", nin, {"78701"}), zip_is("")), "rule 0: zip not_in [78701] failed (value unknown)");
   EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("78745")), "");
-  EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("10001")),
-            "rule 0: zip regex 787\\d\\d failed (value 10001)");
-  EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("787011")),
-            "rule 0: zip regex 787\\d\\d failed (value 787011)");
-  EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("")),
-            "rule 0: zip regex 787\\d\\d failed (value unknown)");
+  EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("10001")), "rule 0: zip regex 787\\d\\d failed (value 10001)");
+  EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("787011")), "rule 0: zip regex 787\\d\\d failed (value 787011)");
+  EXPECT_EQ(run(rule("zip", rx, {"787\\d\\d"}), zip_is("")), "rule 0: zip regex 787\\d\\d failed (value unknown)");
   EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("78701")), "");
   EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("70000")), ""); // inclusive
   EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("79999")), "");
-  EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("80000")),
-            "rule 0: zip range [70000, 79999] failed (value 80000)");
-  EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("7870a")),
-            "rule 0: zip range [70000, 79999] failed (value 7870a)");
-  EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("")),
-            "rule 0: zip range [70000, 79999] failed (value unknown)");
+  EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("80000")), "rule 0: zip range [70000, 79999] failed (value 80000)");
+  EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("7870a")), "rule 0: zip range [70000, 79999] failed (value 7870a)");
+  EXPECT_EQ(run(range("zip", 70000, 79999), zip_is("")), "rule 0: zip range [70000, 79999] failed (value unknown)");
 }
 
 TEST(EligibilityRules, TimeOfDay) {
   // Wed 2026-03-04 18:30 UTC; in UTC the field is 1830.
   EXPECT_EQ(run(range("time_of_day", 1800, 1900), {}), "");
   EXPECT_EQ(run(range("time_of_day", 1830, 1830), {}), "");
-  EXPECT_EQ(run(range("time_of_day", 900, 1700), {}),
-            "rule 0: time_of_day range [900, 1700] failed (value 1830)");
+  EXPECT_EQ(run(range("time_of_day", 900, 1700), {}), "rule 0: time_of_day range [900, 1700] failed (value 1830)");
   EXPECT_EQ(run(rule("time_of_day", eq, {"1830"}), {}), "");
-  EXPECT_EQ(run(rule("time_of_day", eq, {"1831"}), {}),
-            "rule 0: time_of_day equals 1831 failed (value 1830)");
+  EXPECT_EQ(run(rule("time_of_day", eq, {"1831"}), {}), "rule 0: time_of_day equals 1831 failed (value 1830)");
   EXPECT_EQ(run(rule("time_of_day", ne, {"1831"}), {}), "");
-  EXPECT_EQ(run(rule("time_of_day", ne, {"1830"}), {}),
-            "rule 0: time_of_day not_equals 1830 failed (value 1830)");
+  EXPECT_EQ(run(rule("time_of_day", ne, {"1830"}), {}), "rule 0: time_of_day not_equals 1830 failed (value 1830)");
   EXPECT_EQ(run(rule("time_of_day", in, {"1829", "1830"}), {}), "");
   EXPECT_EQ(run(rule("time_of_day", in, {"900", "1000"}), {}),
             "rule 0: time_of_day in [900, 1000] failed (value 1830)");
   EXPECT_EQ(run(rule("time_of_day", nin, {"900", "1000"}), {}), "");
-  EXPECT_EQ(run(rule("time_of_day", nin, {"1830"}), {}),
-            "rule 0: time_of_day not_in [1830] failed (value 1830)");
+  EXPECT_EQ(run(rule("time_of_day", nin, {"1830"}), {}), "rule 0: time_of_day not_in [1830] failed (value 1830)");
   EXPECT_EQ(run(rule("time_of_day", rx, {"18\\d\\d"}), {}), "");
-  EXPECT_EQ(run(rule("time_of_day", rx, {"09\\d\\d"}), {}),
-            "rule 0: time_of_day regex 09\\d\\d failed (value 1830)");
+  EXPECT_EQ(run(rule("time_of_day", rx, {"09\\d\\d"}), {}), "rule 0: time_of_day regex 09\\d\\d failed (value 1830)");
   // Early in the day: a number (930) for comparisons, four digits for regex.
   const timestamp_us morning = utc(2026, 3, 4, 9, 30);
   EXPECT_EQ(run(rule("time_of_day", eq, {"930"}), {}, morning), "");
@@ -835,36 +801,29 @@ TEST(EligibilityRules, TimeOfDay) {
   // Across New York's spring forward: 07:00 UTC reads 03:00 EDT.
   EXPECT_EQ(run(range("time_of_day", 200, 259), {}, utc(2026, 3, 8, 7, 0), "America/New_York"),
             "rule 0: time_of_day range [200, 259] failed (value 0300)");
-  EXPECT_EQ(run(range("time_of_day", 159, 159), {}, utc(2026, 3, 8, 6, 59), "America/New_York"),
-            "");
+  EXPECT_EQ(run(range("time_of_day", 159, 159), {}, utc(2026, 3, 8, 6, 59), "America/New_York"), "");
 }
 
 TEST(EligibilityRules, DayOfWeek) {
   // 2026-03-04 is a Wednesday.
   EXPECT_EQ(run(rule("day_of_week", eq, {"wed"}), {}), "");
   EXPECT_EQ(run(rule("day_of_week", eq, {"WED"}), {}), ""); // case-insensitive
-  EXPECT_EQ(run(rule("day_of_week", eq, {"thu"}), {}),
-            "rule 0: day_of_week equals thu failed (value wed)");
+  EXPECT_EQ(run(rule("day_of_week", eq, {"thu"}), {}), "rule 0: day_of_week equals thu failed (value wed)");
   EXPECT_EQ(run(rule("day_of_week", ne, {"thu"}), {}), "");
-  EXPECT_EQ(run(rule("day_of_week", ne, {"Wed"}), {}),
-            "rule 0: day_of_week not_equals Wed failed (value wed)");
+  EXPECT_EQ(run(rule("day_of_week", ne, {"Wed"}), {}), "rule 0: day_of_week not_equals Wed failed (value wed)");
   EXPECT_EQ(run(rule("day_of_week", in, {"mon", "Wed"}), {}), "");
-  EXPECT_EQ(run(rule("day_of_week", in, {"sat", "sun"}), {}),
-            "rule 0: day_of_week in [sat, sun] failed (value wed)");
+  EXPECT_EQ(run(rule("day_of_week", in, {"sat", "sun"}), {}), "rule 0: day_of_week in [sat, sun] failed (value wed)");
   EXPECT_EQ(run(rule("day_of_week", nin, {"sat", "sun"}), {}), "");
   EXPECT_EQ(run(rule("day_of_week", nin, {"SUN", "WED"}), {}),
             "rule 0: day_of_week not_in [SUN, WED] failed (value wed)");
   EXPECT_EQ(run(rule("day_of_week", rx, {"(mon|tue|wed)"}), {}), "");
   EXPECT_EQ(run(rule("day_of_week", rx, {"W.D"}), {}), ""); // case-insensitive regex
-  EXPECT_EQ(run(rule("day_of_week", rx, {"s.."}), {}),
-            "rule 0: day_of_week regex s.. failed (value wed)");
-  EXPECT_EQ(run(range("day_of_week", 0, 6), {}),
-            "rule 0: day_of_week range [0, 6] failed (value wed)");
+  EXPECT_EQ(run(rule("day_of_week", rx, {"s.."}), {}), "rule 0: day_of_week regex s.. failed (value wed)");
+  EXPECT_EQ(run(range("day_of_week", 0, 6), {}), "rule 0: day_of_week range [0, 6] failed (value wed)");
   // Every day's name, Sunday 2026-03-08 to Saturday 2026-03-14.
   const char* names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
   for (int d = 0; d < 7; ++d)
-    EXPECT_EQ(run(rule("day_of_week", eq, {names[d]}), {}, utc(2026, 3, 8 + d, 12, 0)), "")
-      << names[d];
+    EXPECT_EQ(run(rule("day_of_week", eq, {names[d]}), {}, utc(2026, 3, 8 + d, 12, 0)), "") << names[d];
   // In the buyer's zone: Wed 18:30 UTC is already Thu 07:30 in Auckland (UTC+13).
   EXPECT_EQ(run(rule("day_of_week", eq, {"thu"}), {}, wed_1830, "Pacific/Auckland"), "");
 }
@@ -879,8 +838,7 @@ TEST(EligibilityRules, Tag) {
   const targeting_rule not_spam = rule("tag", ne, {"spam"});
   EXPECT_EQ(run(not_spam, tags_are({"a", "b"})), "");
   EXPECT_EQ(run(not_spam, tags_are({})), "");
-  EXPECT_EQ(run(not_spam, tags_are({"a", "spam"})),
-            "rule 0: tag not_equals spam failed (tags [a, spam])");
+  EXPECT_EQ(run(not_spam, tags_are({"a", "spam"})), "rule 0: tag not_equals spam failed (tags [a, spam])");
   const targeting_rule any_of = rule("tag", in, {"x", "y"});
   EXPECT_EQ(run(any_of, tags_are({"a", "y"})), "");
   EXPECT_EQ(run(any_of, tags_are({"a"})), "rule 0: tag in [x, y] failed (tags [a])");
@@ -898,8 +856,7 @@ TEST(EligibilityRules, Tag) {
   EXPECT_EQ(run(numbered, tags_are({"x", "9"})), "rule 0: tag range [1, 5] failed (tags [x, 9])");
   EXPECT_EQ(run(numbered, tags_are({})), "rule 0: tag range [1, 5] failed (no tags)");
   // An empty tag is an unknown value: it satisfies nothing.
-  EXPECT_EQ(run(rule("tag", rx, {".*"}), tags_are({""})),
-            "rule 0: tag regex .* failed (tags [])");
+  EXPECT_EQ(run(rule("tag", rx, {".*"}), tags_are({""})), "rule 0: tag regex .* failed (tags [])");
 }
 
 TEST(EligibilityRules, Ivr) {
@@ -922,8 +879,7 @@ TEST(EligibilityRules, Ivr) {
   EXPECT_EQ(run(rule("ivr.insured", eq, {"yes"}), answers({{"insured", "yes"}})), "");
   EXPECT_EQ(run(rule("ivr.insured", eq, {"yes"}), answers({{"insured", "no"}})),
             "rule 0: ivr.insured equals yes failed (value no)");
-  EXPECT_EQ(run(rule("ivr.insured", eq, {"yes"}), answers({})),
-            "rule 0: ivr.insured equals yes failed (no answer)");
+  EXPECT_EQ(run(rule("ivr.insured", eq, {"yes"}), answers({})), "rule 0: ivr.insured equals yes failed (no answer)");
   EXPECT_EQ(run(rule("ivr.insured", ne, {"yes"}), answers({{"insured", "no"}})), "");
   EXPECT_EQ(run(rule("ivr.insured", ne, {"yes"}), answers({{"insured", "yes"}})),
             "rule 0: ivr.insured not_equals yes failed (value yes)");
@@ -932,18 +888,15 @@ TEST(EligibilityRules, Ivr) {
   EXPECT_EQ(run(rule("ivr.plan", in, {"gold", "silver"}), answers({{"plan", "gold"}})), "");
   EXPECT_EQ(run(rule("ivr.plan", in, {"gold", "silver"}), answers({{"plan", "bronze"}})),
             "rule 0: ivr.plan in [gold, silver] failed (value bronze)");
-  EXPECT_EQ(run(rule("ivr.plan", in, {"gold"}), answers({})),
-            "rule 0: ivr.plan in [gold] failed (no answer)");
+  EXPECT_EQ(run(rule("ivr.plan", in, {"gold"}), answers({})), "rule 0: ivr.plan in [gold] failed (no answer)");
   EXPECT_EQ(run(rule("ivr.plan", nin, {"none"}), answers({{"plan", "gold"}})), "");
   EXPECT_EQ(run(rule("ivr.plan", nin, {"none"}), answers({{"plan", "none"}})),
             "rule 0: ivr.plan not_in [none] failed (value none)");
-  EXPECT_EQ(run(rule("ivr.plan", nin, {"none"}), answers({})),
-            "rule 0: ivr.plan not_in [none] failed (no answer)");
+  EXPECT_EQ(run(rule("ivr.plan", nin, {"none"}), answers({})), "rule 0: ivr.plan not_in [none] failed (no answer)");
   EXPECT_EQ(run(rule("ivr.email", rx, {"[^@]+@[^@]+"}), answers({{"email", "a@b.c"}})), "");
   EXPECT_EQ(run(rule("ivr.email", rx, {"[^@]+@[^@]+"}), answers({{"email", "nope"}})),
             "rule 0: ivr.email regex [^@]+@[^@]+ failed (value nope)");
-  EXPECT_EQ(run(rule("ivr.email", rx, {".*"}), answers({})),
-            "rule 0: ivr.email regex .* failed (no answer)");
+  EXPECT_EQ(run(rule("ivr.email", rx, {".*"}), answers({})), "rule 0: ivr.email regex .* failed (no answer)");
 }
 
 // ---------------------------------------------------------------- compile errors
@@ -956,9 +909,8 @@ TEST(EligibilityCompile, BadZone) {
 }
 
 TEST(EligibilityCompile, BadDates) {
-  for (const char* bad : {"2026-13-01", "2026-02-29", "2026-04-31", "2026-2-01", "26-12-25",
-                          "2026/12/25", "2026-12-25 ", "", "2026-00-10", "2026-01-00",
-                          "20a6-01-01"}) {
+  for (const char* bad : {"2026-13-01", "2026-02-29", "2026-04-31", "2026-2-01", "26-12-25", "2026/12/25",
+                          "2026-12-25 ", "", "2026-00-10", "2026-01-00", "20a6-01-01"}) {
     buyer_config b = make_buyer();
     b.hours.exceptions.push_back(closed_on("2026-12-25"));
     b.hours.exceptions.push_back(closed_on(bad));
@@ -1016,8 +968,7 @@ TEST(EligibilityCompile, BadTargetingLists) {
   EXPECT_EQ(compile_error(b), "target.area_codes[0]: \"51\" is not a three-digit area code");
   b = make_buyer();
   b.target.excluded_area_codes = {"512", "5x2"};
-  EXPECT_EQ(compile_error(b),
-            "target.excluded_area_codes[1]: \"5x2\" is not a three-digit area code");
+  EXPECT_EQ(compile_error(b), "target.excluded_area_codes[1]: \"5x2\" is not a three-digit area code");
 }
 
 TEST(EligibilityCompile, BadRules) {
@@ -1040,8 +991,7 @@ TEST(EligibilityCompile, BadRules) {
             "target.rules[1]: range bounds must be finite numbers");
   EXPECT_EQ(error_of(range("ivr.age", 18, 18)), "<compiled>");
   EXPECT_EQ(error_of(rule("zip", eq, {})), "target.rules[1]: equals needs exactly one value");
-  EXPECT_EQ(error_of(rule("zip", ne, {"a", "b"})),
-            "target.rules[1]: not_equals needs exactly one value");
+  EXPECT_EQ(error_of(rule("zip", ne, {"a", "b"})), "target.rules[1]: not_equals needs exactly one value");
   EXPECT_EQ(error_of(rule("zip", rx, {})), "target.rules[1]: regex needs exactly one value");
   EXPECT_EQ(error_of(rule("zip", in, {})), "target.rules[1]: in needs at least one value");
   EXPECT_EQ(error_of(rule("zip", nin, {})), "target.rules[1]: not_in needs at least one value");
@@ -1053,8 +1003,7 @@ TEST(EligibilityCompile, BadRules) {
             "target.rules[1]: time_of_day value \"noon\" is not a number (HHMM)");
   EXPECT_EQ(error_of(rule("time_of_day", nin, {"900", "9:30"})),
             "target.rules[1]: time_of_day value \"9:30\" is not a number (HHMM)");
-  EXPECT_EQ(error_of(rule("ivr.age", static_cast<rule_operator>(42), {"x"})),
-            "target.rules[1]: unknown operator");
+  EXPECT_EQ(error_of(rule("ivr.age", static_cast<rule_operator>(42), {"x"})), "target.rules[1]: unknown operator");
 }
 
 /// compile_rules' errors as "rule operand[item] never|fatal: message" lines.
@@ -1068,18 +1017,18 @@ std::vector<std::string> rule_errors(const std::vector<targeting_rule>& rules) {
 
 TEST(TargetingRules, EveryErrorNamesItsRuleAndOperand) {
   const auto errors = rule_errors({
-    rule("zip", rx, {"787\\d\\d"}),                    // fine
-    rule("colour", eq, {"red"}),                      // 1 field
-    rule("ivr.age", static_cast<rule_operator>(42)),  // 2 op
-    rule("zip", eq, {}),                              // 3 value
-    rule("zip", in, {}),                              // 4 values
+    rule("zip", rx, {"787\\d\\d"}),                               // fine
+    rule("colour", eq, {"red"}),                                  // 1 field
+    rule("ivr.age", static_cast<rule_operator>(42)),              // 2 op
+    rule("zip", eq, {}),                                          // 3 value
+    rule("zip", in, {}),                                          // 4 values
     range("ivr.age", 0, std::numeric_limits<double>::infinity()), // 5 min
-    range("day_of_week", 5, 1),                       // 6 op (never holds) and min
-    rule("day_of_week", nin, {"mon", "someday", "SAT", "x"}), // 7 values 1 and 3
-    rule("time_of_day", eq, {"9:30"}),                // 8 value
-    rule("caller_state", in, {"TX", "Texas"}),        // 9 values 1 (never holds)
-    rule("area_code", ne, {"51"}),                    // 10 value (never holds)
-    range("tag", 1, 2),                               // fine: tags may be numbers
+    range("day_of_week", 5, 1),                                   // 6 op (never holds) and min
+    rule("day_of_week", nin, {"mon", "someday", "SAT", "x"}),     // 7 values 1 and 3
+    rule("time_of_day", eq, {"9:30"}),                            // 8 value
+    rule("caller_state", in, {"TX", "Texas"}),                    // 9 values 1 (never holds)
+    rule("area_code", ne, {"51"}),                                // 10 value (never holds)
+    range("tag", 1, 2),                                           // fine: tags may be numbers
   });
   EXPECT_EQ(errors, (std::vector<std::string>{
                       "1 field fatal: unknown field \"colour\"",
@@ -1131,9 +1080,9 @@ TEST(EligibilityCompile, FiltersAreSharedAcrossThreads) {
   std::atomic<int> wrong{0};
   const auto work = [&](const buyer_filter& g) {
     for (int i = 0; i < 2000; ++i) {
-      if (g.check(zip_is("78701"), wed_1830) != "") ++wrong;        // 13:30 EST
+      if (g.check(zip_is("78701"), wed_1830) != "") ++wrong; // 13:30 EST
       if (g.check(zip_is("10001"), wed_1830).empty()) ++wrong;
-      if (g.open_at(utc(2026, 3, 4, 23, 0))) ++wrong;                 // 18:00 EST
+      if (g.open_at(utc(2026, 3, 4, 23, 0))) ++wrong; // 18:00 EST
     }
   };
   std::thread a(work, std::cref(f));

@@ -76,9 +76,7 @@ uint64_t take(ledger_core& l, const std::string& buyer, timestamp_us now, std::s
   return reply.granted.empty() ? 0 : reply.granted.front().token;
 }
 
-const cap_standing& standing(const caps_report& r, size_t i) {
-  return r.caps.at(i);
-}
+const cap_standing& standing(const caps_report& r, size_t i) { return r.caps.at(i); }
 
 // -- rules from the config ---------------------------------------------------------
 
@@ -287,10 +285,10 @@ TEST(LedgerCore, DaylightSavingDaysAre23And25HoursLong) {
   EXPECT_EQ(r.caps[0].window_start, day_start + 23 * hour_us);
   // Fall back, 2026-11-01: 25 hours; 01:30 happens twice, both the same day.
   auto fall = new_york(2026, 11, 1, 0, 0);
-  EXPECT_TRUE(use(fall + 90 * min_us));                       // 01:30 EDT
-  EXPECT_FALSE(use(fall + 150 * min_us));                     // 01:30 EST
-  EXPECT_FALSE(use(fall + 24 * hour_us + 59 * min_us));       // 23:59 EST
-  EXPECT_TRUE(use(fall + 25 * hour_us));                      // Nov 2, midnight
+  EXPECT_TRUE(use(fall + 90 * min_us));                 // 01:30 EDT
+  EXPECT_FALSE(use(fall + 150 * min_us));               // 01:30 EST
+  EXPECT_FALSE(use(fall + 24 * hour_us + 59 * min_us)); // 23:59 EST
+  EXPECT_TRUE(use(fall + 25 * hour_us));                // Nov 2, midnight
   // The repeated hour is two hour windows.
   r = l.report(fall + 150 * min_us);
   EXPECT_EQ(r.caps[1].window_start, fall + 2 * hour_us);
@@ -459,11 +457,10 @@ TEST(LedgerCore, ACallsCampaignBudgetHoldsOnlyItsLargestOffer) {
   auto t = monday;
   auto r = l.reserve(request({"a", "b", "c"}), 1, t);
   ASSERT_EQ(r.granted.size(), 3u);
-  auto h = l.hold(hold_request{r.call,
-                               {{r.granted[0].token, 30'000'000},
-                                {r.granted[1].token, 20'000'000},
-                                {r.granted[2].token, 25'000'000}}},
-                  t);
+  auto h = l.hold(
+    hold_request{
+      r.call, {{r.granted[0].token, 30'000'000}, {r.granted[1].token, 20'000'000}, {r.granted[2].token, 25'000'000}}},
+    t);
   EXPECT_EQ(h.held.size(), 3u) << "only one offer will be charged";
   EXPECT_EQ(standing(l.report(t), 0).reserved, 30'000'000);
   auto other = l.reserve(request({"a"}), 2, t);
@@ -660,8 +657,8 @@ TEST(LedgerCore, RandomTrafficNeverExceedsACap) {
       t = random_traffic(l, seed * 1000 + static_cast<uint64_t>(i), 5, t + static_cast<int64_t>(rng() % min_us));
       for (const auto& s : l.report(t).caps) {
         if (s.measure == "spacing") continue;
-        ASSERT_LE(s.counted + s.reserved, s.limit) << s.owner << " " << s.owner_id << " " << s.measure << " "
-                                                   << s.window;
+        ASSERT_LE(s.counted + s.reserved, s.limit)
+          << s.owner << " " << s.owner_id << " " << s.measure << " " << s.window;
       }
     }
   }

@@ -22,13 +22,26 @@ TEST(MoneyParse, PlainDecimalsAreExactMicros) {
     const char* text;
     int64_t micros;
   };
-  for (auto [text, micros] :
-       {sample{"0", 0}, sample{"0.0", 0}, sample{"0.000000", 0}, sample{"7", 7'000'000}, sample{"12.50", 12'500'000},
-        sample{"12.5", 12'500'000}, sample{"0.000125", 125}, sample{"0.000001", 1}, sample{"0.1", 100'000},
-        sample{"0.2", 200'000}, sample{"0.3", 300'000}, sample{"0.29", 290'000}, sample{"1.005", 1'005'000},
-        sample{"4.35", 4'350'000}, sample{"19.99", 19'990'000}, sample{"123456.789012", 123'456'789'012},
-        sample{"999999.999999", 999'999'999'999}, sample{"1000000", 1'000'000'000'000}, sample{"007.10", 7'100'000},
-        sample{"9223372036854.775807", int64_max}}) {
+  for (auto [text, micros] : {sample{"0", 0},
+                              sample{"0.0", 0},
+                              sample{"0.000000", 0},
+                              sample{"7", 7'000'000},
+                              sample{"12.50", 12'500'000},
+                              sample{"12.5", 12'500'000},
+                              sample{"0.000125", 125},
+                              sample{"0.000001", 1},
+                              sample{"0.1", 100'000},
+                              sample{"0.2", 200'000},
+                              sample{"0.3", 300'000},
+                              sample{"0.29", 290'000},
+                              sample{"1.005", 1'005'000},
+                              sample{"4.35", 4'350'000},
+                              sample{"19.99", 19'990'000},
+                              sample{"123456.789012", 123'456'789'012},
+                              sample{"999999.999999", 999'999'999'999},
+                              sample{"1000000", 1'000'000'000'000},
+                              sample{"007.10", 7'100'000},
+                              sample{"9223372036854.775807", int64_max}}) {
     money_parse p = parse_dollars(text);
     EXPECT_TRUE(p.ok()) << text << ": " << to_string(p.error);
     EXPECT_EQ(p.micros, micros) << text;
@@ -59,10 +72,10 @@ TEST(MoneyParse, ExponentsOnlyWhereAllowedAndExact) {
     const char* text;
     int64_t micros;
   };
-  for (auto [text, micros] : {sample{"1e-6", 1}, sample{"1E2", 100'000'000}, sample{"1.25e2", 125'000'000},
-                              sample{"12e-1", 1'200'000}, sample{"1.5e0", 1'500'000}, sample{"1e+3", 1'000'000'000},
-                              sample{"0.000001e6", 1'000'000}, sample{"-2.5e-3", -2'500}, sample{"0e400", 0},
-                              sample{"123456e-6", 123'456}}) {
+  for (auto [text, micros] :
+       {sample{"1e-6", 1}, sample{"1E2", 100'000'000}, sample{"1.25e2", 125'000'000}, sample{"12e-1", 1'200'000},
+        sample{"1.5e0", 1'500'000}, sample{"1e+3", 1'000'000'000}, sample{"0.000001e6", 1'000'000},
+        sample{"-2.5e-3", -2'500}, sample{"0e400", 0}, sample{"123456e-6", 123'456}}) {
     money_parse p = parse_dollars(text, signed_json);
     EXPECT_TRUE(p.ok()) << text << ": " << to_string(p.error);
     EXPECT_EQ(p.micros, micros) << text;
@@ -94,8 +107,8 @@ TEST(MoneyParse, OverflowIsAnErrorNotAWrap) {
 
 TEST(MoneyParse, JunkIsRefused) {
   EXPECT_EQ(error_of(""), money_error::empty);
-  for (const char* text : {"-", ".", ".5", "5.", "1.2.3", "+1", " 1", "1 ", "1,000", "$1", "abc", "1a", "0x10",
-                           "1e", "1e+", "1e-", "e5", "--1", "1-", "NaN", "inf", "1.5 USD", "١"}) {
+  for (const char* text : {"-",    ".",  ".5",  "5.",  "1.2.3", "+1",  " 1", "1 ",  "1,000", "$1",      "abc", "1a",
+                           "0x10", "1e", "1e+", "1e-", "e5",    "--1", "1-", "NaN", "inf",   "1.5 USD", "١"}) {
     EXPECT_EQ(error_of(text, signed_json), money_error::junk) << text;
     EXPECT_EQ(parse_dollars(text, signed_json).micros, 0) << text;
   }
@@ -106,8 +119,7 @@ TEST(MoneyParse, ErrorsReadAsTheEndOfASentence) {
   EXPECT_EQ(to_string(money_error::too_many_decimals), "has more than 6 decimals");
   EXPECT_EQ(to_string(money_error::exponent), "has an exponent");
   EXPECT_EQ(to_string(money_error::junk), "is not a plain number");
-  for (auto e : {money_error::empty, money_error::negative, money_error::too_large})
-    EXPECT_FALSE(to_string(e).empty());
+  for (auto e : {money_error::empty, money_error::negative, money_error::too_large}) EXPECT_FALSE(to_string(e).empty());
 }
 
 TEST(MoneyFormat, DecimalDollars) {
@@ -150,8 +162,21 @@ TEST(MoneyFormat, FormatMoneyGroupsThousands) {
 
 TEST(MoneyRoundTrip, EveryFormatReadsBackToTheSameMicros) {
   std::mt19937_64 rng(20261207);
-  std::vector<int64_t> values{0, 1, -1, 9, 10, 99, 100, 999'999, 1'000'000, 1'000'001, 19'990'000, int64_min,
-                              int64_max, int64_min + 1, int64_max - 1};
+  std::vector<int64_t> values{0,
+                              1,
+                              -1,
+                              9,
+                              10,
+                              99,
+                              100,
+                              999'999,
+                              1'000'000,
+                              1'000'001,
+                              19'990'000,
+                              int64_min,
+                              int64_max,
+                              int64_min + 1,
+                              int64_max - 1};
   for (int i = 0; i < 20'000; ++i) {
     auto v = static_cast<int64_t>(rng());
     values.push_back(v >> (rng() % 63)); // all magnitudes, both signs
@@ -162,8 +187,10 @@ TEST(MoneyRoundTrip, EveryFormatReadsBackToTheSameMicros) {
       money_parse back = parse_dollars(text, {.negative = true});
       ASSERT_TRUE(back.ok()) << text;
       ASSERT_EQ(back.micros, v) << text;
-      if (v >= 0) ASSERT_EQ(parse_dollars(text).micros, v) << text;
-      else ASSERT_EQ(error_of(text), money_error::negative) << text;
+      if (v >= 0)
+        ASSERT_EQ(parse_dollars(text).micros, v) << text;
+      else
+        ASSERT_EQ(error_of(text), money_error::negative) << text;
     }
 }
 

@@ -24,11 +24,11 @@ struct round_run {
   testing::roster_fixture fx;
   std::mt19937_64 rng;
   uint64_t next_token = 1;
-  std::map<uint64_t, int64_t> headroom;  ///< every token granted, with its headroom
-  std::multiset<uint64_t> ended;         ///< released or handed over
-  std::map<uint64_t, int64_t> held;      ///< amounts the "ledger" held
+  std::map<uint64_t, int64_t> headroom;    ///< every token granted, with its headroom
+  std::multiset<uint64_t> ended;           ///< released or handed over
+  std::map<uint64_t, int64_t> held;        ///< amounts the "ledger" held
   std::map<uint64_t, int64_t> asked_holds; ///< token -> the amount asked to hold
-  std::vector<std::string> asked;        ///< buyers the round asked to reserve
+  std::vector<std::string> asked;          ///< buyers the round asked to reserve
   size_t closes = 0;
   bool abandoned_before_close = false;
   timestamp_us now = t0;
@@ -152,7 +152,8 @@ void run_once(uint64_t seed) {
   ASSERT_TRUE(m.phase() == round_phase::closed || m.phase() == round_phase::abandoned) << "seed " << seed;
   EXPECT_LE(r.closes, 1u) << "seed " << seed;
   EXPECT_EQ(r.closes == 0, r.abandoned_before_close) << "seed " << seed;
-  for (const auto& [token, h] : r.headroom) EXPECT_EQ(r.ended.count(token), 1u) << "token " << token << " seed " << seed;
+  for (const auto& [token, h] : r.headroom)
+    EXPECT_EQ(r.ended.count(token), 1u) << "token " << token << " seed " << seed;
   EXPECT_EQ(r.ended.size(), r.headroom.size()) << "seed " << seed << ": nothing ends that was not granted";
 }
 

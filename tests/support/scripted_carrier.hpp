@@ -85,9 +85,7 @@ public:
   void stop() override {}
   bool ready() const override { return inbox_.attached(); }
   std::chrono::milliseconds hangup_hold() const override { return hold_; }
-  carrier_port_metrics metrics() const override {
-    return carrier_port_metrics{0, inbox_.pending(), inbox_.unkept()};
-  }
+  carrier_port_metrics metrics() const override { return carrier_port_metrics{0, inbox_.pending(), inbox_.unkept()}; }
 
 private:
   void end(const std::string& id, hangup_source source) {

@@ -52,29 +52,36 @@ std::string engine_config(uint16_t port, const std::string& data_dir) {
       ids << ", ";
     }
     first = false;
-    buyers << R"(    {"id": ")" << id << R"(", "name": ")" << id << R"(", "destination": "+15125550100")" << extra << "}";
+    buyers << R"(    {"id": ")" << id << R"(", "name": ")" << id << R"(", "destination": "+15125550100")" << extra
+           << "}";
     ids << '"' << id << '"';
   };
-  for (const char* b : well_behaved) add(b, ", \"ping_url\": \"http://127.0.0.1:" + std::to_string(port) + "/buyers/" + b + "\"");
-  for (const char* b : misbehaving) add(b, ", \"ping_url\": \"http://127.0.0.1:" + std::to_string(port) + "/buyers/" + b + "\"");
+  for (const char* b : well_behaved)
+    add(b, ", \"ping_url\": \"http://127.0.0.1:" + std::to_string(port) + "/buyers/" + b + "\"");
+  for (const char* b : misbehaving)
+    add(b, ", \"ping_url\": \"http://127.0.0.1:" + std::to_string(port) + "/buyers/" + b + "\"");
   add("flat-rate", R"(, "fixed_payout": 4.0)");
   std::ostringstream out;
   out << R"({
   "node_name": "auction-http-test",
   "campaigns": [{
-    "id": "solar", "name": "Solar", "vertical": "solar", "buyer_ids": [)" << ids.str() << R"(],
-    "floor": 2.0, "auction_deadline_ms": )" << deadline_ms << R"(, "clearing": "second_price", "price_increment": 0.05,
+    "id": "solar", "name": "Solar", "vertical": "solar", "buyer_ids": [)"
+      << ids.str() << R"(],
+    "floor": 2.0, "auction_deadline_ms": )"
+      << deadline_ms << R"(, "clearing": "second_price", "price_increment": 0.05,
     "greeting_text": "Thanks for calling.", "ending_text": "Goodbye.", "max_rounds": 2, "max_transfer_attempts": 3
   }],
   "sources": [{"id": "pub", "name": "Publisher", "revenue_share_bp": 5000}],
   "buyers": [
-)" << buyers.str() << R"(
+)" << buyers.str()
+      << R"(
   ],
   "dids": [{"number": "+18005550100", "campaign_id": "solar", "source_id": "pub"},
            {"number": "+18005550101", "campaign_id": "solar", "source_id": "pub"}],
   "carrier_sim": {"calls_per_second": 20, "unknown_did_rate": 0, "answer_delay_ms": 100, "ring_ms_mean": 2000,
                   "talk_s_mean": 60, "abandon_rate": 0.05, "patience_s_mean": 20},
-  "storage": {"data_dir": ")" << data_dir << R"("}
+  "storage": {"data_dir": ")"
+      << data_dir << R"("}
 })";
   return out.str();
 }
@@ -117,8 +124,8 @@ TEST(AuctionOverHttp, MisbehavingBuyersNeverBreakTheAuction) {
                           sim_log);
   ASSERT_GT(pid, 0);
   const std::string prefix = "buyer-sim listening on 127.0.0.1:";
-  ASSERT_TRUE(wait_until([&] { return read_file(sim_log).find(prefix) != std::string::npos; },
-                         std::chrono::seconds{20}))
+  ASSERT_TRUE(
+    wait_until([&] { return read_file(sim_log).find(prefix) != std::string::npos; }, std::chrono::seconds{20}))
     << read_file(sim_log);
   auto text = read_file(sim_log);
   auto port = static_cast<uint16_t>(std::stoi(text.substr(text.find(prefix) + prefix.size())));
@@ -152,14 +159,15 @@ TEST(AuctionOverHttp, MisbehavingBuyersNeverBreakTheAuction) {
   // Misbehaving buyers never win or even rank; each lost with its reason.
   // After 5 failures in a row their circuit breaker opens and they are no
   // longer pinged (skipped), until a probe after 30 s.
-  auto bad = leads.rows(
-    "SELECT buyer_id, verdict, reason FROM auction_entries WHERE buyer_id IN "
-    "('garbage','status_500','hang','trickle','oversized','late')");
+  auto bad = leads.rows("SELECT buyer_id, verdict, reason FROM auction_entries WHERE buyer_id IN "
+                        "('garbage','status_500','hang','trickle','oversized','late')");
   ASSERT_FALSE(bad.empty());
   std::map<std::string, std::set<std::string>> verdicts;
   for (const auto& row : bad) {
-    if (row[1] == "skipped") EXPECT_EQ(row[2], "circuit open: too many failures or timeouts") << row[0];
-    else EXPECT_TRUE(row[1] == "error" || row[1] == "no_answer") << row[0] << ": " << row[1] << " " << row[2];
+    if (row[1] == "skipped")
+      EXPECT_EQ(row[2], "circuit open: too many failures or timeouts") << row[0];
+    else
+      EXPECT_TRUE(row[1] == "error" || row[1] == "no_answer") << row[0] << ": " << row[1] << " " << row[2];
     EXPECT_FALSE(row[2].empty()) << row[0];
     verdicts[row[0]].insert(row[1]);
   }
@@ -179,15 +187,16 @@ TEST(AuctionOverHttp, MisbehavingBuyersNeverBreakTheAuction) {
   for (const auto& reason : reasons("hang")) EXPECT_NE(reason.find("timeout"), std::string::npos) << reason;
 
   // Late bids never win: every winner and fallback answered before the deadline.
-  auto ranked = leads.rows(
-    "SELECT e.buyer_id, e.latency_us, r.deadline_ms FROM auction_entries e JOIN auction_rounds r "
-    "ON e.call_id = r.call_id AND e.round = r.round WHERE e.verdict IN ('won', 'ranked') AND e.fixed = 0");
+  auto ranked =
+    leads.rows("SELECT e.buyer_id, e.latency_us, r.deadline_ms FROM auction_entries e JOIN auction_rounds r "
+               "ON e.call_id = r.call_id AND e.round = r.round WHERE e.verdict IN ('won', 'ranked') AND e.fixed = 0");
   ASSERT_FALSE(ranked.empty());
   for (const auto& row : ranked) EXPECT_LE(std::stoll(row[1]), std::stoll(row[2]) * 1000) << row[0];
   // The well-behaved buyers did win, and the fixed-payout buyer took part without a ping.
   EXPECT_FALSE(leads.rows("SELECT 1 FROM leads WHERE buyer_id IN ('steady','quick','pricey','choosy')").empty());
-  EXPECT_FALSE(leads.rows("SELECT 1 FROM auction_entries WHERE buyer_id = 'flat-rate' AND fixed = 1 AND "
-                          "verdict IN ('won','ranked')")
+  EXPECT_FALSE(leads
+                 .rows("SELECT 1 FROM auction_entries WHERE buyer_id = 'flat-rate' AND fixed = 1 AND "
+                       "verdict IN ('won','ranked')")
                  .empty());
 
   // No ping carries the caller's number, in any form.

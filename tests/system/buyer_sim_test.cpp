@@ -454,13 +454,26 @@ TEST(BuyerSimFile, ErrorsNameTheBuyerAndTheField) {
   EXPECT_EQ(error_of(R"({"buyers":[],"extra":1})"), "unknown member \"extra\" (only \"buyers\")");
   // Each bad value is refused with its buyer and field named.
   const std::vector<std::pair<std::string, std::string>> bad = {
-    {"bid_mean", R"("20.1234567")"}, {"bid_mean", R"("abc")"},   {"bid_mean", R"("-5")"},
-    {"bid_mean", R"("1e3")"},        {"bid_mean", R"(".5")"},    {"bid_mean", R"("5.")"},
-    {"bid_mean", "true"},            {"bid_mean", "20.1234567"}, {"bid_mean", "-5"},
-    {"bid_stddev", R"("2000000")"},  {"no_bid_rate", "1.5"},     {"error_rate", R"("0.1")"},
-    {"latency_mean_ms", R"("80")"},  {"latency_mean_ms", "1.5"}, {"latency_stddev_ms", "-1"},
-    {"expires_in_s", "0"},           {"expires_in_s", "3601"},   {"destination", R"("5125550100")"},
-    {"misbehaviour", R"("explode")"}, {"misbehaviour_rate", "2"},
+    {"bid_mean", R"("20.1234567")"},
+    {"bid_mean", R"("abc")"},
+    {"bid_mean", R"("-5")"},
+    {"bid_mean", R"("1e3")"},
+    {"bid_mean", R"(".5")"},
+    {"bid_mean", R"("5.")"},
+    {"bid_mean", "true"},
+    {"bid_mean", "20.1234567"},
+    {"bid_mean", "-5"},
+    {"bid_stddev", R"("2000000")"},
+    {"no_bid_rate", "1.5"},
+    {"error_rate", R"("0.1")"},
+    {"latency_mean_ms", R"("80")"},
+    {"latency_mean_ms", "1.5"},
+    {"latency_stddev_ms", "-1"},
+    {"expires_in_s", "0"},
+    {"expires_in_s", "3601"},
+    {"destination", R"("5125550100")"},
+    {"misbehaviour", R"("explode")"},
+    {"misbehaviour_rate", "2"},
   };
   for (const auto& [field, value] : bad) {
     auto e = error_of(R"({"buyers":[{"id":"b1",")" + field + "\":" + value + "}]}");

@@ -47,8 +47,10 @@ public:
       case cap_op::expire: end(e); break;
       case cap_op::renew: {
         auto it = live_.find(e.token);
-        if (it == live_.end()) fail("renew of unknown token " + std::to_string(e.token));
-        else it->second.lease_until = e.lease_until, it->second.orphaned = e.lease_until <= e.at + grace_us_;
+        if (it == live_.end())
+          fail("renew of unknown token " + std::to_string(e.token));
+        else
+          it->second.lease_until = e.lease_until, it->second.orphaned = e.lease_until <= e.at + grace_us_;
         break;
       }
     }
@@ -185,8 +187,10 @@ private:
     ++ep.live;
     for (size_t i = 0; i < rules_.size(); ++i) {
       if (!applies(rules_[i], x)) continue;
-      if (!rules_[i].per_call()) take(i, e.at, e.stage, e.at);
-      else if (fresh) take(i, ep.at, e.stage, e.at);
+      if (!rules_[i].per_call())
+        take(i, e.at, e.stage, e.at);
+      else if (fresh)
+        take(i, ep.at, e.stage, e.at);
     }
     live_.emplace(e.token, std::move(x));
   }
@@ -217,8 +221,10 @@ private:
     if (e.stage <= x.reached) return;
     for (size_t i = 0; i < rules_.size(); ++i) {
       if (!applies(rules_[i], x)) continue;
-      if (!rules_[i].per_call()) count(i, x.at, x.reached, e.stage, x.held, e.amount_micros, e.at);
-      else count(i, ep.at, ep.reached, e.stage, ep.held_max, e.amount_micros, e.at);
+      if (!rules_[i].per_call())
+        count(i, x.at, x.reached, e.stage, x.held, e.amount_micros, e.at);
+      else
+        count(i, ep.at, ep.reached, e.stage, ep.held_max, e.amount_micros, e.at);
     }
     x.reached = e.stage; // `held` stays: caps counting at a later stage still hold it
     if (e.stage > ep.reached) ep.reached = e.stage;
@@ -233,8 +239,10 @@ private:
     bool last = --ep.live == 0;
     for (size_t i = 0; i < rules_.size(); ++i) {
       if (!applies(rules_[i], x)) continue;
-      if (!rules_[i].per_call()) give_back(i, x.at, x.reached, x.held, e.at);
-      else if (last) give_back(i, ep.at, ep.reached, ep.held_max, e.at);
+      if (!rules_[i].per_call())
+        give_back(i, x.at, x.reached, x.held, e.at);
+      else if (last)
+        give_back(i, ep.at, ep.reached, ep.held_max, e.at);
     }
     if (last) episodes_.erase(x.call);
   }
@@ -343,7 +351,9 @@ TEST(CapProperty, NoCapIsEverExceededAndNoReservationLeaksUnderCrashes) {
   ASSERT_TRUE(rules.errors.empty());
   journal_checker checker{rules.rules, int64_t{cfg.timing.ledger_orphan_grace_ms} * us_per_ms};
   std::string error;
-  ASSERT_TRUE(read_cap_journal(opt.db_path, [&](const cap_journal_entry& e) { checker.apply(e); }, &error)) << error;
+  ASSERT_TRUE(read_cap_journal(
+    opt.db_path, [&](const cap_journal_entry& e) { checker.apply(e); }, &error))
+    << error;
   EXPECT_EQ(checker.entries(), report.cap_journal_entries);
   EXPECT_GT(checker.entries(), 10'000u);
   for (const auto& v : checker.violations()) ADD_FAILURE() << v;

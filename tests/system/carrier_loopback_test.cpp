@@ -15,12 +15,12 @@
 
 #include <arpa/inet.h>
 #include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <fstream>
 #include <future>
 #include <map>
+#include <netinet/in.h>
 #include <sstream>
+#include <sys/socket.h>
 
 namespace ringbid {
 namespace {
@@ -91,12 +91,22 @@ TEST(CarrierLoopback, ThousandCallsWithDuplicatedAndReorderedWebhooksAgreeCallBy
   const int calls = 1000;
 
   auto sim_log = dir + "/carrier.log";
-  pid_t sim = spawn_logged({bin + "ringbid", "carrier-sim", "--config", config, "--webhook-url",
-                            origin + "/webhooks/telnyx", "--listen", "127.0.0.1:0", "--key-file", dir + "/key",
-                            "--api-key", "test-key", "--calls", std::to_string(calls), "--rate", "200",
-                            "--time-scale", "100", "--duplicate-rate", "0.1", "--reorder-rate", "0.2",
-                            "--reorder-max-ms", "30", "--seed", "7", "--record", dir + "/record.json",
-                            "--wait-ready", "60", "--max-run", "150"},
+  pid_t sim = spawn_logged({bin + "ringbid",    "carrier-sim",
+                            "--config",         config,
+                            "--webhook-url",    origin + "/webhooks/telnyx",
+                            "--listen",         "127.0.0.1:0",
+                            "--key-file",       dir + "/key",
+                            "--api-key",        "test-key",
+                            "--calls",          std::to_string(calls),
+                            "--rate",           "200",
+                            "--time-scale",     "100",
+                            "--duplicate-rate", "0.1",
+                            "--reorder-rate",   "0.2",
+                            "--reorder-max-ms", "30",
+                            "--seed",           "7",
+                            "--record",         dir + "/record.json",
+                            "--wait-ready",     "60",
+                            "--max-run",        "150"},
                            sim_log);
   ASSERT_GT(sim, 0);
   ASSERT_TRUE(wait_until([&] { return !log_value(sim_log, "carrier-sim api: ").empty(); }, seconds{20}))
@@ -106,8 +116,8 @@ TEST(CarrierLoopback, ThousandCallsWithDuplicatedAndReorderedWebhooksAgreeCallBy
 
   auto node_log = dir + "/node.log";
   pid_t node = spawn_logged({bin + "ringbid-node", "--config", config, "--data-dir", dir, "--http",
-                             "127.0.0.1:" + std::to_string(node_port), "--carrier", "telnyx", "--telnyx-api-url",
-                             api, "--telnyx-public-key", public_key, "--telnyx-api-key", "test-key"},
+                             "127.0.0.1:" + std::to_string(node_port), "--carrier", "telnyx", "--telnyx-api-url", api,
+                             "--telnyx-public-key", public_key, "--telnyx-api-key", "test-key"},
                             node_log);
   ASSERT_GT(node, 0);
 
@@ -227,8 +237,8 @@ struct telnyx_node {
 
   http_client_response webhook(const std::string& body, std::string timestamp = {}) const {
     if (timestamp.empty())
-      timestamp = std::to_string(std::chrono::duration_cast<seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count());
+      timestamp = std::to_string(
+        std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     return http_post(url("/webhooks/telnyx"), body,
                      {{"Content-Type", "application/json"},
                       {"telnyx-timestamp", timestamp},
@@ -263,8 +273,9 @@ TEST(CarrierLoopback, BadWebhooksGetClear4xxAndUselessOnesAreCounted) {
   // Signed by someone else.
   auto stranger = generate_ed25519_keypair();
   auto ts = std::to_string(now_s);
-  r = http_post(node.url("/webhooks/telnyx"), body,
-                {{"telnyx-timestamp", ts}, {"telnyx-signature-ed25519", sign_webhook(stranger.secret_key_b64, ts, body)}});
+  r = http_post(
+    node.url("/webhooks/telnyx"), body,
+    {{"telnyx-timestamp", ts}, {"telnyx-signature-ed25519", sign_webhook(stranger.secret_key_b64, ts, body)}});
   EXPECT_EQ(r.status, 401) << r.body;
   // Correctly signed, but ten minutes old.
   r = node.webhook(body, std::to_string(now_s - 600));

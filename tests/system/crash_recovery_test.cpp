@@ -36,11 +36,18 @@ TEST(CrashRecovery, KillNineMidTrafficLeavesExactlyOneLeadPerPlacedCall) {
 
   // Calls last a few seconds (time scale 50), so many are live at the kill.
   auto sim_log = dir + "/carrier.log";
-  pid_t sim = spawn_logged({bin + "ringbid", "carrier-sim", "--config", src + "/examples/demo.json", "--webhook-url",
-                            "http://127.0.0.1:" + std::to_string(port) + "/webhooks/telnyx", "--listen",
-                            "127.0.0.1:0", "--key-file", dir + "/key", "--calls", std::to_string(calls), "--rate",
-                            "60", "--time-scale", "50", "--seed", "11", "--record", dir + "/record.json",
-                            "--wait-ready", "60", "--max-run", "150"},
+  pid_t sim = spawn_logged({bin + "ringbid", "carrier-sim",
+                            "--config",      src + "/examples/demo.json",
+                            "--webhook-url", "http://127.0.0.1:" + std::to_string(port) + "/webhooks/telnyx",
+                            "--listen",      "127.0.0.1:0",
+                            "--key-file",    dir + "/key",
+                            "--calls",       std::to_string(calls),
+                            "--rate",        "60",
+                            "--time-scale",  "50",
+                            "--seed",        "11",
+                            "--record",      dir + "/record.json",
+                            "--wait-ready",  "60",
+                            "--max-run",     "150"},
                            sim_log);
   ASSERT_GT(sim, 0);
   ASSERT_TRUE(wait_until([&] { return !log_value(sim_log, "carrier-sim api: ").empty(); }, seconds{20}))
@@ -51,8 +58,8 @@ TEST(CrashRecovery, KillNineMidTrafficLeavesExactlyOneLeadPerPlacedCall) {
   auto first_log = dir + "/first.log";
   pid_t node = start_node(dir, port, api, public_key, first_log);
   ASSERT_GT(node, 0);
-  ASSERT_TRUE(wait_until([&] { return count_rows(db, "leads") >= 30 && count_rows(db, "live_calls") >= 30; },
-                         seconds{60}))
+  ASSERT_TRUE(
+    wait_until([&] { return count_rows(db, "leads") >= 30 && count_rows(db, "live_calls") >= 30; }, seconds{60}))
     << read_file(first_log) << read_file(sim_log);
   ASSERT_EQ(::kill(node, SIGKILL), 0);
   int status = 0;
@@ -74,8 +81,8 @@ TEST(CrashRecovery, KillNineMidTrafficLeavesExactlyOneLeadPerPlacedCall) {
   int node_exit = wait_exit(node, seconds{60});
   ASSERT_EQ(sim_exit, 0) << read_file(sim_log) << read_file(second_log);
   ASSERT_EQ(node_exit, 0) << read_file(second_log);
-  EXPECT_NE(read_file(second_log).find(std::to_string(live_at_kill.size()) +
-                                       " calls left live by the previous run booked as interrupted"),
+  EXPECT_NE(read_file(second_log)
+              .find(std::to_string(live_at_kill.size()) + " calls left live by the previous run booked as interrupted"),
             std::string::npos)
     << read_file(second_log);
 

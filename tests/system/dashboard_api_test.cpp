@@ -74,9 +74,7 @@ lead_totals_row leads_since(const std::string& db_path, int64_t from_us) {
   return t;
 }
 
-int64_t number(const rapidjson::Value& doc, const char* group, const char* key) {
-  return doc[group][key].GetInt64();
-}
+int64_t number(const rapidjson::Value& doc, const char* group, const char* key) { return doc[group][key].GetInt64(); }
 
 class DashboardApi : public ::testing::Test {
 protected:
@@ -107,7 +105,9 @@ protected:
       wait_exit(pid_, std::chrono::milliseconds{10'000});
     }
   }
-  http_client_response api(const std::string& target) { return get(origin_ + target, {{"Authorization", "Bearer s3cret"}}); }
+  http_client_response api(const std::string& target) {
+    return get(origin_ + target, {{"Authorization", "Bearer s3cret"}});
+  }
   rapidjson::Document summary(const std::string& query = {}) {
     auto r = api("/api/v1/metrics/summary" + query);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -167,9 +167,11 @@ TEST_F(DashboardApi, TokenBadRequestsSchemaAndFiguresAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(start("0"));
   auto doc = summary();
   auto db = dir_ + "/ringbid-demo.db";
-  int64_t day_start_us = (std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count() / 86'400'000'000LL) *
-                         86'400'000'000LL;
+  int64_t day_start_us =
+    (std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+       .count() /
+     86'400'000'000LL) *
+    86'400'000'000LL;
   auto want = leads_since(db, day_start_us);
   ASSERT_GT(want.total, 40);
   EXPECT_EQ(number(doc, "calls", "total"), want.total);

@@ -1,8 +1,8 @@
 // `ringbid leads`: the reader's filtered scan, the table / CSV / JSON printers,
 // option parsing, and the real executable's exit codes.
 
-#include "tools/cli/leads_command.hpp"
 #include "actors/core/time_bound.hpp"
+#include "tools/cli/leads_command.hpp"
 
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
@@ -51,8 +51,8 @@ const std::vector<spec> specs{
   {"camp-a", "pub-1", "buyer-x", disposition::bridged, call_state::bridged, at(2026, 11, 20, 86'399, 999'999),
    12'500'000, 12'500'000, 8'000'000, 4000, 111'000, "TX", true, "bid", "auto,home"},
   // 1: the first microsecond of 2026-11-21
-  {"camp-a", "pub-2", "buyer-y", disposition::bridged, call_state::bridged, at(2026, 11, 21, 0), 20'000'125,
-   20'000'125, 5'500'000, 4500, 65'250, "CA", true, "tier 60s", ""},
+  {"camp-a", "pub-2", "buyer-y", disposition::bridged, call_state::bridged, at(2026, 11, 21, 0), 20'000'125, 20'000'125,
+   5'500'000, 4500, 65'250, "CA", true, "tier 60s", ""},
   // 2: 14:00 sharp
   {"camp-b", "pub-1", "", disposition::abandoned, call_state::hold, at(2026, 11, 21, 14 * 3600), 0, 0, 0, 12'000, 0,
    "NY", false, "", "say \"hi\", ok"},
@@ -133,9 +133,12 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field.push_back('"'), ++i;
-      else if (c == '"') quoted = false;
-      else field.push_back(c);
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+        field.push_back('"'), ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        field.push_back(c);
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -289,7 +292,7 @@ TEST_F(LeadsCommand, InstantsAreHalfOpen) {
   q.from = instant("2026-11-20T23:59:59.999999Z");
   EXPECT_EQ(indexes(q), (idx{1, 0}));
   q = {};
-  q.from = instant("2026-11-21T16:00:00+02:00"); // 14:00 UTC
+  q.from = instant("2026-11-21T16:00:00+02:00");         // 14:00 UTC
   q.until = instant("2026-11-21T09:00:00.000001-05:00"); // 14:00:00.000001 UTC
   EXPECT_EQ(indexes(q), (idx{2}));
 }
@@ -347,11 +350,10 @@ TEST(LeadsOptions, TimeBounds) {
             at(2026, 11, 21, 14 * 3600 + 5, 123'457)); // rounds up to whole microseconds
   EXPECT_EQ(parse_time_bound("2026-11-21T01:30:00+0200", false), at(2026, 11, 20, 23 * 3600 + 30 * 60));
   EXPECT_EQ(parse_time_bound("2026-11-21t14:00:00z", false), at(2026, 11, 21, 14 * 3600));
-  for (const char* bad :
-       {"", "yesterday", "2026-1-21", "2026/11/21", "2026-02-29", "2026-13-01", "2026-11-31", "2026-11-21T14:00:00",
-        "2026-11-21T24:00:00Z", "2026-11-21T14:60:00Z", "2026-11-21T14:00:60Z", "2026-11-21T14Z",
-        "2026-11-21 14:00:00Z", "2026-11-21T14:00:00.Z", "2026-11-21T14:00:00+2", "2026-11-21T14:00:00Zjunk",
-        "2026-11-21T14:00:00.1234567890Z", "2026-11-21x"})
+  for (const char* bad : {"", "yesterday", "2026-1-21", "2026/11/21", "2026-02-29", "2026-13-01", "2026-11-31",
+                          "2026-11-21T14:00:00", "2026-11-21T24:00:00Z", "2026-11-21T14:60:00Z", "2026-11-21T14:00:60Z",
+                          "2026-11-21T14Z", "2026-11-21 14:00:00Z", "2026-11-21T14:00:00.Z", "2026-11-21T14:00:00+2",
+                          "2026-11-21T14:00:00Zjunk", "2026-11-21T14:00:00.1234567890Z", "2026-11-21x"})
     EXPECT_EQ(parse_time_bound(bad, false), std::nullopt) << bad;
 }
 
@@ -403,8 +405,8 @@ TEST_F(LeadsCommand, CsvQuotesAndRoundTrips) {
   ASSERT_EQ(records.size(), 6u);
   EXPECT_EQ(records[0],
             (std::vector<std::string>{"id", "started", "campaign", "source", "did", "caller", "caller_state", "buyer",
-                                      "disposition", "hold_s", "talk_s", "bid", "price", "revenue", "payout",
-                                      "profit", "converted", "billing_note", "tags"}));
+                                      "disposition", "hold_s", "talk_s", "bid", "price", "revenue", "payout", "profit",
+                                      "converted", "billing_note", "tags"}));
   for (const auto& r : records) EXPECT_EQ(r.size(), 19u);
   // Newest first: spec 4, 3, 2, 1, 0.
   EXPECT_EQ(records[3][18], "say \"hi\", ok");
@@ -627,8 +629,7 @@ TEST_F(LeadsCommand, TheExecutable) {
   r = test::run(ringbid + " leads --db " + *path_ + " --from 2026-11-21 --to 2026-11-21 --buyer buyer-x");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(id_of(3).to_string()), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("total: 1 lead, revenue $7.25, payout $7.75, profit -$0.50"), std::string::npos)
-    << r.output;
+  EXPECT_NE(r.output.find("total: 1 lead, revenue $7.25, payout $7.75, profit -$0.50"), std::string::npos) << r.output;
   r = test::run(ringbid + " leads --db " + *path_ + " --format csv --limit 2");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(parse_csv(r.output).size(), 3u) << r.output;

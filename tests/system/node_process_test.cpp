@@ -9,17 +9,16 @@
 
 #include <array>
 #include <cctype>
-#include <map>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
 
 namespace ringbid {
 namespace {
@@ -41,8 +40,8 @@ caps_json parse_caps(const std::string& text) {
   if (doc.HasParseError() || !doc.IsObject()) return out;
   out.open_reservations = doc["open_reservations"].GetUint64();
   for (const auto& c : doc["caps"].GetArray()) {
-    auto key = std::string{c["owner"].GetString()} + " " + c["id"].GetString() + " " + c["measure"].GetString() +
-               " " + c["window"].GetString();
+    auto key = std::string{c["owner"].GetString()} + " " + c["id"].GetString() + " " + c["measure"].GetString() + " " +
+               c["window"].GetString();
     out.value_reserved[key] = {c["value"].GetInt64(), c["reserved"].GetInt64()};
     out.window_start[key] = c["window_start"].GetString();
   }
@@ -81,7 +80,7 @@ TEST(NodeProcess, SigtermDrainsLiveCallsAndFlushesEveryLead) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     auto out = std::freopen(log.c_str(), "w", stdout);
-    (void) out;
+    (void)out;
     ::dup2(::fileno(stdout), STDERR_FILENO);
     std::string exe = bin + "ringbid-node";
     std::string config = src + "/examples/demo.json";
@@ -118,7 +117,6 @@ TEST(NodeProcess, SigtermDrainsLiveCallsAndFlushesEveryLead) {
   EXPECT_EQ(count, summary.leads) << text;
   EXPECT_EQ(reader->count_duplicate_ids(), 0u);
 }
-
 
 // kill -9 a node with live traffic, restart it: every committed count is
 // rebuilt from the journal, no reservation of the dead calls survives, and the

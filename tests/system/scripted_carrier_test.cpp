@@ -49,8 +49,8 @@ engine_config one_buyer_config(std::string& did, std::string& buyer_id) {
                                [&](const campaign_config& c) { return c.id == cfg.dids.front().campaign_id; });
   buyer_id = campaign->buyer_ids.front();
   campaign->buyer_ids = {buyer_id};
-  auto& buyer = *std::find_if(cfg.buyers.begin(), cfg.buyers.end(),
-                              [&](const buyer_config& b) { return b.id == buyer_id; });
+  auto& buyer =
+    *std::find_if(cfg.buyers.begin(), cfg.buyers.end(), [&](const buyer_config& b) { return b.id == buyer_id; });
   buyer.sim.no_bid_rate = 0;
   buyer.sim.error_rate = 0;
   buyer.sim.bid_stddev_micros = 0;

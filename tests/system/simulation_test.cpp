@@ -52,8 +52,8 @@ void expect_invariants(const engine_config& cfg, const simulation_report& r, uin
     }
   }
   EXPECT_EQ(by_buyer, r.leads.revenue_micros);
-  EXPECT_EQ(r.leads.bridged + r.leads.no_buyer + r.leads.buyer_no_answer + r.leads.abandoned +
-              r.leads.unknown_number + r.leads.failed + r.leads.interrupted,
+  EXPECT_EQ(r.leads.bridged + r.leads.no_buyer + r.leads.buyer_no_answer + r.leads.abandoned + r.leads.unknown_number +
+              r.leads.failed + r.leads.interrupted,
             calls);
   // The carrier saw every call end: no caller is left hanging.
   uint64_t ended = 0;
@@ -161,9 +161,9 @@ TEST(Simulation, UnknownNumberIsPlayedTheEndingMessageHungUpAndRecorded) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(opt.db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT id_text FROM leads WHERE outcome = 'unknown_number' LIMIT 1", -1, &stmt,
-                               nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+    sqlite3_prepare_v2(db, "SELECT id_text FROM leads WHERE outcome = 'unknown_number' LIMIT 1", -1, &stmt, nullptr),
+    SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
   std::string id_text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
   sqlite3_finalize(stmt);

@@ -1,7 +1,7 @@
 #include "tools/bench/bench_analytics.hpp"
 
-#include "adapters/http/http_server.hpp"
 #include "adapters/analytics/sse_hub.hpp"
+#include "adapters/http/http_server.hpp"
 #include "tools/bench/bench_config.hpp"
 #include "tools/node/simulation.hpp"
 
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <deque>
 #include <chrono>
+#include <deque>
 #include <iostream>
 #include <thread>
 
@@ -183,8 +183,7 @@ std::vector<result_row> bench_sse(const sse_bench_options& options) {
       std::this_thread::sleep_for(std::chrono::milliseconds{2});
     auto drained = std::chrono::steady_clock::now();
     auto elapsed = std::chrono::duration<double>(drained - start).count();
-    bool ok = subscribed == static_cast<uint64_t>(n) && pool.least_frames() >= total &&
-              hub->statistics().dropped == 0;
+    bool ok = subscribed == static_cast<uint64_t>(n) && pool.least_frames() >= total && hub->statistics().dropped == 0;
     if (ok) kept_up = n;
     result_row row;
     row.name = fmt::format("SSE events delivered/s, {} subscribers{}", n, ok ? "" : " (fell behind)");

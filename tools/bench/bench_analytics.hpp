@@ -22,7 +22,7 @@ std::vector<result_row> bench_analytics(uint64_t calls, const std::string& work_
 
 struct sse_bench_options {
   double events_per_second = 1000;
-  double seconds = 3;  ///< per subscriber count tried
+  double seconds = 3; ///< per subscriber count tried
   std::vector<int> subscribers = {100, 250, 500, 750, 1000};
 };
 

@@ -3,8 +3,8 @@
 #include "adapters/bidding/bid_wire.hpp"
 #include "tools/bench/bench_beast_loop.hpp"
 #include "tools/bench/bench_config.hpp"
-#include "tools/sims/buyer_sim.hpp"
 #include "tools/node/simulation.hpp"
+#include "tools/sims/buyer_sim.hpp"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -60,10 +60,9 @@ round_times read_rounds(const std::string& db_path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
     throw std::runtime_error("cannot open " + db_path);
-  const char* sql =
-    "SELECT r.opened_at, r.closed_at, max(e.transport_us), min(e.transport_us) FROM auction_rounds r "
-    "JOIN auction_entries e ON e.call_id = r.call_id AND e.round = r.round WHERE e.latency_us >= 0 "
-    "GROUP BY r.call_id, r.round";
+  const char* sql = "SELECT r.opened_at, r.closed_at, max(e.transport_us), min(e.transport_us) FROM auction_rounds r "
+                    "JOIN auction_entries e ON e.call_id = r.call_id AND e.round = r.round WHERE e.latency_us >= 0 "
+                    "GROUP BY r.call_id, r.round";
   sqlite3_stmt* s = nullptr;
   sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
   round_times out;
@@ -142,8 +141,8 @@ std::vector<result_row> bench_auction(const auction_bench_options& options) {
   std::cerr << fmt::format(
     "auction: saturated {} rounds in {:.2f} s ({} calls, {} pings, {} bids); bare loop {} rounds, {} failures; "
     "paced {} rounds, {} fully answered\n",
-    busy.rounds, span_s, saturated.completed, saturated.pings, saturated.bids, bare.rounds, bare.failures,
-    calm.rounds, calm.overhead_us.size());
+    busy.rounds, span_s, saturated.completed, saturated.pings, saturated.bids, bare.rounds, bare.failures, calm.rounds,
+    calm.overhead_us.size());
   (void)paced;
 
   std::vector<result_row> rows;

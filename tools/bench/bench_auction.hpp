@@ -15,9 +15,9 @@
 namespace ringbid {
 
 struct auction_bench_options {
-  uint64_t calls = 3'000;           ///< the saturated run
-  double calls_per_second = 2'000;  ///< offered: more than the engine takes
-  uint64_t paced_calls = 1'000;     ///< the overhead run, well below saturation
+  uint64_t calls = 3'000;          ///< the saturated run
+  double calls_per_second = 2'000; ///< offered: more than the engine takes
+  uint64_t paced_calls = 1'000;    ///< the overhead run, well below saturation
   double paced_rate = 100;
   std::string work_dir;
 };

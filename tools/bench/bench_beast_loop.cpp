@@ -38,8 +38,7 @@ struct exchange {
 /// every answer is in.
 class lane : public std::enable_shared_from_this<lane> {
 public:
-  lane(asio::io_context& io, shared_run& run, const tcp::resolver::results_type& endpoints)
-    : run_(run) {
+  lane(asio::io_context& io, shared_run& run, const tcp::resolver::results_type& endpoints) : run_(run) {
     for (const auto& target : run.options->targets) {
       auto x = std::make_unique<exchange>(io);
       x->stream.connect(endpoints);

@@ -170,18 +170,34 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
   auto origin = fmt::format("http://127.0.0.1:{}", node_port);
   auto sim_log = (dir / "carrier.log").string();
   auto record = (dir / "carrier.json").string();
-  pid_t sim = spawn_logged({(tools / "ringbid").string(), "carrier-sim", "--config", config, "--webhook-url",
-                     origin + "/webhooks/telnyx", "--listen", "127.0.0.1:0", "--calls", std::to_string(options.calls),
-                     "--rate", fmt::format("{}", options.calls_per_second), "--time-scale", "1000", "--record", record,
-                     "--wait-ready", "30", "--max-run", "300"},
-                    sim_log);
+  pid_t sim = spawn_logged({(tools / "ringbid").string(),
+                            "carrier-sim",
+                            "--config",
+                            config,
+                            "--webhook-url",
+                            origin + "/webhooks/telnyx",
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--calls",
+                            std::to_string(options.calls),
+                            "--rate",
+                            fmt::format("{}", options.calls_per_second),
+                            "--time-scale",
+                            "1000",
+                            "--record",
+                            record,
+                            "--wait-ready",
+                            "30",
+                            "--max-run",
+                            "300"},
+                           sim_log);
   auto key = wait_for_line(sim_log, "carrier-sim public key: ", seconds{20});
   auto api = wait_for_line(sim_log, "carrier-sim api: ", seconds{20});
   auto node_log = (dir / "node.log").string();
   pid_t node = spawn_logged({(tools / "ringbid-node").string(), "--config", config, "--http",
-                      fmt::format("127.0.0.1:{}", node_port), "--carrier", "telnyx", "--telnyx-api-url", api,
-                      "--telnyx-public-key", key},
-                     node_log);
+                             fmt::format("127.0.0.1:{}", node_port), "--carrier", "telnyx", "--telnyx-api-url", api,
+                             "--telnyx-public-key", key},
+                            node_log);
   int sim_exit = wait_exit(sim, seconds{330});
   auto metrics = http_get(origin + "/metrics");
   ::kill(node, SIGTERM);
@@ -203,8 +219,7 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
   double setups = rec["setups_per_s"].GetDouble();
   rows.push_back(result_row{fmt::format("e2e call setups/s over HTTP ({:.0f} calls at {:.0f}/s)",
                                         rec["placed"].GetDouble(), options.calls_per_second),
-                            setups, "setups/s", ceiling,
-                            fmt::format("HTTP ceiling: exchanges/s / {:.1f}", per_setup),
+                            setups, "setups/s", ceiling, fmt::format("HTTP ceiling: exchanges/s / {:.1f}", per_setup),
                             ceiling > 0 ? setups / ceiling : 0});
   auto p50 = prometheus_quantile_us(metrics, "ringbid_webhook_handling_seconds", 0.5);
   auto p99 = prometheus_quantile_us(metrics, "ringbid_webhook_handling_seconds", 0.99);

@@ -1,14 +1,14 @@
 #include "tools/bench/bench_leads.hpp"
 
-#include "adapters/sqlite/did_store.hpp"
 #include "adapters/redis/redis_did_cache.hpp"
+#include "adapters/sqlite/did_store.hpp"
 #include "adapters/sqlite/sqlite_common.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_migrations.hpp"
 #include "protocol/lead.hpp"
 #include "tools/bench/bench_config.hpp"
-#include "tools/support/child_process.hpp"
 #include "tools/node/wiring.hpp"
+#include "tools/support/child_process.hpp"
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -18,8 +18,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -496,8 +496,8 @@ std::vector<int64_t> paced_commit_latencies(std::vector<lead_record> leads, int 
     producers,
     [&](int t) {
       for (size_t i = static_cast<size_t>(t); i < count; i += step) {
-        std::this_thread::sleep_until(start + std::chrono::duration_cast<clock_type::duration>(
-                                                std::chrono::duration<double>(double(i) / rate)));
+        std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(double(i) / rate)));
         std::lock_guard lock{queue_order};
         submitted_at[queued++] = clock_type::now();
         store->submit(std::move(leads[i]));
@@ -556,7 +556,8 @@ std::vector<int64_t> time_inline_lookups(did_directory& directory, const std::ve
       answered = clock_type::now();
       found = route && route->found;
     });
-    if (answered == clock_type::time_point{}) throw std::runtime_error("the in-process directory did not answer inline");
+    if (answered == clock_type::time_point{})
+      throw std::runtime_error("the in-process directory did not answer inline");
     expect_found(found, number);
     out.push_back(nanoseconds_between(start, answered));
   }
@@ -639,8 +640,8 @@ public:
   redis_server(const std::string& binary, const std::string& dir) {
     for (int attempt = 0; attempt < 3; ++attempt) {
       port_ = free_port(); // another process may take it first: hence the attempts
-      pid_ = spawn_logged({binary, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                           "--appendonly", "no", "--daemonize", "no"},
+      pid_ = spawn_logged({binary, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                           "no", "--daemonize", "no"},
                           dir + "/redis-" + std::to_string(attempt) + ".log");
       if (wait_until_answering()) return;
       stop();
@@ -717,8 +718,8 @@ bool wait_until(Predicate ready, milliseconds limit) {
 /// The cache connected for lookups and subscribed for invalidations (whose
 /// first subscription reloads the whole map: not to be timed).
 void wait_until_ready(const redis_did_cache& cache) {
-  bool ready = wait_until(
-    [&] { return cache.stats().connected.load() && cache.stats().subscriptions.load() > 0; }, milliseconds{10'000});
+  bool ready = wait_until([&] { return cache.stats().connected.load() && cache.stats().subscriptions.load() > 0; },
+                          milliseconds{10'000});
   if (!ready) throw std::runtime_error("the Redis DID cache did not connect and subscribe within 10 s");
 }
 

@@ -18,10 +18,10 @@
 namespace ringbid {
 
 struct leads_bench_options {
-  uint64_t leads = 100'000;  ///< leads written by the engine and by the baseline
-  int producers = 4;         ///< threads submitting to the store, like call actors
-  uint64_t paced_leads = 10'000;  ///< the latency run...
-  double paced_rate = 5'000;      ///< ...at this many leads per second, well below saturation
+  uint64_t leads = 100'000;      ///< leads written by the engine and by the baseline
+  int producers = 4;             ///< threads submitting to the store, like call actors
+  uint64_t paced_leads = 10'000; ///< the latency run...
+  double paced_rate = 5'000;     ///< ...at this many leads per second, well below saturation
   std::string work_dir;
 };
 

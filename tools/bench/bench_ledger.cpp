@@ -58,23 +58,25 @@ double run_clients(caf::actor_system& sys, uint64_t cycles, Cycle cycle, int cli
   caf::scoped_actor self{sys};
   auto start = clock_type::now();
   for (int k = 0; k < clients; ++k) {
-    sys.spawn([&, k, cycles](caf::event_based_actor* client, int) -> caf::behavior {
-      // The loop lives as long as the behavior that owns it; the closure only
-      // points at it, so nothing owns itself.
-      auto next = std::make_shared<std::function<void()>>();
-      auto* loop = next.get();
-      auto done = caf::actor{self};
-      *next = [=, &requests, left = cycles]() mutable {
-        if (left-- == 0) {
-          client->send(done, int32_t{k});
-          client->quit();
-          return;
-        }
-        cycle(client, k, left, requests, loop);
-      };
-      (*next)();
-      return {[next](int32_t) {}};
-    }, 0);
+    sys.spawn(
+      [&, k, cycles](caf::event_based_actor* client, int) -> caf::behavior {
+        // The loop lives as long as the behavior that owns it; the closure only
+        // points at it, so nothing owns itself.
+        auto next = std::make_shared<std::function<void()>>();
+        auto* loop = next.get();
+        auto done = caf::actor{self};
+        *next = [=, &requests, left = cycles]() mutable {
+          if (left-- == 0) {
+            client->send(done, int32_t{k});
+            client->quit();
+            return;
+          }
+          cycle(client, k, left, requests, loop);
+        };
+        (*next)();
+        return {[next](int32_t) {}};
+      },
+      0);
   }
   for (int k = 0; k < clients; ++k) self->receive([](int32_t) {});
   auto secs = std::chrono::duration<double>(clock_type::now() - start).count();
@@ -84,7 +86,9 @@ double run_clients(caf::actor_system& sys, uint64_t cycles, Cycle cycle, int cli
 caf::behavior echo_actor(caf::event_based_actor*, int) {
   return {
     [](uint64_t x) { return x; },
-    [](const release_request& x) { return ledger_ack{x.token, true}; },
+    [](const release_request& x) {
+      return ledger_ack{x.token, true};
+    },
   };
 }
 
@@ -92,17 +96,20 @@ caf::behavior echo_actor(caf::event_based_actor*, int) {
 /// out: what CAF's dispatch of a user-defined type costs, before any ledger work.
 double typed_echo_rate(caf::actor_system& sys, uint64_t cycles) {
   auto echo = sys.spawn(echo_actor, 0);
-  auto rate = run_clients(sys, cycles, [echo](caf::event_based_actor* c, int, uint64_t left,
-                                               std::atomic<uint64_t>& requests, std::function<void()>* next) {
-    auto step = [c, echo, &requests](uint64_t v, auto then) {
-      c->request(echo, std::chrono::seconds{10}, release_request{v})
-        .then([&requests, then](const ledger_ack&) {
-          requests.fetch_add(1, std::memory_order_relaxed);
-          then();
-        }, [](caf::error&) {});
-    };
-    step(left, [=] { step(left, [=] { step(left, [=] { (*next)(); }); }); });
-  });
+  auto rate = run_clients(sys, cycles,
+                          [echo](caf::event_based_actor* c, int, uint64_t left, std::atomic<uint64_t>& requests,
+                                 std::function<void()>* next) {
+                            auto step = [c, echo, &requests](uint64_t v, auto then) {
+                              c->request(echo, std::chrono::seconds{10}, release_request{v})
+                                .then(
+                                  [&requests, then](const ledger_ack&) {
+                                    requests.fetch_add(1, std::memory_order_relaxed);
+                                    then();
+                                  },
+                                  [](caf::error&) {});
+                            };
+                            step(left, [=] { step(left, [=] { step(left, [=] { (*next)(); }); }); });
+                          });
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
   return rate;
 }
@@ -110,23 +117,26 @@ double typed_echo_rate(caf::actor_system& sys, uint64_t cycles) {
 double echo_rate(caf::actor_system& sys, uint64_t cycles) {
   auto echo = sys.spawn(echo_actor, 0);
   // Three requests per cycle, like reserve + commit + release.
-  auto rate = run_clients(sys, cycles, [echo](caf::event_based_actor* c, int, uint64_t left,
-                                               std::atomic<uint64_t>& requests, std::function<void()>* next) {
-    auto step = [c, echo, &requests](uint64_t v, auto then) {
-      c->request(echo, std::chrono::seconds{10}, v)
-        .then([&requests, then](uint64_t) {
-          requests.fetch_add(1, std::memory_order_relaxed);
-          then();
-        }, [](caf::error&) {});
-    };
-    step(left, [=] { step(left, [=] { step(left, [=] { (*next)(); }); }); });
-  });
+  auto rate = run_clients(sys, cycles,
+                          [echo](caf::event_based_actor* c, int, uint64_t left, std::atomic<uint64_t>& requests,
+                                 std::function<void()>* next) {
+                            auto step = [c, echo, &requests](uint64_t v, auto then) {
+                              c->request(echo, std::chrono::seconds{10}, v)
+                                .then(
+                                  [&requests, then](uint64_t) {
+                                    requests.fetch_add(1, std::memory_order_relaxed);
+                                    then();
+                                  },
+                                  [](caf::error&) {});
+                            };
+                            step(left, [=] { step(left, [=] { step(left, [=] { (*next)(); }); }); });
+                          });
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
   return rate;
 }
 
-double ledger_rate(caf::actor_system& sys, uint64_t cycles, std::shared_ptr<cap_journal> journal,
-                   uint64_t* denials, int clients = default_clients) {
+double ledger_rate(caf::actor_system& sys, uint64_t cycles, std::shared_ptr<cap_journal> journal, uint64_t* denials,
+                   int clients = default_clients) {
   auto cfg = std::make_shared<const engine_config>(ledger_config());
   auto ctx = node_context::make(cfg, make_actor_wall_clock(sys, system_now()), 1);
   auto memory = ledger_memory::from_config(*cfg, std::move(journal));
@@ -135,40 +145,43 @@ double ledger_rate(caf::actor_system& sys, uint64_t cycles, std::shared_ptr<cap_
     caf::scoped_actor self{sys};
     ledger = spawn_ledger(caf::actor_cast<caf::local_actor*>(self.ptr()), memory, ctx);
   }
-  auto rate = run_clients(sys, cycles, [ledger](caf::event_based_actor* c, int k, uint64_t left,
-                                                 std::atomic<uint64_t>& requests, std::function<void()>* next) {
-    reserve_request req;
-    req.call = uuid{uint64_t(k), left};
-    req.campaign_id = "c";
-    req.source_id = "s";
-    req.buyer_ids.push_back(buyer_names()[(uint64_t(k) * 7919 + left * 104729) % buyers]);
-    auto n = [next] { (*next)(); };
-    auto timeout = std::chrono::seconds{10};
-    c->request(ledger, timeout, std::move(req))
-      .then(
-        [=, &requests](const reserve_reply& reply) {
-          requests.fetch_add(1, std::memory_order_relaxed);
-          if (reply.granted.empty()) {
-            n();
-            return;
-          }
-          auto token = reply.granted.front().token;
-          c->request(ledger, timeout, commit_request{token, count_stage::bridged, 0})
-            .then(
-              [=, &requests](const ledger_ack&) {
-                requests.fetch_add(1, std::memory_order_relaxed);
-                c->request(ledger, timeout, release_request{token})
-                  .then(
-                    [=, &requests](const ledger_ack&) {
-                      requests.fetch_add(1, std::memory_order_relaxed);
-                      n();
-                    },
-                    [](caf::error&) {});
-              },
-              [](caf::error&) {});
-        },
-        [](caf::error&) {});
-  }, clients);
+  auto rate = run_clients(
+    sys, cycles,
+    [ledger](caf::event_based_actor* c, int k, uint64_t left, std::atomic<uint64_t>& requests,
+             std::function<void()>* next) {
+      reserve_request req;
+      req.call = uuid{uint64_t(k), left};
+      req.campaign_id = "c";
+      req.source_id = "s";
+      req.buyer_ids.push_back(buyer_names()[(uint64_t(k) * 7919 + left * 104729) % buyers]);
+      auto n = [next] { (*next)(); };
+      auto timeout = std::chrono::seconds{10};
+      c->request(ledger, timeout, std::move(req))
+        .then(
+          [=, &requests](const reserve_reply& reply) {
+            requests.fetch_add(1, std::memory_order_relaxed);
+            if (reply.granted.empty()) {
+              n();
+              return;
+            }
+            auto token = reply.granted.front().token;
+            c->request(ledger, timeout, commit_request{token, count_stage::bridged, 0})
+              .then(
+                [=, &requests](const ledger_ack&) {
+                  requests.fetch_add(1, std::memory_order_relaxed);
+                  c->request(ledger, timeout, release_request{token})
+                    .then(
+                      [=, &requests](const ledger_ack&) {
+                        requests.fetch_add(1, std::memory_order_relaxed);
+                        n();
+                      },
+                      [](caf::error&) {});
+                },
+                [](caf::error&) {});
+          },
+          [](caf::error&) {});
+    },
+    clients);
   *denials = memory->core.denied_total();
   caf::anon_send_exit(ledger, caf::exit_reason::user_shutdown);
   return rate;

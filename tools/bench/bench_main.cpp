@@ -26,6 +26,7 @@
 //                call events/s (every event to every subscriber, none dropped)
 
 #include "actors/core/config.hpp"
+#include "protocol/types.hpp"
 #include "tools/bench/bench_analytics.hpp"
 #include "tools/bench/bench_auction.hpp"
 #include "tools/bench/bench_config.hpp"
@@ -33,12 +34,11 @@
 #include "tools/bench/bench_leads.hpp"
 #include "tools/bench/bench_ledger.hpp"
 #include "tools/bench/bench_result.hpp"
-#include "protocol/types.hpp"
 #include "tools/node/simulation.hpp"
 
+#include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
@@ -95,7 +95,6 @@ int64_t rss_bytes() {
   statm >> pages >> resident;
   return resident * sysconf(_SC_PAGESIZE);
 }
-
 
 // -- baseline: bare CAF fan-out --------------------------------------------------
 
@@ -162,9 +161,8 @@ double idle_actor_bytes(uint64_t n) {
   sched.run();
   auto before = rss_bytes();
   for (uint64_t i = 0; i < n; ++i)
-    actors.push_back(sys.spawn([](caf::stateful_actor<idle_state>*, int) -> caf::behavior {
-      return {[](int32_t) {}};
-    }, 0));
+    actors.push_back(
+      sys.spawn([](caf::stateful_actor<idle_state>*, int) -> caf::behavior { return {[](int32_t) {}}; }, 0));
   sched.run();
   auto after = rss_bytes();
   for (auto& a : actors) caf::anon_send_exit(a, caf::exit_reason::kill);
@@ -245,12 +243,18 @@ void write_json(const std::string& path, const std::vector<result_row>& rows) {
   w.StartArray();
   for (const auto& r : rows) {
     w.StartObject();
-    w.Key("name"); w.String(r.name.c_str());
-    w.Key("value"); w.Double(r.value);
-    w.Key("unit"); w.String(r.unit.c_str());
-    w.Key("baseline_name"); w.String(r.baseline_name.c_str());
-    w.Key("baseline"); w.Double(r.baseline);
-    w.Key("ratio"); w.Double(r.ratio);
+    w.Key("name");
+    w.String(r.name.c_str());
+    w.Key("value");
+    w.Double(r.value);
+    w.Key("unit");
+    w.String(r.unit.c_str());
+    w.Key("baseline_name");
+    w.String(r.baseline_name.c_str());
+    w.Key("baseline");
+    w.Double(r.baseline);
+    w.Key("ratio");
+    w.Double(r.ratio);
     w.EndObject();
   }
   w.EndArray();
@@ -320,8 +324,8 @@ int main(int argc, char** argv) {
   std::cout << fmt::format("{:<48}{:>14} {:<8}{:>14}  {:<40}{:>8}\n", "benchmark", "value", "unit", "baseline",
                            "baseline is", "ratio");
   for (const auto& r : rows)
-    std::cout << fmt::format("{:<48}{:>14.1f} {:<8}{:>14.1f}  {:<40}{:>8.3f}\n", r.name, r.value, r.unit,
-                             r.baseline, r.baseline_name, r.ratio);
+    std::cout << fmt::format("{:<48}{:>14.1f} {:<8}{:>14.1f}  {:<40}{:>8.3f}\n", r.name, r.value, r.unit, r.baseline,
+                             r.baseline_name, r.ratio);
   if (auto parent = std::filesystem::path{out}.parent_path(); !parent.empty())
     std::filesystem::create_directories(parent);
   ringbid::write_json(out, rows);

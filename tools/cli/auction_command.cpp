@@ -21,16 +21,18 @@ std::string ms_text(int64_t us) {
 std::string money_or_dash(int64_t micros) { return micros > 0 ? format_money(micros) : "-"; }
 
 void print_round(std::ostream& out, const auction_record& a) {
-  out << fmt::format("round {}: {}, {}, deadline {} ms, floor {}, closed after {}\n", a.round, a.strategy,
-                     a.clearing, a.deadline_ms, format_money(a.floor_micros), ms_text(a.closed_at - a.opened_at));
-  if (a.winner.empty()) out << "  no valid offer\n";
+  out << fmt::format("round {}: {}, {}, deadline {} ms, floor {}, closed after {}\n", a.round, a.strategy, a.clearing,
+                     a.deadline_ms, format_money(a.floor_micros), ms_text(a.closed_at - a.opened_at));
+  if (a.winner.empty())
+    out << "  no valid offer\n";
   else
     out << fmt::format("  ranked first: {}, bid {}, price {}\n", a.winner, format_money(a.winning_bid_micros),
                        format_money(a.clearing_price_micros));
   // One layout for the header and the rows.
   auto line = [&](std::string_view rank, std::string_view buyer, std::string_view verdict, std::string_view bid,
                   std::string_view price, std::string_view latency, std::string_view why) {
-    out << fmt::format("  {:>4}  {:<20} {:<10} {:>12} {:>12} {:>10}  {}\n", rank, buyer, verdict, bid, price, latency, why);
+    out << fmt::format("  {:>4}  {:<20} {:<10} {:>12} {:>12} {:>10}  {}\n", rank, buyer, verdict, bid, price, latency,
+                       why);
   };
   line("rank", "buyer", "verdict", "bid", "price", "latency", "why");
   for (const auto& e : a.entries) {

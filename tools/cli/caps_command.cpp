@@ -86,14 +86,14 @@ std::string limit_text(const cap_standing& s) {
 
 void print_caps_table(std::ostream& out, const caps_view& view) {
   out << fmt::format("caps from {} at {}\n", view.source, format_iso8601(view.report.at));
-  out << fmt::format("{:<15} {:<34} {:<12} {:<12} {:<20} {:<10} {:>15} {:>15} {:>15}  {}\n", "owner", "id",
-                     "measure", "window", "time zone", "counts on", "value", "reserved", "limit", "resets at");
+  out << fmt::format("{:<15} {:<34} {:<12} {:<12} {:<20} {:<10} {:>15} {:>15} {:>15}  {}\n", "owner", "id", "measure",
+                     "window", "time zone", "counts on", "value", "reserved", "limit", "resets at");
   for (const auto& s : view.report.caps) {
     out << fmt::format("{:<15} {:<34} {:<12} {:<12} {:<20} {:<10} {:>15} {:>15} {:>15}  {}\n", s.owner, s.owner_id,
                        s.measure, s.window.empty() ? "-" : s.window, s.time_zone,
                        s.counts_on.empty() ? "-" : s.counts_on, amount_text(s, s.counted),
-                       s.measure == "spacing" ? std::to_string(s.reserved) : amount_text(s, s.reserved),
-                       limit_text(s), s.resets_at == 0 ? "-" : format_iso8601(s.resets_at));
+                       s.measure == "spacing" ? std::to_string(s.reserved) : amount_text(s, s.reserved), limit_text(s),
+                       s.resets_at == 0 ? "-" : format_iso8601(s.resets_at));
   }
   out << fmt::format("{} caps, {} open reservations", view.report.caps.size(), view.open_reservations);
   if (view.journal_entries > 0) out << fmt::format(", {} journal entries", view.journal_entries);

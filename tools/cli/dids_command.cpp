@@ -1,7 +1,7 @@
 #include "tools/cli/dids_command.hpp"
 
-#include "adapters/sqlite/did_store.hpp"
 #include "adapters/redis/redis_did_cache.hpp"
+#include "adapters/sqlite/did_store.hpp"
 #include "protocol/time.hpp"
 
 #include <fmt/format.h>
@@ -103,8 +103,7 @@ void invalidate(const redis_endpoint* redis, const std::string& number, std::ost
 
 } // namespace
 
-int run_dids_command(const engine_config& config, const dids_options& options, std::ostream& out,
-                     std::ostream& err) {
+int run_dids_command(const engine_config& config, const dids_options& options, std::ostream& out, std::ostream& err) {
   auto fail = [&](int code, const std::string& text) {
     err << "ringbid dids: " << text << '\n';
     return code;
@@ -138,8 +137,10 @@ int run_dids_command(const engine_config& config, const dids_options& options, s
   if (options.action == "list") {
     std::vector<did_entry> rows;
     if (!store->list(rows, &error)) return fail(1, error);
-    if (options.json) print_json(out, rows, db_path);
-    else print_table(out, rows, db_path);
+    if (options.json)
+      print_json(out, rows, db_path);
+    else
+      print_table(out, rows, db_path);
     return 0;
   }
   if (options.action == "assign") {

@@ -27,7 +27,7 @@ struct dids_options {
   std::string number;
   std::string campaign_id;
   std::string source_id;
-  std::string tags;      ///< comma-separated
+  std::string tags; ///< comma-separated
   bool json = false;
 };
 
@@ -35,7 +35,6 @@ struct dids_options {
 /// assigned, or the database fails; 2 for a bad number, campaign, source,
 /// tag or Redis URL. A change that Redis could not be told about still
 /// succeeds (0), with a warning on `err`.
-int run_dids_command(const engine_config& config, const dids_options& options, std::ostream& out,
-                     std::ostream& err);
+int run_dids_command(const engine_config& config, const dids_options& options, std::ostream& out, std::ostream& err);
 
 } // namespace ringbid

@@ -1,7 +1,7 @@
 #include "tools/cli/leads_command.hpp"
 
-#include "adapters/config/config_json.hpp"
 #include "actors/core/time_bound.hpp"
+#include "adapters/config/config_json.hpp"
 #include "protocol/money.hpp"
 
 #include <fmt/format.h>
@@ -37,10 +37,10 @@ size_t display_width(std::string_view text) {
   return n;
 }
 
-constexpr std::array<const char*, 19> column_names{
-  "id",      "started", "campaign", "source",    "did",      "caller",       "caller_state",
-  "buyer",   "disposition", "hold_s", "talk_s", "bid",     "price",        "revenue",
-  "payout",  "profit",  "converted", "billing_note", "tags"};
+constexpr std::array<const char*, 19> column_names{"id",     "started",      "campaign",     "source",      "did",
+                                                   "caller", "caller_state", "buyer",        "disposition", "hold_s",
+                                                   "talk_s", "bid",          "price",        "revenue",     "payout",
+                                                   "profit", "converted",    "billing_note", "tags"};
 
 constexpr size_t column_index(std::string_view name) {
   for (size_t i = 0; i < column_names.size(); ++i)
@@ -158,9 +158,12 @@ void print_leads_table(std::ostream& out, const std::vector<lead_row>& rows, con
     for (size_t c = 0; c < line.size(); ++c) {
       if (c > 0) text += "  ";
       auto pad = std::string(width[c] - display_width(line[c]), ' ');
-      if (right_aligned(c)) text += pad + line[c];
-      else if (c + 1 == line.size()) text += line[c]; // no trailing blanks
-      else text += line[c] + pad;
+      if (right_aligned(c))
+        text += pad + line[c];
+      else if (c + 1 == line.size())
+        text += line[c]; // no trailing blanks
+      else
+        text += line[c] + pad;
     }
     out << text << '\n';
   }
@@ -169,8 +172,7 @@ void print_leads_table(std::ostream& out, const std::vector<lead_row>& rows, con
                        group_thousands(rows.size()), group_thousands(totals.leads));
   out << fmt::format("total: {} {}, revenue {}, payout {}, profit {}\n", group_thousands(totals.leads),
                      totals.leads == 1 ? "lead" : "leads", format_money(totals.revenue_micros),
-                     format_money(totals.payout_micros),
-                     format_money(totals.revenue_micros - totals.payout_micros));
+                     format_money(totals.payout_micros), format_money(totals.revenue_micros - totals.payout_micros));
 }
 
 leads_csv_writer::leads_csv_writer(std::ostream& out) : out_(out) {

@@ -23,9 +23,9 @@ enum class leads_format : uint8_t { table, csv, json };
 constexpr uint64_t default_table_limit = 100;
 
 struct leads_options {
-  std::string config_path; ///< the node config: its <data_dir>/<sqlite_file>
-  std::string db_path;     ///< or the database directly (wins over config_path)
-  std::string from, to;    ///< as given on the command line; "" = open
+  std::string config_path;                          ///< the node config: its <data_dir>/<sqlite_file>
+  std::string db_path;                              ///< or the database directly (wins over config_path)
+  std::string from, to;                             ///< as given on the command line; "" = open
   std::string campaign, source, buyer, disposition; ///< "" = any
   std::optional<uint64_t> limit;                    ///< 0 = no limit; unset = the format's default
   leads_format format = leads_format::table;
@@ -36,7 +36,6 @@ struct leads_options {
 int run_leads_command(const leads_options& options, std::ostream& out, std::ostream& err);
 
 // The pieces, for tests.
-
 
 /// The disposition named `text` (a to_string() name), or nullopt.
 std::optional<disposition> parse_disposition(std::string_view text);

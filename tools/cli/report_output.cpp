@@ -12,17 +12,13 @@ namespace ringbid {
 
 namespace {
 
-uint64_t missed(const lead_summary& s) {
-  return s.no_buyer + s.buyer_no_answer;
-}
+uint64_t missed(const lead_summary& s) { return s.no_buyer + s.buyer_no_answer; }
 
 std::string percent(uint64_t part, uint64_t whole) {
   return whole == 0 ? "-" : fmt::format("{:.1f}%", 100.0 * double(part) / double(whole));
 }
 
-std::string ms_text(int64_t us) {
-  return us < 0 ? "-" : fmt::format("{:.1f} ms", double(us) / 1000.0);
-}
+std::string ms_text(int64_t us) { return us < 0 ? "-" : fmt::format("{:.1f} ms", double(us) / 1000.0); }
 
 /// Dollars as a JSON number that is exact to the micro: 12.5 -> 12.500000.
 void write_money(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, int64_t micros) {
@@ -39,8 +35,7 @@ void print_report_table(std::ostream& out, const simulation_report& r) {
   out << fmt::format("  {:<28}{:>14}\n", "calls", r.calls);
   out << fmt::format("  {:<28}{:>14}\n", "completed", r.completed);
   out << fmt::format("  {:<28}{:>14}  {}\n", "bridged", s.bridged, percent(s.bridged, r.calls));
-  out << fmt::format("  {:<28}{:>14}  no buyer {}, no answer {}\n", "missed", missed(s), s.no_buyer,
-                     s.buyer_no_answer);
+  out << fmt::format("  {:<28}{:>14}  no buyer {}, no answer {}\n", "missed", missed(s), s.no_buyer, s.buyer_no_answer);
   out << fmt::format("  {:<28}{:>14}  {}\n", "abandoned", s.abandoned, percent(s.abandoned, r.calls));
   out << fmt::format("  {:<28}{:>14}\n", "unknown number", s.unknown_number);
   out << fmt::format("  {:<28}{:>14}\n", "failed / interrupted", fmt::format("{} / {}", s.failed, s.interrupted));
@@ -65,31 +60,56 @@ void print_report_json(std::ostream& out, const simulation_report& r) {
   rapidjson::OStreamWrapper os{out};
   rapidjson::PrettyWriter<rapidjson::OStreamWrapper> w{os};
   w.StartObject();
-  w.Key("seed"); w.Uint64(r.seed);
-  w.Key("calls"); w.Uint64(r.calls);
-  w.Key("completed"); w.Uint64(r.completed);
-  w.Key("bridged"); w.Uint64(s.bridged);
-  w.Key("missed"); w.Uint64(missed(s));
-  w.Key("missed_no_buyer"); w.Uint64(s.no_buyer);
-  w.Key("missed_no_answer"); w.Uint64(s.buyer_no_answer);
-  w.Key("abandoned"); w.Uint64(s.abandoned);
-  w.Key("unknown_number"); w.Uint64(s.unknown_number);
-  w.Key("failed"); w.Uint64(s.failed);
-  w.Key("interrupted"); w.Uint64(s.interrupted);
-  w.Key("mean_hold_ms"); w.Double(s.mean_hold_ms);
-  w.Key("mean_talk_ms"); w.Double(s.mean_talk_ms);
-  w.Key("revenue"); write_money(w, s.revenue_micros);
-  w.Key("revenue_micros"); w.Int64(s.revenue_micros);
-  w.Key("payout"); write_money(w, s.payout_micros);
-  w.Key("winning_bids_micros"); w.Int64(s.bid_sum_bridged_micros);
-  w.Key("auction_latency_p50_us"); w.Int64(s.auction_latency_p50_us);
-  w.Key("auction_latency_p99_us"); w.Int64(s.auction_latency_p99_us);
-  w.Key("leads_written"); w.Uint64(r.leads_written);
-  w.Key("open_reservations"); w.Uint64(r.open_reservations);
-  w.Key("faults_injected"); w.Uint64(r.peer_kills);
-  w.Key("call_restarts"); w.Uint64(r.call_restarts);
-  w.Key("wall_seconds"); w.Double(r.wall_seconds);
-  w.Key("simulated_seconds"); w.Double(r.virtual_seconds);
+  w.Key("seed");
+  w.Uint64(r.seed);
+  w.Key("calls");
+  w.Uint64(r.calls);
+  w.Key("completed");
+  w.Uint64(r.completed);
+  w.Key("bridged");
+  w.Uint64(s.bridged);
+  w.Key("missed");
+  w.Uint64(missed(s));
+  w.Key("missed_no_buyer");
+  w.Uint64(s.no_buyer);
+  w.Key("missed_no_answer");
+  w.Uint64(s.buyer_no_answer);
+  w.Key("abandoned");
+  w.Uint64(s.abandoned);
+  w.Key("unknown_number");
+  w.Uint64(s.unknown_number);
+  w.Key("failed");
+  w.Uint64(s.failed);
+  w.Key("interrupted");
+  w.Uint64(s.interrupted);
+  w.Key("mean_hold_ms");
+  w.Double(s.mean_hold_ms);
+  w.Key("mean_talk_ms");
+  w.Double(s.mean_talk_ms);
+  w.Key("revenue");
+  write_money(w, s.revenue_micros);
+  w.Key("revenue_micros");
+  w.Int64(s.revenue_micros);
+  w.Key("payout");
+  write_money(w, s.payout_micros);
+  w.Key("winning_bids_micros");
+  w.Int64(s.bid_sum_bridged_micros);
+  w.Key("auction_latency_p50_us");
+  w.Int64(s.auction_latency_p50_us);
+  w.Key("auction_latency_p99_us");
+  w.Int64(s.auction_latency_p99_us);
+  w.Key("leads_written");
+  w.Uint64(r.leads_written);
+  w.Key("open_reservations");
+  w.Uint64(r.open_reservations);
+  w.Key("faults_injected");
+  w.Uint64(r.peer_kills);
+  w.Key("call_restarts");
+  w.Uint64(r.call_restarts);
+  w.Key("wall_seconds");
+  w.Double(r.wall_seconds);
+  w.Key("simulated_seconds");
+  w.Double(r.virtual_seconds);
   w.Key("wins");
   w.StartObject();
   for (const auto& x : s.wins) {

@@ -7,14 +7,14 @@
 #include "adapters/config/config_json.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "tools/cli/auction_command.hpp"
-#include "tools/sims/buyer_sim.hpp"
 #include "tools/cli/caps_command.hpp"
-#include "tools/sims/carrier_sim.hpp"
 #include "tools/cli/dids_command.hpp"
-#include "tools/node/host_port.hpp"
 #include "tools/cli/leads_command.hpp"
 #include "tools/cli/report_output.hpp"
+#include "tools/node/host_port.hpp"
 #include "tools/node/simulation.hpp"
+#include "tools/sims/buyer_sim.hpp"
+#include "tools/sims/carrier_sim.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -46,20 +46,21 @@ int run_caps(const ringbid::engine_config& config, const std::string& db, const 
     }
     view = ringbid::caps_from_node(host, port, timeout_ms);
   } else {
-    auto path = db.empty()
-                  ? (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string()
-                  : db;
-    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+    auto path =
+      db.empty() ? (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string() : db;
+    auto now =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
     view = ringbid::caps_from_journal(config, path, now);
   }
   if (!view.error.empty()) {
     std::cerr << "ringbid caps: " << view.error << '\n';
     return 1;
   }
-  if (json) ringbid::print_caps_json(std::cout, view);
-  else ringbid::print_caps_table(std::cout, view);
+  if (json)
+    ringbid::print_caps_json(std::cout, view);
+  else
+    ringbid::print_caps_table(std::cout, view);
   return 0;
 }
 
@@ -93,8 +94,10 @@ int show_auction(const std::string& call_text, const std::string& config_path, s
     std::cerr << "ringbid auction show: no lead " << id->to_string() << " in " << db_path << '\n';
     return 1;
   }
-  if (json) ringbid::print_auctions_json(std::cout, *lead);
-  else ringbid::print_auctions_table(std::cout, *lead);
+  if (json)
+    ringbid::print_auctions_json(std::cout, *lead);
+  else
+    ringbid::print_auctions_table(std::cout, *lead);
   return 0;
 }
 
@@ -121,9 +124,10 @@ int main(int argc, char** argv) {
   simulate->add_flag("--chaos", chaos, "kill bidders, ledger, recorder, carrier and call actors at random");
   std::string bidders = "sim";
   double time_scale = 1.0;
-  simulate->add_option("--bidders", bidders,
-                       "sim: simulated buyers on virtual time; http: buyers with a ping_url are pinged over "
-                       "HTTP, in real time")
+  simulate
+    ->add_option("--bidders", bidders,
+                 "sim: simulated buyers on virtual time; http: buyers with a ping_url are pinged over "
+                 "HTTP, in real time")
     ->check(CLI::IsMember({"sim", "http"}));
   simulate->add_option("--time-scale", time_scale, "with --bidders http: divide the calls' own delays by this")
     ->check(CLI::Range(0.001, 1e6));
@@ -138,11 +142,13 @@ int main(int argc, char** argv) {
   caps->add_option("--timeout-ms", timeout_ms, "how long to wait for the node")->check(CLI::Range(1, 600'000));
   caps->add_flag("--json", json, "print JSON");
 
-  auto* carrier = app.add_subcommand("carrier-sim", "play Telnyx on loopback: place calls, sign webhooks, take commands");
+  auto* carrier =
+    app.add_subcommand("carrier-sim", "play Telnyx on loopback: place calls, sign webhooks, take commands");
   ringbid::carrier_sim_options sim;
   carrier->add_option("--config", config_path, "node config (JSON): DIDs, buyers' numbers, carrier_sim behaviour")
     ->required();
-  carrier->add_option("--webhook-url", sim.webhook_url, "the node's webhook URL, e.g. http://127.0.0.1:8080/webhooks/telnyx")
+  carrier
+    ->add_option("--webhook-url", sim.webhook_url, "the node's webhook URL, e.g. http://127.0.0.1:8080/webhooks/telnyx")
     ->required();
   carrier->add_option("--listen", sim.listen, "serve the Call Control API on HOST:PORT (port 0: any)");
   carrier->add_option("--api-key", sim.api_key, "require this bearer key on commands");
@@ -166,7 +172,8 @@ int main(int argc, char** argv) {
 
   auto* auction = app.add_subcommand("auction", "explain how calls were routed");
   auction->require_subcommand(1);
-  auto* show = auction->add_subcommand("show", "every auction round of one call: eligibility, pings, bids, winner, price");
+  auto* show =
+    auction->add_subcommand("show", "every auction round of one call: eligibility, pings, bids, winner, price");
   std::string call_text;
   show->add_option("CALL_ID", call_text, "the call's id (a lead's id, as in the leads table)")->required();
   show->add_option("--config", config_path, "node config (JSON): where its database is");
@@ -185,8 +192,10 @@ int main(int argc, char** argv) {
   leads->add_option("--source", leads_opt.source, "only this source id");
   leads->add_option("--buyer", leads_opt.buyer, "only this buyer id");
   leads->add_option("--disposition", leads_opt.disposition, "only this outcome: " + ringbid::disposition_names());
-  leads->add_option("--limit", leads_limit, "at most N leads, newest first; 0: all (default: 100 for table, all for csv/json)");
-  leads->add_option("--format", leads_format, "table, csv (RFC 4180) or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  leads->add_option("--limit", leads_limit,
+                    "at most N leads, newest first; 0: all (default: 100 for table, all for csv/json)");
+  leads->add_option("--format", leads_format, "table, csv (RFC 4180) or json")
+    ->check(CLI::IsMember({"table", "csv", "json"}));
 
   auto* dids = app.add_subcommand("dids", "DID assignments in the node's database: list, assign, unassign");
   dids->require_subcommand(1);
@@ -246,14 +255,14 @@ int main(int argc, char** argv) {
   opt.chaos = chaos;
   opt.http_bidders = bidders == "http";
   opt.time_scale = time_scale;
-  opt.db_path = db_path.empty()
-                  ? (std::filesystem::path{config.storage.data_dir} / "simulate.db").string()
-                  : db_path;
+  opt.db_path = db_path.empty() ? (std::filesystem::path{config.storage.data_dir} / "simulate.db").string() : db_path;
   if (isatty(STDERR_FILENO) && !json) opt.progress = draw_progress;
   try {
     auto report = ringbid::run_simulation(config, opt);
-    if (json) ringbid::print_report_json(std::cout, report);
-    else ringbid::print_report_table(std::cout, report);
+    if (json)
+      ringbid::print_report_json(std::cout, report);
+    else
+      ringbid::print_report_table(std::cout, report);
     return report.finished && report.completed == report.calls ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "ringbid: " << e.what() << '\n';

@@ -22,9 +22,9 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
     base.insert(more);
     return base;
   };
-  static const std::set<std::string> adapters{"adapters/http",    "adapters/json",      "adapters/clock",
-                                              "adapters/config",  "adapters/sqlite",    "adapters/redis",
-                                              "adapters/carrier", "adapters/telnyx",    "adapters/bidding",
+  static const std::set<std::string> adapters{"adapters/http",      "adapters/json",   "adapters/clock",
+                                              "adapters/config",    "adapters/sqlite", "adapters/redis",
+                                              "adapters/carrier",   "adapters/telnyx", "adapters/bidding",
                                               "adapters/analytics", "adapters/sim"};
   static const auto node = [&] {
     auto n = with(pure, {"actors", "web"});
@@ -46,8 +46,8 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
     {"adapters/bidding", with(pure, {"adapters/http", "adapters/json"})},
     {"adapters/carrier", pure},
     {"adapters/telnyx", with(pure, {"actors", "adapters/http", "adapters/json", "adapters/carrier"})},
-    {"adapters/sim", with(pure, {"actors", "adapters/http", "adapters/json", "adapters/telnyx", "adapters/clock",
-                                 "adapters/carrier"})},
+    {"adapters/sim",
+     with(pure, {"actors", "adapters/http", "adapters/json", "adapters/telnyx", "adapters/clock", "adapters/carrier"})},
     {"web", {}},
     {"support", {}},
     {"lint", {}},
@@ -59,9 +59,9 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
   return rules;
 }
 
-constexpr std::array vendor_prefixes{"caf/",     "rapidjson/", "sqlite3.h", "hiredis/", "boost/", "spdlog/",
-                                     "fmt/",     "date/",      "sodium.h",  "sodium/",  "openssl/", "CLI/",
-                                     "gtest/",   "gmock/",     "benchmark/", "libpq-fe.h"};
+constexpr std::array vendor_prefixes{"caf/",   "rapidjson/", "sqlite3.h",  "hiredis/",  "boost/",   "spdlog/",
+                                     "fmt/",   "date/",      "sodium.h",   "sodium/",   "openssl/", "CLI/",
+                                     "gtest/", "gmock/",     "benchmark/", "libpq-fe.h"};
 
 bool is_vendor(std::string_view header) {
   return std::any_of(vendor_prefixes.begin(), vendor_prefixes.end(),
@@ -155,9 +155,7 @@ std::vector<include_violation> check_includes(std::string_view path, std::string
     auto stop = spec.find(close, 1);
     if (stop == std::string::npos) continue;
     std::string header = spec.substr(1, stop - 1);
-    auto report = [&](std::string reason) {
-      out.push_back({std::string{path}, line_no, header, std::move(reason)});
-    };
+    auto report = [&](std::string reason) { out.push_back({std::string{path}, line_no, header, std::move(reason)}); };
     if (close == '"') {
       if (starts_with(header, "generated/")) continue; // embedded files, private to their target
       auto target = layer_of(header);
@@ -174,8 +172,7 @@ std::vector<include_violation> check_includes(std::string_view path, std::string
         report("every file belongs to a folder of its concern");
         continue;
       }
-      if (rule == rules.end() || !rule->second.count(target))
-        report("layer " + layer + " may not depend on " + target);
+      if (rule == rules.end() || !rule->second.count(target)) report("layer " + layer + " may not depend on " + target);
       continue;
     }
     if (is_vendor(header)) {

@@ -9,8 +9,7 @@ namespace ringbid {
 
 /// Splits "127.0.0.1:4242" (or "[::1]:4242" kept as "[::1]"); false when
 /// malformed. Port 0 ("any free one") only when `allow_any_port`.
-inline bool split_host_port(const std::string& text, std::string& host, uint16_t& port,
-                            bool allow_any_port = true) {
+inline bool split_host_port(const std::string& text, std::string& host, uint16_t& port, bool allow_any_port = true) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   try {

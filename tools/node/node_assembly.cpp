@@ -57,8 +57,7 @@ std::unique_ptr<node_assembly> node_assembly::build(caf::actor_system& sys, cons
   if (!made.port) return fail(made.error, true);
   a->carrier = made.port;
 
-  a->parts = make_node_parts(a->config, a->clock, a->store, options.seed, a->journal, a->bid_client,
-                             a->dids.directory);
+  a->parts = make_node_parts(a->config, a->clock, a->store, options.seed, a->journal, a->bid_client, a->dids.directory);
   return a;
 }
 
@@ -82,11 +81,11 @@ void node_assembly::stop(const std::function<void(const caf::actor& tree)>& awai
   if (stopped) return;
   stopped = true;
   if (hub) hub->close_all();
-  if (history) history->stop();       // no history answers into a tree going away
+  if (history) history->stop(); // no history answers into a tree going away
   if (root) await(root);
-  if (dids.redis) dids.redis->stop(); // no lookup answers either
-  if (bid_client) bid_client->stop(); // its last callbacks still find the actor system
-  if (carrier) carrier->stop();       // its last events find no carrier actor: the tree is down
+  if (dids.redis) dids.redis->stop();   // no lookup answers either
+  if (bid_client) bid_client->stop();   // its last callbacks still find the actor system
+  if (carrier) carrier->stop();         // its last events find no carrier actor: the tree is down
   if (journal) journal->on_durable({}); // no callbacks into an actor system that is going away
   if (store) store->on_committed({});
   root = nullptr;

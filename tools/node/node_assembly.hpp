@@ -39,13 +39,12 @@ struct assembly_options {
   /// A node's records: synchronous FULL, a lead acknowledged to its call once
   /// committed, the journal's durability reported. Off: a simulation's.
   bool durable = true;
-  std::string redis_url;         ///< DID lookups through Redis; "" = in-process only
-  bool http_bidders = false;     ///< buyers with a ping_url pinged over HTTP
+  std::string redis_url;     ///< DID lookups through Redis; "" = in-process only
+  bool http_bidders = false; ///< buyers with a ping_url pinged over HTTP
   uint64_t seed = 1;
-  timestamp_us epoch = 0;        ///< where the clock starts; 0 = now (real time)
+  timestamp_us epoch = 0; ///< where the clock starts; 0 = now (real time)
   /// Builds the carrier port once the clock and the lead store exist.
-  std::function<carrier_made(caf::actor_system&, std::shared_ptr<const wall_clock>,
-                             std::shared_ptr<sqlite_lead_store>)>
+  std::function<carrier_made(caf::actor_system&, std::shared_ptr<const wall_clock>, std::shared_ptr<sqlite_lead_store>)>
     carrier;
 };
 
@@ -54,8 +53,7 @@ public:
   /// Every adapter, in order; null with `error` when one cannot be built
   /// (`bad_option` set when the caller's options are at fault).
   static std::unique_ptr<node_assembly> build(caf::actor_system& sys, const engine_config& config,
-                                              assembly_options options, std::string* error,
-                                              bool* bad_option = nullptr);
+                                              assembly_options options, std::string* error, bool* bad_option = nullptr);
   ~node_assembly(); ///< stop()s without waiting for the tree
   node_assembly(const node_assembly&) = delete;
   node_assembly& operator=(const node_assembly&) = delete;

@@ -5,11 +5,11 @@
 #include "tools/node/node_http.hpp"
 
 #include "actors/core/analytics_core.hpp"
+#include "actors/core/time_bound.hpp"
+#include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/access_token.hpp"
 #include "adapters/http/http_query.hpp"
-#include "adapters/clock/sim_clock.hpp"
 #include "protocol/node.hpp"
-#include "actors/core/time_bound.hpp"
 #include "web/web_assets.hpp"
 
 #include <caf/all.hpp>
@@ -52,7 +52,8 @@ bool known(const std::vector<std::string>& ids, const std::string& id) {
 /// The campaign and source filter of a request; a response instead when it is bad.
 std::variant<metrics_filter, http_response> filter_of(const node_http_parts& parts, const query_params& params) {
   metrics_filter f{param(params, "campaign"), param(params, "source")};
-  if (!known(parts.ids.campaigns, f.campaign_id)) return json(404, error_json("unknown campaign '" + f.campaign_id + "'"));
+  if (!known(parts.ids.campaigns, f.campaign_id))
+    return json(404, error_json("unknown campaign '" + f.campaign_id + "'"));
   if (!known(parts.ids.sources, f.source_id)) return json(404, error_json("unknown source '" + f.source_id + "'"));
   return f;
 }
@@ -72,8 +73,9 @@ std::variant<metrics_query, http_response> summary_query(const node_http_parts& 
     if (text.empty()) continue;
     auto bound = parse_time_bound(text, upper);
     if (!bound)
-      return json(400, error_json(std::string(name) + "=" + text + " is neither a day (YYYY-MM-DD) nor an instant "
-                                                                   "(YYYY-MM-DDTHH:MM[:SS]Z)"));
+      return json(400, error_json(std::string(name) + "=" + text +
+                                  " is neither a day (YYYY-MM-DD) nor an instant "
+                                  "(YYYY-MM-DDTHH:MM[:SS]Z)"));
     (upper ? q.until : q.from) = *bound;
   }
   if (q.from >= q.until) return json(400, error_json("from is not before to: an empty range"));
@@ -104,7 +106,8 @@ void ask_analytics(const node_http_parts& parts, Query query, http_responder res
 std::optional<uint64_t> last_event_id(const http_request& req) {
   auto text = req.header("last-event-id");
   uint64_t id = 0;
-  if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), id).ec != std::errc{}) return std::nullopt;
+  if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), id).ec != std::errc{})
+    return std::nullopt;
   return id;
 }
 

@@ -105,8 +105,10 @@ std::string render_metrics(const node_http_parts& parts, const http_server_stats
 void add_node_routes(http_server& server, const node_http_parts& parts) {
   server.route("GET", "/healthz", [](http_request&&, http_responder respond) { respond(text(200, "ok\n")); });
   server.route("GET", "/readyz", [parts](http_request&&, http_responder respond) {
-    if (node_ready(parts)) respond(text(200, "ready\n"));
-    else respond(text(503, parts.accepting->load() ? "carrier not attached\n" : "not accepting calls\n"));
+    if (node_ready(parts))
+      respond(text(200, "ready\n"));
+    else
+      respond(text(503, parts.accepting->load() ? "carrier not attached\n" : "not accepting calls\n"));
   });
   server.route("GET", "/metrics", [parts, &server](http_request&&, http_responder respond) {
     respond(text(200, render_metrics(parts, server.statistics()), "text/plain; version=0.0.4; charset=utf-8"));

@@ -15,8 +15,8 @@
 #include "actors/node_context.hpp"
 #include "actors/ports/carrier_port.hpp"
 #include "adapters/analytics/analytics_json.hpp"
-#include "adapters/http/http_server.hpp"
 #include "adapters/analytics/sse_hub.hpp"
+#include "adapters/http/http_server.hpp"
 
 #include <caf/fwd.hpp>
 

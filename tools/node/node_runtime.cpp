@@ -1,14 +1,14 @@
 #include "tools/node/node_runtime.hpp"
 
+#include "actors/actor_types.hpp"
+#include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/access_token.hpp"
 #include "adapters/http/http_client.hpp"
-#include "adapters/clock/sim_clock.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
 #include "protocol/node.hpp"
-#include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
 #include "tools/node/carrier_factory.hpp"
 #include "tools/node/host_port.hpp"
@@ -61,7 +61,8 @@ bool recover_live_calls(sqlite_lead_store& store, call_registry& calls, timestam
   std::string detail;
   for (int i = 0; i < call_state_count; ++i)
     if (by_state[i] > 0)
-      detail += fmt::format("{}{} in {}", detail.empty() ? "" : ", ", by_state[i], to_string(static_cast<call_state>(i)));
+      detail +=
+        fmt::format("{}{} in {}", detail.empty() ? "" : ", ", by_state[i], to_string(static_cast<call_state>(i)));
   spdlog::info("{} calls left live by the previous run booked as interrupted{}", recovered.size(),
                detail.empty() ? "" : " (" + detail + ")");
   return true;
@@ -251,9 +252,8 @@ int run_node(const engine_config& config, const node_options& options) {
       }
       spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
     }
-    spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}",
-                 config.node_name, config.campaigns.size(), config.buyers.size(), dids.local->size(),
-                 config.threads, db_path);
+    spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}", config.node_name,
+                 config.campaigns.size(), config.buyers.size(), dids.local->size(), config.threads, db_path);
 
     int sig = wait_for_stop(signals, options.run_for_s);
     spdlog::info("{}: draining live calls", sig == 0 ? "run time over" : strsignal(sig));

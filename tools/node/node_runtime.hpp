@@ -17,15 +17,15 @@ struct node_options {
   uint64_t seed = 1;
   double calls_per_second = -1; ///< < 0: the config's carrier_sim rate; 0: no simulated traffic
   int drain_timeout_s = 30;
-  double run_for_s = 0;         ///< > 0: stop by itself after this long (demos, tests)
+  double run_for_s = 0; ///< > 0: stop by itself after this long (demos, tests)
   /// "HOST:PORT" (port 0 = any free one): publish the node's root supervisor
   /// over CAF's network layer there, for `ringbid caps --node` and other nodes.
   std::string admin;
   /// "HOST:PORT" of the HTTP server (health, readiness, metrics, webhooks);
   /// empty: none. The bound port is logged ("http on HOST:PORT").
   std::string http;
-  bool http_bidders = false;      ///< ping buyers that have a ping_url over HTTP
-  std::string carrier = "sim";    ///< where calls come from: a name of the carrier factory
+  bool http_bidders = false;   ///< ping buyers that have a ping_url over HTTP
+  std::string carrier = "sim"; ///< where calls come from: a name of the carrier factory
   /// The carriers' own flags by name without dashes (e.g. "telnyx-api-key");
   /// unset ones take their carrier's default.
   std::map<std::string, std::string> carrier_flags;

@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
   app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
   app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
-  app.add_option("--http", opt.http, "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
+  app.add_option(
+    "--http", opt.http,
+    "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
   std::vector<std::string> carriers;
   std::string carrier_help = "where calls come from:";
   for (const auto& entry : ringbid::carrier_entries()) {
@@ -37,9 +39,10 @@ int main(int argc, char** argv) {
   app.add_option("--carrier", opt.carrier, carrier_help)->check(CLI::IsMember(carriers));
   app.add_option("--redis", opt.redis,
                  "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
-  app.add_option("--access-token", opt.access_token,
-                 "token the dashboard, its API and its stream ask for (better: RINGBID_ACCESS_TOKEN); "
-                 "default: none on loopback, a random one (logged) on any other address")
+  app
+    .add_option("--access-token", opt.access_token,
+                "token the dashboard, its API and its stream ask for (better: RINGBID_ACCESS_TOKEN); "
+                "default: none on loopback, a random one (logged) on any other address")
     ->envname("RINGBID_ACCESS_TOKEN");
   std::string bidders = "sim";
   app.add_option("--bidders", bidders, "how buyers are pinged: sim (in-process) or http (their ping_url)")

@@ -1,13 +1,13 @@
 #include "tools/node/simulation.hpp"
 
-#include "adapters/http/http_client.hpp"
+#include "actors/actor_types.hpp"
 #include "adapters/clock/sim_clock.hpp"
+#include "adapters/http/http_client.hpp"
 #include "adapters/sim/sim_carrier_port.hpp"
-#include "tools/node/node_assembly.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
-#include "actors/actor_types.hpp"
 #include "protocol/types.hpp"
+#include "tools/node/node_assembly.hpp"
 #include "tools/node/wiring.hpp"
 
 #include <caf/all.hpp>
@@ -135,8 +135,8 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     // Drive virtual time: run every ready job, then jump to the next timeout.
     // The limit guards against a run that cannot finish (a bug, not a feature).
     auto& counters = *parts.ctx->counters;
-    auto limit_us = static_cast<int64_t>(double(options.calls) / call_rate(config, options) * 1e6) +
-                    int64_t{48} * 3600 * us_per_s;
+    auto limit_us =
+      static_cast<int64_t>(double(options.calls) / call_rate(config, options) * 1e6) + int64_t{48} * 3600 * us_per_s;
     if (options.stop_at_virtual_s > 0) limit_us = static_cast<int64_t>(options.stop_at_virtual_s * 1e6);
     sched.run();
     if (options.at_start) options.at_start();
@@ -151,7 +151,8 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     // Reservations of call actors killed near the end wait out their grace
     // period for a restart; let that virtual time pass so they expire.
     if (report_finished(counters, options)) {
-      sched.advance_time(std::chrono::milliseconds{config.timing.ledger_orphan_grace_ms} + std::chrono::milliseconds{1});
+      sched.advance_time(std::chrono::milliseconds{config.timing.ledger_orphan_grace_ms} +
+                         std::chrono::milliseconds{1});
       sched.run();
       parts.ledger->core.expire_due(clock->now());
       parts.ledger->ship_journal();
@@ -171,7 +172,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
       caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
       sched.run();
     });
-    sched.run(); // the carrier's world stops
+    sched.run();                             // the carrier's world stops
     sys.await_actors_before_shutdown(false); // nothing runs jobs once this scope ends
   }
   if (options.progress) options.progress(report.completed, options.calls);

@@ -19,8 +19,8 @@ struct simulation_options {
   uint64_t calls = 10'000;
   double calls_per_second = 0; ///< 0 = the config's carrier_sim rate
   uint64_t seed = 1;
-  std::string db_path;         ///< the SQLite file; replaced at the start of the run
-  bool chaos = false;          ///< kill bidders, ledger, recorder, carrier and calls at random
+  std::string db_path; ///< the SQLite file; replaced at the start of the run
+  bool chaos = false;  ///< kill bidders, ledger, recorder, carrier and calls at random
   double chaos_interval_ms = 500;
   /// Called now and then with (finished, total); for progress bars.
   std::function<void(uint64_t, uint64_t)> progress;
@@ -45,16 +45,16 @@ struct simulation_options {
 struct simulation_report {
   std::optional<metrics_report> analytics; ///< with simulation_options::analytics
   uint64_t seed = 0;
-  uint64_t calls = 0;        ///< calls the carrier placed
-  uint64_t completed = 0;    ///< calls that reached done
+  uint64_t calls = 0;     ///< calls the carrier placed
+  uint64_t completed = 0; ///< calls that reached done
   uint64_t leads_written = 0;
-  lead_summary leads;        ///< read back from SQLite
+  lead_summary leads; ///< read back from SQLite
   uint64_t open_reservations = 0;
   uint64_t cap_denials = 0;
   uint64_t cap_journal_entries = 0;
   caps_report caps; ///< every cap's standing when the run ended
   uint64_t peer_kills = 0;
-  uint64_t bidder_kills = 0; ///< of peer_kills
+  uint64_t bidder_kills = 0;  ///< of peer_kills
   uint64_t carrier_kills = 0; ///< of the peer kills, the carrier actor's
   uint64_t call_restarts = 0;
   uint64_t calls_interrupted = 0;

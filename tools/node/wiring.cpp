@@ -43,15 +43,14 @@ did_directory_parts open_did_directory(const engine_config& config, const std::s
 }
 
 node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::shared_ptr<const wall_clock> clock,
-                           std::shared_ptr<lead_store> store, uint64_t seed,
-                           std::shared_ptr<cap_journal> journal, std::shared_ptr<http_client> bid_client,
-                           std::shared_ptr<did_directory> dids) {
+                           std::shared_ptr<lead_store> store, uint64_t seed, std::shared_ptr<cap_journal> journal,
+                           std::shared_ptr<http_client> bid_client, std::shared_ptr<did_directory> dids) {
   node_parts p;
   p.ctx = node_context::make(config, std::move(clock), seed);
   std::vector<std::string> buyer_ids;
   for (const auto& b : config->buyers) buyer_ids.push_back(b.id);
-  p.ctx->hasher = make_caller_hasher(config->caller_hash_secret.empty() ? config->node_name : config->caller_hash_secret,
-                                     buyer_ids);
+  p.ctx->hasher =
+    make_caller_hasher(config->caller_hash_secret.empty() ? config->node_name : config->caller_hash_secret, buyer_ids);
   if (!dids) {
     auto in_memory = open_did_directory(*config, ":memory:");
     if (!in_memory.directory) throw std::runtime_error("cannot set up the DID directory: " + in_memory.error);
@@ -94,50 +93,51 @@ caf::actor start_node(caf::actor_system& sys, node_parts& parts, std::shared_ptr
 
   std::vector<child_spec> bidders;
   for (auto& [buyer_id, transport] : parts.transports) {
-    bidders.push_back(child_spec{peer_kind::bidder, buyer_id,
-                                 [=, id = buyer_id, t = transport](caf::local_actor* self) {
-                                   return spawn_bidder(self, id, t, ctx);
-                                 },
-                                 false, false});
+    bidders.push_back(
+      child_spec{peer_kind::bidder, buyer_id,
+                 [=, id = buyer_id, t = transport](caf::local_actor* self) { return spawn_bidder(self, id, t, ctx); },
+                 false, false});
   }
   auto bidders_opts = opts;
   bidders_opts.name = "bidders";
 
   std::vector<child_spec> children;
-  children.push_back({peer_kind::directory, {}, [dids = parts.dids](caf::local_actor* self) {
-                        return spawn_directory(self, dids);
-                      }});
+  children.push_back(
+    {peer_kind::directory, {}, [dids = parts.dids](caf::local_actor* self) { return spawn_directory(self, dids); }});
   children.push_back({peer_kind::ledger, {}, [memory = parts.ledger, ctx](caf::local_actor* self) {
                         return spawn_ledger(self, memory, ctx);
                       }});
-  children.push_back({peer_kind::recorder, {}, [store = parts.store](caf::local_actor* self) {
-                        return spawn_recorder(self, store);
-                      }});
-  children.push_back({peer_kind::bidder, {},
-                      [bidders, bidders_opts](caf::local_actor* self) {
-                        return spawn_supervisor(self, bidders, bidders_opts);
-                      },
-                      false, true});
-  children.push_back({peer_kind::carrier, {},
+  children.push_back(
+    {peer_kind::recorder, {}, [store = parts.store](caf::local_actor* self) { return spawn_recorder(self, store); }});
+  children.push_back(
+    {peer_kind::bidder,
+     {},
+     [bidders, bidders_opts](caf::local_actor* self) { return spawn_supervisor(self, bidders, bidders_opts); },
+     false,
+     true});
+  children.push_back({peer_kind::carrier,
+                      {},
                       [carrier, ctx](caf::local_actor* self) { return spawn_carrier(self, carrier, ctx); },
-                      true, false});
+                      true,
+                      false});
   if (chaos) {
     // Chaos is not a peer anyone looks up; it only listens.
-    children.push_back({peer_kind::tool, "chaos",
-                        [c = *chaos](caf::local_actor* self) { return spawn_chaos(self, c); }, true, false});
+    children.push_back(
+      {peer_kind::tool, "chaos", [c = *chaos](caf::local_actor* self) { return spawn_chaos(self, c); }, true, false});
   }
   if (parts.analytics) {
     auto analytics = *parts.analytics;
     if (!analytics.book) analytics.book = std::make_shared<analytics_book>(ctx->clock->now());
     if (!analytics.clock) analytics.clock = ctx->clock;
-    children.push_back({peer_kind::analytics, {},
-                        [analytics](caf::local_actor* self) { return spawn_analytics(self, analytics); }});
+    children.push_back(
+      {peer_kind::analytics, {}, [analytics](caf::local_actor* self) { return spawn_analytics(self, analytics); }});
   }
-  children.push_back({peer_kind::calls, {},
-                      [registry = parts.calls, ctx](caf::local_actor* self) {
-                        return spawn_calls_supervisor(self, registry, ctx);
-                      },
-                      true, false});
+  children.push_back(
+    {peer_kind::calls,
+     {},
+     [registry = parts.calls, ctx](caf::local_actor* self) { return spawn_calls_supervisor(self, registry, ctx); },
+     true,
+     false});
   opts.name = "root";
   return spawn_root_supervisor(sys, std::move(children), opts);
 }

@@ -11,15 +11,15 @@
 //         └─ calls ───── call × live calls
 
 #include "actors/analytics_actor.hpp"
+#include "actors/bidder_actor.hpp"
 #include "actors/calls_supervisor.hpp"
 #include "actors/carrier_actor.hpp"
-#include "actors/node_context.hpp"
-#include "actors/bidder_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/ledger_actor.hpp"
-#include "actors/recorder_actor.hpp"
+#include "actors/node_context.hpp"
 #include "actors/ports/carrier_port.hpp"
 #include "actors/ports/ports.hpp"
+#include "actors/recorder_actor.hpp"
 #include "adapters/redis/redis_did_cache.hpp"
 #include "adapters/sim/sim_chaos.hpp"
 
@@ -49,7 +49,7 @@ struct node_parts {
 
 /// The DID directory on the node's database.
 struct did_directory_parts {
-  std::shared_ptr<did_directory> directory;   ///< the Redis cache, or else `local`
+  std::shared_ptr<did_directory> directory;    ///< the Redis cache, or else `local`
   std::shared_ptr<sqlite_did_directory> local; ///< the in-process map over SQLite
   std::shared_ptr<redis_did_cache> redis;      ///< null without a Redis URL
   redis_endpoint redis_at;                     ///< where, when `redis`
@@ -80,9 +80,9 @@ node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::sha
                            std::shared_ptr<did_directory> dids = nullptr);
 
 struct ledger_restore {
-  uint64_t entries = 0;   ///< journal rows replayed
-  uint64_t orphaned = 0;  ///< reservations left open by the previous run, now expired
-  std::string error;      ///< empty on success
+  uint64_t entries = 0;  ///< journal rows replayed
+  uint64_t orphaned = 0; ///< reservations left open by the previous run, now expired
+  std::string error;     ///< empty on success
 };
 
 /// Rebuilds the ledger from the journal in the database at `db_path`, then

@@ -25,9 +25,9 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
-#include <ostream>
 #include <iterator>
 #include <mutex>
+#include <ostream>
 #include <pthread.h>
 #include <random>
 #include <set>
@@ -104,9 +104,12 @@ bool is_destination(std::string_view d) {
            std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   }
   std::string_view rest;
-  if (d.starts_with("sip:")) rest = d.substr(4);
-  else if (d.starts_with("sips:")) rest = d.substr(5);
-  else return false;
+  if (d.starts_with("sip:"))
+    rest = d.substr(4);
+  else if (d.starts_with("sips:"))
+    rest = d.substr(5);
+  else
+    return false;
   return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) { return c > ' ' && c < 0x7F; });
 }
 
@@ -197,12 +200,15 @@ private:
       } else if (name == "misbehaviour_rate") {
         bad = number(value, b.misbehaviour_rate);
       } else if (name == "destination") {
-        if (value.IsString()) b.destination.assign(value.GetString(), value.GetStringLength());
-        else bad = "expected a string, got " + shown(value);
+        if (value.IsString())
+          b.destination.assign(value.GetString(), value.GetStringLength());
+        else
+          bad = "expected a string, got " + shown(value);
       } else if (name == "misbehaviour") {
         std::optional<buyer_misbehaviour> kind;
         if (value.IsString()) kind = parse_buyer_misbehaviour({value.GetString(), value.GetStringLength()});
-        if (kind) b.misbehaviour = *kind;
+        if (kind)
+          b.misbehaviour = *kind;
         else
           bad = "expected one of \"none\", \"garbage\", \"status_500\", \"hang\", \"trickle\", \"oversized\", "
                 "\"late\"; got " +
@@ -270,7 +276,8 @@ public:
 
   void append(std::string_view body) {
     std::string line(body);
-    std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::replace_if(
+      line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     line += '\n';
     bool was_empty = false;
     {
@@ -327,7 +334,9 @@ class timer_queue {
 public:
   ~timer_queue() { stop(); }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
 
   void at(clock_type::time_point when, std::function<void()> job) {
     {
@@ -556,8 +565,8 @@ struct buyer_sim_server::impl {
     const auto d = roll(b);
     const auto latency = latency_of(c, d.latency_z);
     auto bid = [&] {
-      return json_response(200, with_ping_id(ping, encode_bid(bid_amount(c, d.amount_z), "USD", c.expires_in_s,
-                                                              c.destination)));
+      return json_response(
+        200, with_ping_id(ping, encode_bid(bid_amount(c, d.amount_z), "USD", c.expires_in_s, c.destination)));
     };
     if (c.misbehaviour != buyer_misbehaviour::none && d.misbehave < c.misbehaviour_rate) {
       ++b.misbehaviours;
@@ -580,33 +589,33 @@ struct buyer_sim_server::impl {
                  http_responder respond) {
     const auto tmax = std::chrono::duration_cast<milliseconds>(ping.time_left);
     switch (kind) {
-    case buyer_misbehaviour::none: // not called for none
-    case buyer_misbehaviour::garbage:
-      answer(std::move(respond), json_response(200, "<html><body>502 Bad Gateway</body></html> {\"bid\":"), latency);
-      return;
-    case buyer_misbehaviour::status_500:
-      answer(std::move(respond), json_error(500, "simulated misbehaviour"), latency);
-      return;
-    case buyer_misbehaviour::hang:
-      // Kept until the server would have given up on it anyway (idle_timeout: 503); a client that
-      // leaves earlier closes the connection at once (close_when_client_leaves).
-      timers.at(clock_type::now() + limits.idle_timeout + std::chrono::seconds{1}, [held = std::move(respond)] {});
-      return;
-    case buyer_misbehaviour::trickle: {
-      auto total = std::clamp(2 * tmax, trickle_min_total, trickle_max_total);
-      auto pieces = (bid.body.size() + trickle_piece_bytes - 1) / trickle_piece_bytes;
-      bid.trickle_bytes = trickle_piece_bytes;
-      bid.trickle_interval = std::max(milliseconds{1}, total / static_cast<int64_t>(std::max<size_t>(pieces, 1)));
-      answer(std::move(respond), std::move(bid), latency);
-      return;
-    }
-    case buyer_misbehaviour::oversized:
-      bid.body.append(oversized_padding, ' '); // whitespace after the document: still valid JSON
-      answer(std::move(respond), std::move(bid), latency);
-      return;
-    case buyer_misbehaviour::late:
-      answer(std::move(respond), std::move(bid), std::max<microseconds>(2 * tmax, milliseconds{1}));
-      return;
+      case buyer_misbehaviour::none: // not called for none
+      case buyer_misbehaviour::garbage:
+        answer(std::move(respond), json_response(200, "<html><body>502 Bad Gateway</body></html> {\"bid\":"), latency);
+        return;
+      case buyer_misbehaviour::status_500:
+        answer(std::move(respond), json_error(500, "simulated misbehaviour"), latency);
+        return;
+      case buyer_misbehaviour::hang:
+        // Kept until the server would have given up on it anyway (idle_timeout: 503); a client that
+        // leaves earlier closes the connection at once (close_when_client_leaves).
+        timers.at(clock_type::now() + limits.idle_timeout + std::chrono::seconds{1}, [held = std::move(respond)] {});
+        return;
+      case buyer_misbehaviour::trickle: {
+        auto total = std::clamp(2 * tmax, trickle_min_total, trickle_max_total);
+        auto pieces = (bid.body.size() + trickle_piece_bytes - 1) / trickle_piece_bytes;
+        bid.trickle_bytes = trickle_piece_bytes;
+        bid.trickle_interval = std::max(milliseconds{1}, total / static_cast<int64_t>(std::max<size_t>(pieces, 1)));
+        answer(std::move(respond), std::move(bid), latency);
+        return;
+      }
+      case buyer_misbehaviour::oversized:
+        bid.body.append(oversized_padding, ' '); // whitespace after the document: still valid JSON
+        answer(std::move(respond), std::move(bid), latency);
+        return;
+      case buyer_misbehaviour::late:
+        answer(std::move(respond), std::move(bid), std::max<microseconds>(2 * tmax, milliseconds{1}));
+        return;
     }
   }
 
@@ -801,12 +810,13 @@ int run_buyer_sim_command(const buyer_sim_command_options& options, std::ostream
   out << "buyer-sim listening on " << host << ':' << server->port() << std::endl;
 
   int signal = 0;
-  while (sigwait(&signals, &signal) != 0) {
-  }
+  while (sigwait(&signals, &signal) != 0) {}
   server->stop();
   auto stats = server->stats();
-  if (options.json) print_buyer_sim_stats_json(out, stats);
-  else print_buyer_sim_stats_table(out, stats);
+  if (options.json)
+    print_buyer_sim_stats_json(out, stats);
+  else
+    print_buyer_sim_stats_table(out, stats);
   out.flush();
   return 0;
 }

@@ -40,13 +40,13 @@ std::optional<buyer_misbehaviour> parse_buyer_misbehaviour(std::string_view name
 
 /// One simulated buyer; the defaults are those of the buyers file.
 struct buyer_sim_buyer {
-  std::string id; ///< 1..64 of A-Z a-z 0-9 . _ - ~ (it is a URL path segment)
-  int64_t bid_mean_micros = 20'000'000;  ///< bids ~ normal(mean, stddev), in cents, at least $0.01
+  std::string id;                       ///< 1..64 of A-Z a-z 0-9 . _ - ~ (it is a URL path segment)
+  int64_t bid_mean_micros = 20'000'000; ///< bids ~ normal(mean, stddev), in cents, at least $0.01
   int64_t bid_stddev_micros = 5'000'000;
   int32_t latency_mean_ms = 80; ///< answers after ~ normal(mean, stddev), at least 0
   int32_t latency_stddev_ms = 40;
-  double no_bid_rate = 0.1; ///< share of no-bids ("not interested")
-  double error_rate = 0.01; ///< share of 500s, drawn before the no-bids
+  double no_bid_rate = 0.1;                 ///< share of no-bids ("not interested")
+  double error_rate = 0.01;                 ///< share of 500s, drawn before the no-bids
   std::string destination = "+15125550100"; ///< E.164 or sip:/sips: URI
   int32_t expires_in_s = 60;                ///< 1..3600
   buyer_misbehaviour misbehaviour = buyer_misbehaviour::none;

@@ -2,11 +2,11 @@
 
 #include "tools/node/host_port.hpp"
 
-#include "adapters/sim/carrier_sim_wire.hpp"
+#include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/http_client.hpp"
 #include "adapters/http/http_server.hpp"
+#include "adapters/sim/carrier_sim_wire.hpp"
 #include "adapters/sim/sim_carrier.hpp"
-#include "adapters/clock/sim_clock.hpp"
 #include "adapters/telnyx/telnyx_codec.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 #include "protocol/node.hpp"
@@ -137,8 +137,7 @@ http_handler command_route(const std::string& api_key, caf::actor emitter, std::
 }
 
 /// Reads a --schedule file; false (with `error`) when a line is malformed.
-bool read_schedule(const std::string& path, std::vector<sim_carrier_options::scheduled_call>& out,
-                   std::string& error) {
+bool read_schedule(const std::string& path, std::vector<sim_carrier_options::scheduled_call>& out, std::string& error) {
   std::ifstream in{path};
   if (!in) {
     error = "cannot read " + path;

@@ -22,16 +22,16 @@ struct carrier_sim_options {
   /// "SECONDS[,DID]" (seconds after the first call, ascending; any DID when
   /// left out). Blank lines and lines starting with '#' are skipped.
   std::string schedule_path;
-  double calls_per_second = -1;       ///< < 0: the config's carrier_sim rate
-  double time_scale = 1;              ///< divides every simulated delay
+  double calls_per_second = -1; ///< < 0: the config's carrier_sim rate
+  double time_scale = 1;        ///< divides every simulated delay
   uint64_t seed = 1;
   double duplicate_rate = 0;
   double reorder_rate = 0;
   int reorder_max_ms = 50;
-  double wait_ready_s = 30;           ///< wait this long for the node's /readyz before the first call
-  double max_run_s = 0;               ///< give up after this long (0: no limit)
-  std::string record_path;            ///< write the record here (JSON)
-  bool json = false;                  ///< print the summary as JSON
+  double wait_ready_s = 30; ///< wait this long for the node's /readyz before the first call
+  double max_run_s = 0;     ///< give up after this long (0: no limit)
+  std::string record_path;  ///< write the record here (JSON)
+  bool json = false;        ///< print the summary as JSON
   /// Lines for whoever started us: the public key and the API URL, as soon as known.
   std::function<void(const std::string&)> announce;
 };
