@@ -5,8 +5,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 # ccache hits across clones and checkouts in other directories (CI builds a fresh clone).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-bash tools/setup-debian.sh
-bash tools/setup-web.sh # uPlot, compiled into the node with the dashboard
+bash tools/setup-debian.sh # and the dashboard's npm packages (uPlot, compiled into the node)
 if [ ! -f "build/$preset/CMakeCache.txt" ]; then
   cmake --preset "$preset" >/dev/null
 fi

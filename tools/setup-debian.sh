@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian bookworm package ringbid needs to build, test and run.
+# Installs every Debian bookworm package ringbid needs to build, test and run,
+# then the dashboard's npm packages (tools/setup-web.sh): after it, a plain
+# `cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build` works.
 # Idempotent: packages already present are left alone, and apt's index is refreshed
 # only when something is missing. Boost 1.81 replaces an installed Boost 1.74 -dev.
 set -euo pipefail
@@ -22,9 +24,11 @@ for p in "${packages[@]}"; do
   fi
 done
 
+web_setup="$(dirname "${BASH_SOURCE[0]}")/setup-web.sh"
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"
-  exit 0
+  exec bash "$web_setup"
 fi
 
 sudo_cmd=()
@@ -33,3 +37,4 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$web_setup"

@@ -6,8 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-bash tools/setup-debian.sh
-bash tools/setup-web.sh
+bash tools/setup-debian.sh # and the dashboard's npm packages
 if [ ! -f build/tsan/CMakeCache.txt ]; then
   cmake --preset tsan >/dev/null
 fi

@@ -6,6 +6,8 @@
 #include "actors/core/circuit_breaker.hpp"
 #include "tests/support/roster_fixture.hpp"
 
+#include "tests/support/auction_fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -31,13 +33,7 @@ reserve_reply grant_all(const std::vector<std::string>& buyers) {
 }
 
 bid_response bid(const std::string& buyer, int64_t amount, uint32_t round = 0) {
-  bid_response r;
-  r.buyer_id = buyer;
-  r.round = round;
-  r.kind = bid_kind::bid;
-  r.amount_micros = amount;
-  r.expires_in_s = 60;
-  r.destination = "+15551112222";
+  auto r = test::valid_bid(buyer, amount, round);
   r.latency_us = 40'000;
   return r;
 }

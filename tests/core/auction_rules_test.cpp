@@ -3,6 +3,8 @@
 
 #include "actors/core/auction_rules.hpp"
 
+#include "tests/support/auction_fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -301,13 +303,7 @@ TEST(AuctionRules, MixedRoundSplitsValidAndRejected) {
 } // namespace
 // -- clearing prices -----------------------------------------------------------
 
-routing_rules second_price(int64_t floor, int64_t increment) {
-  routing_rules rules;
-  rules.clearing = clearing_rule::second_price;
-  rules.floor_micros = floor;
-  rules.increment_micros = increment;
-  return rules;
-}
+using test::second_price;
 
 TEST(AuctionClearing, FirstPricePaysOwnBid) {
   auto r = rank_bids({valid_bid("a", 20'000'000), valid_bid("b", 15'000'000)}, floor_only(1'000'000), t0);

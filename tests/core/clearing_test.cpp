@@ -3,6 +3,8 @@
 
 #include "actors/core/clearing.hpp"
 
+#include "tests/support/auction_fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -21,13 +23,7 @@ clearing_candidate candidate(std::string buyer, int64_t bid, int64_t headroom = 
   return c;
 }
 
-routing_rules second_price(int64_t floor, int64_t increment) {
-  routing_rules rules;
-  rules.clearing = clearing_rule::second_price;
-  rules.floor_micros = floor;
-  rules.increment_micros = increment;
-  return rules;
-}
+using test::second_price;
 
 std::vector<int64_t> prices(const cleared_offers& c) {
   std::vector<int64_t> out;

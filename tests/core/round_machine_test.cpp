@@ -4,6 +4,8 @@
 #include "actors/core/round_machine.hpp"
 #include "tests/support/roster_fixture.hpp"
 
+#include "tests/support/auction_fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,14 +23,7 @@ constexpr timestamp_us t0 = 1'767'621'600LL * us_per_s; // Monday 2026-01-05 14:
 bool any_bidder(const std::string&) { return true; }
 
 bid_response bid(const std::string& buyer, int64_t amount, uint32_t round = 1) {
-  bid_response r;
-  r.buyer_id = buyer;
-  r.round = round;
-  r.kind = bid_kind::bid;
-  r.amount_micros = amount;
-  r.expires_in_s = 60;
-  r.destination = "+15551112222";
-  return r;
+  return test::valid_bid(buyer, amount, round);
 }
 
 reserve_reply grant(const std::vector<std::string>& buyers, int64_t headroom = -1) {
