@@ -8,7 +8,6 @@
 #include "protocol/lead.hpp"
 #include "protocol/ledger.hpp"
 #include "protocol/node.hpp"
-#include "protocol/simulation.hpp"
 
 #include <caf/actor_system_config.hpp>
 
@@ -58,14 +57,6 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<drain_calls>("ringbid::drain_calls");
   cfg.add_message_type<calls_status_request>("ringbid::calls_status_request");
   cfg.add_message_type<calls_status>("ringbid::calls_status");
-  cfg.add_message_type<sim_tick>("ringbid::sim_tick");
-  cfg.add_message_type<sim_command_probe>("ringbid::sim_command_probe");
-  cfg.add_message_type<sim_command_verdict>("ringbid::sim_command_verdict");
-  cfg.add_message_type<sim_status_request>("ringbid::sim_status_request");
-  cfg.add_message_type<sim_carrier_status>("ringbid::sim_carrier_status");
-  cfg.add_message_type<sim_webhook_due>("ringbid::sim_webhook_due");
-  cfg.add_message_type<sim_webhook_result>("ringbid::sim_webhook_result");
-  cfg.add_message_type<sim_wire_command>("ringbid::sim_wire_command");
   cfg.add_message_type<call_card>("ringbid::call_card");
   cfg.add_message_type<call_progress>("ringbid::call_progress");
   cfg.add_message_type<booked_call>("ringbid::booked_call");

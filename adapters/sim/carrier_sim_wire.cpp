@@ -1,12 +1,12 @@
 #include "adapters/sim/carrier_sim_wire.hpp"
 
 #include "adapters/clock/sim_clock.hpp"
+#include "adapters/sim/sim_messages.hpp"
 #include "adapters/telnyx/telnyx_codec.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/node.hpp"
-#include "protocol/simulation.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,8 +1,8 @@
 #include "adapters/sim/sim_carrier.hpp"
 
+#include "adapters/sim/sim_messages.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/node.hpp"
-#include "protocol/simulation.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,7 +1,7 @@
 #include "adapters/sim/sim_chaos.hpp"
 
+#include "adapters/sim/sim_messages.hpp"
 #include "protocol/node.hpp"
-#include "protocol/simulation.hpp"
 
 #include <caf/all.hpp>
 

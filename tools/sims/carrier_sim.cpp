@@ -7,10 +7,11 @@
 #include "adapters/http/http_server.hpp"
 #include "adapters/sim/carrier_sim_wire.hpp"
 #include "adapters/sim/sim_carrier.hpp"
+#include "adapters/sim/sim_messages.hpp"
+#include "adapters/sim/sim_types.hpp"
 #include "adapters/telnyx/telnyx_codec.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 #include "protocol/node.hpp"
-#include "protocol/simulation.hpp"
 #include "protocol/types.hpp"
 
 #include <caf/all.hpp>
@@ -313,6 +314,7 @@ int run_carrier_sim(const engine_config& config, const carrier_sim_options& opti
 
   caf::actor_system_config cfg;
   add_protocol_types(cfg);
+  add_sim_types(cfg);
   cfg.set("scheduler.max-threads", size_t{2});
   cfg.set("logger.verbosity", caf::atom("quiet"));
   int exit_code = 0;

@@ -1,5 +1,6 @@
 #pragma once
-// Messages of the simulated carrier and the fault injector.
+// Messages of the simulated carrier, its Telnyx wire and the fault injector:
+// they never leave the sim adapter (registered by add_sim_types, sim_types.hpp).
 
 #include "protocol/carrier.hpp"
 
