@@ -1,10 +1,8 @@
 #include "tools/node/node_runtime.hpp"
 
-#include "actors/actor_types.hpp"
 #include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/access_token.hpp"
 #include "adapters/http/http_client.hpp"
-#include "adapters/sim/sim_types.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
@@ -126,9 +124,7 @@ int run_node(const engine_config& config, const node_options& options) {
 
   auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
   caf::actor_system_config cfg;
-  add_protocol_types(cfg);
-  add_sim_types(cfg);
-  add_actor_types(cfg);
+  add_node_types(cfg);
   cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
   cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
   cfg.set("logger.verbosity", caf::atom("quiet"));

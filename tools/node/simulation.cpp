@@ -1,10 +1,8 @@
 #include "tools/node/simulation.hpp"
 
-#include "actors/actor_types.hpp"
 #include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/http_client.hpp"
 #include "adapters/sim/sim_carrier_port.hpp"
-#include "adapters/sim/sim_types.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "protocol/types.hpp"
@@ -106,9 +104,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
   report.carrier = std::make_shared<sim_carrier_report>();
   {
     caf::actor_system_config cfg;
-    add_protocol_types(cfg);
-    add_sim_types(cfg);
-    add_actor_types(cfg);
+    add_node_types(cfg);
     cfg.set("scheduler.policy", caf::atom("testing"));
     cfg.set("logger.verbosity", caf::atom("quiet"));
     caf::actor_system sys{cfg};
@@ -197,9 +193,7 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
   report.carrier = std::make_shared<sim_carrier_report>();
   {
     caf::actor_system_config cfg;
-    add_protocol_types(cfg);
-    add_sim_types(cfg);
-    add_actor_types(cfg);
+    add_node_types(cfg);
     cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
     cfg.set("scheduler.max-throughput", static_cast<size_t>(300));
     cfg.set("logger.verbosity", caf::atom("quiet"));

@@ -1,5 +1,9 @@
 #include "tools/node/wiring.hpp"
 
+#include "actors/actor_types.hpp"
+#include "adapters/sim/sim_types.hpp"
+#include "protocol/types.hpp"
+
 #include "actors/supervisor.hpp"
 #include "adapters/bidding/caller_hash.hpp"
 #include "adapters/bidding/http_bidder_transport.hpp"
@@ -140,6 +144,12 @@ caf::actor start_node(caf::actor_system& sys, node_parts& parts, std::shared_ptr
      false});
   opts.name = "root";
   return spawn_root_supervisor(sys, std::move(children), opts);
+}
+
+void add_node_types(caf::actor_system_config& cfg) {
+  add_protocol_types(cfg);
+  add_actor_types(cfg);
+  add_sim_types(cfg);
 }
 
 } // namespace ringbid

@@ -90,6 +90,11 @@ struct ledger_restore {
 /// with it. Call before start_node.
 ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now);
 
+/// Registers every message a node's actors exchange: protocol/, the actors'
+/// own (call timers, analytics tick) and the simulator's. Every actor system
+/// that runs a node's tree calls it on its config.
+void add_node_types(caf::actor_system_config& cfg);
+
 /// Spawns the supervisor tree; returns the root supervisor. The carrier actor
 /// attaches itself to `carrier` (see tools/node/carrier_factory for the ports
 /// the node can build), which the caller keeps and stops once the tree is down.
