@@ -11,11 +11,13 @@
 // next instance gets them again when it attaches. No vendor header here.
 
 #include "protocol/carrier.hpp"
+#include "protocol/time.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +61,27 @@ struct carrier_http_route {
   std::function<void(carrier_http_request, std::function<void(carrier_http_response)>)> handle;
 };
 
+/// What the carrier knows of one call (Telnyx: GET /v2/calls/{call_control_id}),
+/// asked when a node adopts the live calls of a process that is gone.
+struct carrier_call_status {
+  enum class liveness : uint8_t {
+    alive,   ///< the call is up at the carrier
+    ended,   ///< it ended (end_time set)
+    unknown, ///< the carrier has no record of it (never existed, or ended > 10 min ago)
+  };
+  liveness state = liveness::unknown;
+  timestamp_us start_time = 0; ///< 0 when not reported
+  timestamp_us end_time = 0;   ///< 0 while alive or when not reported
+  int64_t duration_s = 0;      ///< call_duration as reported (whole seconds)
+};
+
+/// `done` is called exactly once, from any thread: the status, or nullopt when
+/// the carrier could not be asked (down, timed out, an answer it cannot read).
+using call_status_done = std::function<void(std::optional<carrier_call_status>)>;
+/// `done` is called exactly once, from any thread: the caller-leg ids of every
+/// call alive at the carrier now, or nullopt when it could not be asked.
+using active_calls_done = std::function<void(std::optional<std::vector<std::string>>)>;
+
 class carrier_port {
 public:
   virtual ~carrier_port() = default;
@@ -95,6 +118,18 @@ public:
   virtual void write_metrics(std::string& out) const { (void)out; }
   /// What the node's HTTP server must serve for this carrier (none by default).
   virtual std::vector<carrier_http_route> http_routes() { return {}; }
+
+  // -- adopting calls ------------------------------------------------------------
+
+  /// Asks the carrier about one call. Thread-safe, never blocks. A carrier
+  /// that cannot be asked answers nullopt (the default).
+  virtual void call_status(const std::string& carrier_call_id, call_status_done done) {
+    (void)carrier_call_id;
+    done(std::nullopt);
+  }
+  /// Lists the calls alive at the carrier now (all pages). Thread-safe, never
+  /// blocks. A carrier that cannot be asked answers nullopt (the default).
+  virtual void active_calls(active_calls_done done) { done(std::nullopt); }
 };
 
 } // namespace ringbid
