@@ -1,6 +1,7 @@
 #include "actors/call_actor.hpp"
 
 #include "actors/call_actor_state.hpp"
+#include "actors/call_messages.hpp"
 #include "actors/core/analytics_core.hpp"
 #include "protocol/directory.hpp"
 #include "protocol/lead.hpp"
@@ -111,7 +112,7 @@ void announce(call_self self) {
 void track(call_self self) {
   auto& st = self->state;
   if (st.peers->recorder)
-    self->send(st.peers->recorder, track_call{st.ctx->provisional_lead(st.call, *st.settings), st.call.state});
+    self->send(st.peers->recorder, checkpoint_call{st.call, st.ctx->provisional_lead(st.call, *st.settings)});
 }
 
 void apply(call_self self, call_effects fx) {
@@ -119,7 +120,7 @@ void apply(call_self self, call_effects fx) {
   for (auto& cmd : fx.commands) {
     cmd.call = st.call.id;
     cmd.carrier_call_id = st.call.carrier_call_id;
-    cmd.command_id = st.ids.next(now_of(self) / us_per_ms);
+    cmd.command_id = derive_command_id(st.call.id, st.call.commands_sent++, cmd);
     send_command(self, std::move(cmd));
   }
   for (const auto& t : fx.timers) self->delayed_send(self, t.delay, call_timer{t.kind, t.generation});
@@ -130,10 +131,10 @@ void apply(call_self self, call_effects fx) {
   if (fx.adopt != adopt_kind::none) adopt_reservation(self, fx.adopt);
   if (fx.start_round) start_round(self);
   if (fx.state_changed || fx.finished) self->send(st.peers->calls, call_checkpoint{st.call});
-  if (fx.state_changed && !fx.finished) {
-    track(self);
-    announce(self);
-  }
+  // Kept durably at each change of state, and whenever the call told the
+  // carrier something, so a process that adopts it repeats little.
+  if ((fx.state_changed || !fx.commands.empty()) && !fx.finished) track(self);
+  if (fx.state_changed && !fx.finished) announce(self);
   if (fx.finished) book_lead(self);
 }
 
@@ -180,6 +181,11 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
     [=](const carrier_event& ev) {
       auto& s = self->state;
       if (ev.sequence != 0 && ev.sequence <= s.call.last_event_sequence) return; // replayed, seen already
+      if (ev.journal_seq != 0) {
+        auto& applied = s.call.applied_events;
+        if (std::find(applied.begin(), applied.end(), ev.journal_seq) != applied.end()) return; // adopted: seen
+        applied.push_back(ev.journal_seq);
+      }
       if (ev.sequence != 0) s.call.last_event_sequence = ev.sequence;
       feed(self, ev);
     },
@@ -190,6 +196,13 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
     [=](const round_deadline& d) { on_round_deadline(self, d); },
     [=](const peer_restarted& msg) { learn_peer(self, msg.peer); },
     [=](end_call) { feed(self, shutdown_requested{}); },
+    [=](hand_over_call) {
+      // The recorder gets this before any later message of ours: the state
+      // the next process adopts is the one the call stops in.
+      track(self);
+      self->send(self->state.peers->calls, call_handed_over{self->state.call.carrier_call_id});
+      self->quit();
+    },
   };
 }
 

@@ -8,6 +8,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace ringbid {
 
@@ -39,6 +40,26 @@ struct end_call {};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, end_call&) {
   return f(caf::meta::type_name("end_call"));
+}
+
+/// Calls supervisor -> call: the process is handing its calls over to the
+/// next one (a deploy). Keep your state durably and stop, leaving the call
+/// as it is at the carrier; the next process adopts it.
+struct hand_over_call {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hand_over_call&) {
+  return f(caf::meta::type_name("hand_over_call"));
+}
+
+/// Call -> calls supervisor: its state is with the recorder, it stops now.
+struct call_handed_over {
+  std::string carrier_call_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_handed_over& x) {
+  return f(caf::meta::type_name("call_handed_over"), x.carrier_call_id);
 }
 
 } // namespace ringbid

@@ -2,9 +2,11 @@
 
 #include "actors/call_actor.hpp"
 #include "actors/call_messages.hpp"
+#include "actors/core/adoption.hpp"
 #include "actors/core/analytics_core.hpp"
 #include "actors/core/call_machine.hpp"
 #include "actors/peer_update.hpp"
+#include "protocol/adoption.hpp"
 #include "protocol/analytics.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/lead.hpp"
@@ -24,13 +26,15 @@ struct calls_state {
   std::shared_ptr<const peer_set> peers;
   uuid7_generator ids{1};
   std::vector<caf::response_promise> drained;
+  std::vector<caf::response_promise> handed_over; ///< hand_over_calls requests waiting
   static inline const char* name = "calls";
 };
 
 using calls_self = caf::stateful_actor<calls_state>*;
 
 calls_status status_of(const call_registry& r) {
-  return calls_status{r.by_carrier_id.size(), r.started, r.finished, r.restarted, r.interrupted};
+  return calls_status{r.by_carrier_id.size(), r.started, r.finished,   r.restarted,
+                      r.interrupted,          r.adopted, r.handed_over};
 }
 
 void check_drained(calls_self self) {
@@ -38,6 +42,8 @@ void check_drained(calls_self self) {
   if (!st.registry->by_carrier_id.empty()) return;
   for (auto& p : st.drained) p.deliver(status_of(*st.registry));
   st.drained.clear();
+  for (auto& p : st.handed_over) p.deliver(status_of(*st.registry));
+  st.handed_over.clear();
 }
 
 void launch(calls_self self, call_registry::entry& e, bool resumed) {
@@ -45,20 +51,25 @@ void launch(calls_self self, call_registry::entry& e, bool resumed) {
   if (e.actor) st.registry->carrier_id_by_actor.erase(e.actor.id());
   e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed});
   st.registry->carrier_id_by_actor[e.actor.id()] = e.snapshot.carrier_call_id;
-  if (resumed)
-    for (const auto& ev : e.since_checkpoint) self->send(e.actor, ev);
+  // A restarted actor gets what its checkpoint had not seen; an adopted one
+  // the events kept for it since.
+  for (const auto& ev : e.since_checkpoint) self->send(e.actor, ev);
   if (e.interrupting || st.registry->draining) self->send(e.actor, end_call{});
 }
 
-void forget(calls_self self, const std::string& carrier_call_id) {
+void forget(calls_self self, const std::string& carrier_call_id, bool finished = true) {
   auto& reg = *self->state.registry;
   auto i = reg.by_carrier_id.find(carrier_call_id);
   if (i == reg.by_carrier_id.end()) return;
   if (i->second.actor) reg.carrier_id_by_actor.erase(i->second.actor.id());
   self->state.ctx->counters->live_by_state[static_cast<size_t>(i->second.counted_in)]--;
   reg.by_carrier_id.erase(i);
-  ++reg.finished;
-  self->state.ctx->counters->calls_finished++;
+  if (finished) {
+    ++reg.finished;
+    self->state.ctx->counters->calls_finished++;
+  } else {
+    ++reg.handed_over;
+  }
   check_drained(self);
 }
 
@@ -73,25 +84,15 @@ void hang_up(calls_self self, call_id call, const std::string& carrier_call_id, 
   self->send(st.peers->carrier, std::move(hangup));
 }
 
-/// Once the carrier is attached: hang up the calls the previous process left.
-void hang_up_recovered(calls_self self) {
-  auto& reg = *self->state.registry;
-  if (reg.recovered_hung_up || !self->state.peers->carrier) return;
-  reg.recovered_hung_up = true;
-  auto now = self->state.ctx->clock->now();
-  for (const auto& [carrier_id, id] : reg.recovered) hang_up(self, id, carrier_id, now);
-}
-
-/// Last resort for a call whose actor keeps crashing: book it as interrupted
-/// from its checkpoint without an actor.
-void book_interrupted(calls_self self, call_registry::entry& e) {
+/// Books a call without an actor, as `snap` stands (interrupted), and hangs
+/// it up at the carrier unless the carrier has no such call.
+void book_without_actor(calls_self self, const call_snapshot& snap, bool hang_up_at_carrier) {
   auto& st = self->state;
-  auto snap = interrupted_copy(e.snapshot, st.ctx->clock->now(), "interrupted by the supervisor");
   auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
   auto lead = st.ctx->book(snap, *settings);
   if (st.peers->analytics) self->send(st.peers->analytics, call_booked{booked_from(lead)});
   auto carrier_id = snap.carrier_call_id;
-  hang_up(self, snap.id, carrier_id, snap.ended_at);
+  if (hang_up_at_carrier) hang_up(self, snap.id, carrier_id, snap.ended_at);
   ++st.registry->interrupted;
   st.ctx->counters->calls_interrupted++;
   self->request(st.peers->recorder, std::chrono::seconds{5}, record_lead{lead})
@@ -103,20 +104,60 @@ void book_interrupted(calls_self self, call_registry::entry& e) {
   forget(self, carrier_id);
 }
 
+/// Last resort for a call whose actor keeps crashing: book it as interrupted
+/// from its checkpoint without an actor.
+void book_interrupted(calls_self self, call_registry::entry& e) {
+  auto snap = interrupted_copy(e.snapshot, self->state.ctx->clock->now(), "interrupted by the supervisor");
+  book_without_actor(self, snap, true);
+}
+
+/// Runs the calls a process that is gone left live (see actors/core/adoption).
+adoption_report adopt(calls_self self, std::vector<adoptable_call>& calls) {
+  auto& st = self->state;
+  auto& reg = *st.registry;
+  adoption_report report;
+  auto now = st.ctx->clock->now();
+  for (auto& call : calls) {
+    if (reg.by_carrier_id.count(call.carrier_call_id)) {
+      ++report.duplicates;
+      continue;
+    }
+    auto plan = plan_adoption(call, now);
+    auto& e = reg.by_carrier_id[call.carrier_call_id];
+    e.snapshot = std::move(plan.snapshot);
+    e.counted_in = e.snapshot.state;
+    st.ctx->counters->live_by_state[static_cast<size_t>(e.counted_in)]++;
+    ++reg.adopted;
+    if (plan.what == adoption_plan::action::book) {
+      report.ended += call.verdict == carrier_verdict::ended ? 1 : 0;
+      report.unknown += call.verdict == carrier_verdict::unknown ? 1 : 0;
+      book_without_actor(self, e.snapshot, false);
+      continue;
+    }
+    report.replayed += plan.events.size();
+    e.events_forwarded = e.snapshot.last_event_sequence + plan.events.size();
+    e.since_checkpoint = std::move(plan.events);
+    bool resumed = plan.what == adoption_plan::action::resume;
+    if (resumed)
+      ++report.resumed;
+    else
+      ++report.restarted;
+    if (call.verdict == carrier_verdict::ended) ++report.ended;
+    launch(self, e, resumed);
+  }
+  return report;
+}
+
 void on_initiated(calls_self self, const carrier_event& ev) {
   auto& st = self->state;
   auto& reg = *st.registry;
   if (reg.by_carrier_id.count(ev.carrier_call_id)) return; // duplicate delivery
   auto now = st.ctx->clock->now();
-  if (auto r = reg.recovered.find(ev.carrier_call_id); r != reg.recovered.end()) {
-    // Its start reached the previous process, which died before answering the
-    // carrier: the call is booked already; end it.
-    st.ctx->counters->events_ignored++;
-    hang_up(self, r->second, r->first, now);
-    return;
-  }
   auto& e = reg.by_carrier_id[ev.carrier_call_id];
-  e.snapshot = make_call(st.ids.next(now / us_per_ms), ev.carrier_call_id, ev.from, ev.to, now);
+  // The id its start was noted under, so that a process adopting the call
+  // knows it by the same id (and its commands by the same keys).
+  auto id = ev.call.is_nil() ? st.ids.next(now / us_per_ms) : ev.call;
+  e.snapshot = make_call(id, ev.carrier_call_id, ev.from, ev.to, now);
   e.counted_in = e.snapshot.state;
   st.ctx->counters->live_by_state[static_cast<size_t>(e.counted_in)]++;
   ++reg.started;
@@ -202,6 +243,20 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       std::erase_if(e.since_checkpoint, [seen](const carrier_event& ev) { return ev.sequence <= seen; });
     },
     [=](const call_finished& f) { forget(self, f.carrier_call_id); },
+    [=](const call_handed_over& h) { forget(self, h.carrier_call_id, false); },
+    [=](adopt_calls& msg) -> adoption_report { return adopt(self, msg.calls); },
+    [=](const hand_over_calls&) -> caf::result<calls_status> {
+      // A deploy: every call keeps its state durably and stops; the carrier
+      // keeps the calls up, and the next process adopts them.
+      auto& s = self->state;
+      s.registry->draining = true;
+      auto promise = self->make_response_promise<calls_status>();
+      s.handed_over.push_back(promise);
+      for (auto& [carrier_id, e] : s.registry->by_carrier_id)
+        if (e.actor) self->send(e.actor, hand_over_call{});
+      check_drained(self);
+      return promise;
+    },
     [=](const peer_restarted& msg) {
       auto& s = self->state;
       auto next = std::make_shared<peer_set>(*s.peers);
@@ -214,7 +269,6 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       if (calls_use_it)
         for (auto& [carrier_id, e] : s.registry->by_carrier_id)
           if (e.actor) self->send(e.actor, msg);
-      hang_up_recovered(self);
     },
     [=](const peer_lookup& q) -> peer_handle {
       // Lookup of a live call by position (fault injection picks its victims so).

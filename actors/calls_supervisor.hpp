@@ -37,12 +37,9 @@ struct call_registry {
   uint64_t finished = 0;
   uint64_t restarted = 0;
   uint64_t interrupted = 0;
+  uint64_t adopted = 0;     ///< taken over from a process that is gone
+  uint64_t handed_over = 0; ///< left to the next process (a deploy)
   bool draining = false;
-  /// Calls the previous process left live, booked as interrupted on start
-  /// (carrier call id -> call id). Hung up at the carrier once it is attached;
-  /// a repeated call.initiated of one of them is not a new call.
-  std::unordered_map<std::string, call_id> recovered;
-  bool recovered_hung_up = false;
 };
 
 caf::actor spawn_calls_supervisor(caf::local_actor* parent, std::shared_ptr<call_registry> registry,

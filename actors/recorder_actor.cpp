@@ -1,5 +1,6 @@
 #include "actors/recorder_actor.hpp"
 
+#include "protocol/call_snapshot.hpp"
 #include "protocol/lead.hpp"
 
 #include <caf/all.hpp>
@@ -53,6 +54,7 @@ caf::behavior recorder_actor(caf::stateful_actor<recorder_state>* self, std::sha
       }
     },
     [=](track_call& msg) { self->state.store->track(std::move(msg.lead), msg.state); },
+    [=](checkpoint_call& msg) { self->state.store->checkpoint(std::move(msg.snapshot), std::move(msg.lead)); },
   };
 }
 

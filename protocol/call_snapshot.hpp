@@ -101,10 +101,17 @@ struct call_snapshot {
   std::string recording_url;
 
   uint64_t last_event_sequence = 0; ///< the last carrier event this call handled
+  /// The durable inbox entries (carrier_event::journal_seq) this call has
+  /// handled: an adopting process replays only the others.
+  std::vector<uint64_t> applied_events;
+  uint32_t commands_sent = 0; ///< numbers the call's commands (derive_command_id)
 
   std::vector<auction_record> auctions; ///< one per closed round, for the lead
 
   std::vector<uint32_t> timer_generation = std::vector<uint32_t>(timer_kind_count, 0);
+  /// When each armed watchdog is due (0: not armed): a resumed call re-arms
+  /// the time that was left, not a fresh period.
+  std::vector<timestamp_us> timer_due = std::vector<timestamp_us>(timer_kind_count, 0);
   std::vector<journal_entry> journal;
 };
 
@@ -116,7 +123,7 @@ typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
            x.round, x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
            x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at, x.ended_at,
            x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence,
-           x.auctions, x.timer_generation, x.journal);
+           x.applied_events, x.commands_sent, x.auctions, x.timer_generation, x.timer_due, x.journal);
 }
 
 /// Call actor -> calls supervisor after every state change.
@@ -127,6 +134,21 @@ struct call_checkpoint {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_checkpoint& x) {
   return f(caf::meta::type_name("call_checkpoint"), x.snapshot);
+}
+
+/// Call actor -> recorder, at the call's start and each change of state: the
+/// call's whole state, kept durably so that another process can adopt the
+/// call, with the lead it would be booked as if it cannot (track_call's).
+/// Fire-and-forget: a lost one leaves the previous one, and the carrier
+/// events kept since are replayed onto it.
+struct checkpoint_call {
+  call_snapshot snapshot;
+  lead_record lead;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_call& x) {
+  return f(caf::meta::type_name("checkpoint_call"), x.snapshot, x.lead);
 }
 
 /// Call actor -> calls supervisor: the lead is booked, the call is over.

@@ -57,3 +57,38 @@ std::string_view to_string(command_kind k) noexcept {
 }
 
 } // namespace ringbid
+
+namespace ringbid {
+
+namespace {
+
+uint64_t mix(uint64_t h, uint64_t v) noexcept {
+  // FNV-1a over the value's bytes, then a splitmix finalizer per step.
+  for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  return h;
+}
+
+uint64_t mix(uint64_t h, std::string_view text) noexcept {
+  h = mix(h, text.size());
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+} // namespace
+
+uuid derive_command_id(const call_id& call, uint32_t n, const carrier_command& cmd) noexcept {
+  uint64_t h = mix(mix(call.hi, call.lo), n);
+  h = mix(h, static_cast<uint64_t>(cmd.kind));
+  h = mix(mix(mix(h, cmd.payload), cmd.from), cmd.voice);
+  uint64_t g = mix(h ^ 0x9E3779B97F4A7C15ull, static_cast<uint64_t>(cmd.timeout_secs) + (cmd.loop ? 1u << 31 : 0));
+  // A version-8 (custom) UUID, RFC 9562: version nibble 8, variant 10.
+  uuid id;
+  id.hi = (h & ~0xF000ull) | 0x8000ull;
+  id.lo = (g & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
+  return id;
+}
+
+} // namespace ringbid

@@ -60,6 +60,13 @@ std::string_view to_string(hangup_cause c) noexcept;
 std::string_view to_string(hangup_source s) noexcept;
 std::string_view to_string(command_kind k) noexcept;
 
+struct carrier_command;
+/// The idempotency key of the `n`th command a call sends: the same call, place
+/// and command give the same key, so a process that adopts a call and sends a
+/// command its predecessor already sent is ignored by the carrier (Telnyx
+/// ignores a repeated command_id per call), while any other command is new.
+uuid derive_command_id(const call_id& call, uint32_t n, const carrier_command& cmd) noexcept;
+
 struct carrier_event {
   std::string carrier_call_id; ///< the caller leg's id at the carrier
   carrier_event_kind kind = carrier_event_kind::initiated;
@@ -75,12 +82,19 @@ struct carrier_event {
   /// Not reported by the carrier but concluded by the adapter (a hangup from a
   /// command refused with "call has already ended"); occurred_at is then 0.
   bool inferred = false;
+  /// initiated: the id the node gave the call when it noted its start
+  /// durably (nil when the carrier's start was not noted: a simulator).
+  call_id call;
+  /// The event's place in the node's durable call inbox (0: not kept there).
+  /// A call adopted by another process replays the kept events it had not
+  /// handled yet (call_snapshot::applied_events).
+  uint64_t journal_seq = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, carrier_event& x) {
   return f(caf::meta::type_name("carrier_event"), x.carrier_call_id, x.kind, x.leg, x.occurred_at, x.from, x.to,
-           x.cause, x.source, x.failed_command, x.detail, x.sequence, x.inferred);
+           x.cause, x.source, x.failed_command, x.detail, x.sequence, x.inferred, x.call, x.journal_seq);
 }
 
 struct carrier_command {

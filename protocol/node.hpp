@@ -57,6 +57,16 @@ typename Inspector::result_type inspect(Inspector& f, drain_calls&) {
   return f(caf::meta::type_name("drain_calls"));
 }
 
+/// Node -> calls supervisor: a deploy. Every live call keeps its state
+/// durably and its actor stops, leaving the call up at the carrier for the
+/// next process to adopt. Replied to with `calls_status` once none is left.
+struct hand_over_calls {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hand_over_calls&) {
+  return f(caf::meta::type_name("hand_over_calls"));
+}
+
 struct calls_status_request {};
 
 template <class Inspector>
@@ -70,11 +80,14 @@ struct calls_status {
   uint64_t finished = 0;
   uint64_t restarted = 0;   ///< call actors restarted from their checkpoint
   uint64_t interrupted = 0; ///< calls finalized as interrupted by the supervisor
+  uint64_t adopted = 0;     ///< taken over from a process that was gone
+  uint64_t handed_over = 0; ///< left live to the next process
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, calls_status& x) {
-  return f(caf::meta::type_name("calls_status"), x.live, x.started, x.finished, x.restarted, x.interrupted);
+  return f(caf::meta::type_name("calls_status"), x.live, x.started, x.finished, x.restarted, x.interrupted, x.adopted,
+           x.handed_over);
 }
 
 } // namespace ringbid

@@ -1,5 +1,6 @@
 #include "protocol/types.hpp"
 
+#include "protocol/adoption.hpp"
 #include "protocol/analytics.hpp"
 #include "protocol/bidding.hpp"
 #include "protocol/call_snapshot.hpp"
@@ -49,6 +50,11 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<call_snapshot>("ringbid::call_snapshot");
   cfg.add_message_type<call_checkpoint>("ringbid::call_checkpoint");
   cfg.add_message_type<call_finished>("ringbid::call_finished");
+  cfg.add_message_type<checkpoint_call>("ringbid::checkpoint_call");
+  cfg.add_message_type<hand_over_calls>("ringbid::hand_over_calls");
+  cfg.add_message_type<adoptable_call>("ringbid::adoptable_call");
+  cfg.add_message_type<adopt_calls>("ringbid::adopt_calls");
+  cfg.add_message_type<adoption_report>("ringbid::adoption_report");
   cfg.add_message_type<did_lookup>("ringbid::did_lookup");
   cfg.add_message_type<did_route>("ringbid::did_route");
   cfg.add_message_type<peer_lookup>("ringbid::peer_lookup");

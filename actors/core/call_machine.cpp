@@ -34,13 +34,32 @@ struct machine {
   void arm(timer_kind kind, caf::timespan delay) {
     auto& gen = c.timer_generation[static_cast<size_t>(kind)];
     ++gen;
+    if (c.timer_due.size() < timer_kind_count) c.timer_due.resize(timer_kind_count, 0);
+    c.timer_due[static_cast<size_t>(kind)] = now + std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
     fx.timers.push_back(timer_request{kind, delay, gen});
   }
 
-  void disarm(timer_kind kind) { ++c.timer_generation[static_cast<size_t>(kind)]; }
+  /// After a restart: the watchdog keeps the deadline it had (due already:
+  /// fires at once); one that was not armed gets a full `delay`.
+  void rearm(timer_kind kind, caf::timespan delay) {
+    auto i = static_cast<size_t>(kind);
+    auto due = i < c.timer_due.size() ? c.timer_due[i] : 0;
+    if (due == 0) {
+      arm(kind, delay);
+      return;
+    }
+    arm(kind, std::chrono::microseconds{std::max<int64_t>(0, due - now)});
+    c.timer_due[i] = due;
+  }
+
+  void disarm(timer_kind kind) {
+    ++c.timer_generation[static_cast<size_t>(kind)];
+    if (static_cast<size_t>(kind) < c.timer_due.size()) c.timer_due[static_cast<size_t>(kind)] = 0;
+  }
 
   void disarm_all() {
     for (auto& gen : c.timer_generation) ++gen;
+    for (auto& due : c.timer_due) due = 0;
   }
 
   carrier_command& command(command_kind kind) {
@@ -495,6 +514,7 @@ struct machine {
   void on_timer(const timer_fired& t) {
     // Generation 0 was never armed; any other mismatch is a stale timer.
     if (t.generation == 0 || c.timer_generation[static_cast<size_t>(t.kind)] != t.generation) return;
+    if (static_cast<size_t>(t.kind) < c.timer_due.size()) c.timer_due[static_cast<size_t>(t.kind)] = 0;
     switch (t.kind) {
       case timer_kind::answer:
         if (c.answered) return;
@@ -576,19 +596,19 @@ struct machine {
     }
     c.current.token = 0;
     c.adopting = false; // a request of the dead actor will not be answered to this one
-    if (!c.answered && c.state != call_state::done) arm(timer_kind::answer, s.answer_timeout);
+    if (!c.answered && c.state != call_state::done) rearm(timer_kind::answer, s.answer_timeout);
     switch (c.state) {
       case call_state::greeting:
-        if (c.answered) arm(timer_kind::greeting, s.greeting_timeout);
+        if (c.answered) rearm(timer_kind::greeting, s.greeting_timeout);
         if (c.answered && s.early_auction) begin_round();
         return;
       case call_state::hold:
       case call_state::auction:
-        arm(timer_kind::max_hold, s.max_hold);
+        rearm(timer_kind::max_hold, s.max_hold);
         if (c.transferring) {
           fx.adopt = adopt_kind::pending;
           c.adopting = true;
-          arm(timer_kind::transfer, seconds{s.transfer_timeout_s} + s.transfer_grace);
+          rearm(timer_kind::transfer, seconds{s.transfer_timeout_s} + s.transfer_grace);
         } else {
           begin_round();
         }
@@ -597,13 +617,13 @@ struct machine {
         // Counted already: take the slot back only. Not yet: count it now.
         fx.adopt = c.committed ? adopt_kind::committed : adopt_kind::pending;
         c.adopting = true;
-        arm(timer_kind::talk, s.max_talk);
+        rearm(timer_kind::talk, s.max_talk);
         return;
       case call_state::ending:
         if (c.ending == ending_step::await_answer && c.answered)
           speak_ending(s.not_in_service_text);
         else
-          arm(timer_kind::ending, s.ending_timeout);
+          rearm(timer_kind::ending, s.ending_timeout);
         return;
       case call_state::done:
         fx.finished = true; // the lead may not have been booked: book it again (idempotent)
@@ -710,8 +730,11 @@ lead_record make_lead(const call_snapshot& c) {
     lead.hold_ms = std::max<int64_t>(0, (hold_end - c.hold_started_at) / us_per_ms);
   }
   if (c.bridged_at != 0) {
-    bool carrier_timed = c.carrier_bridged_at != 0 && c.carrier_talk_ended_at >= c.carrier_bridged_at;
-    lead.talk_ms = carrier_timed ? (c.carrier_talk_ended_at - c.carrier_bridged_at) / us_per_ms
+    // The carrier's times only, when it gave both: a hangup it stamped before
+    // the bridge (held back, so handled after it) is no talk at all. The
+    // node's own times only when the carrier's are missing (an inferred end).
+    bool carrier_timed = c.carrier_bridged_at != 0 && c.carrier_talk_ended_at != 0;
+    lead.talk_ms = carrier_timed ? std::max<int64_t>(0, (c.carrier_talk_ended_at - c.carrier_bridged_at) / us_per_ms)
                                  : std::max<int64_t>(0, (end - c.bridged_at) / us_per_ms);
     lead.buyer_id = c.current.buyer_id;
     lead.destination = c.current.destination;

@@ -318,6 +318,16 @@ reserve_reply ledger_core::reserve(const reserve_request& request, uint64_t hold
       ++unchecked_adoptions_;
     }
     if (normal) {
+      // A round run again by a call adopted after a restart: the reservation
+      // the lost round took (orphaned, holder 0) is taken back, not doubled.
+      if (auto existing = find_reservation(request.call, buyer_id);
+          existing != 0 && reservations_.at(existing).holder == 0) {
+        renew(existing, holder, lease_until, now, true);
+        const auto& r = reservations_.at(existing);
+        reply.granted.push_back(
+          reservation_grant{buyer_id, existing, budget_headroom(r.members, calls_[request.call].members)});
+        continue;
+      }
       bool room = true;
       for (auto rule : buyer_rules(request.campaign_id, buyer_id)) {
         reservation_denial why;
@@ -502,6 +512,17 @@ size_t ledger_core::orphan_holder(uint64_t holder, timestamp_us now, int64_t gra
     auto until = std::min(reservations_.at(token).lease_until, now + grace_us);
     renew(token, 0, until, now, true);
   }
+  return tokens.size();
+}
+
+size_t ledger_core::orphan_all(timestamp_us now, int64_t grace_us) {
+  // Replayed reservations have no holder (0): every open one is the previous
+  // process's. Sorted, so the journal is the same from run to run.
+  std::vector<uint64_t> tokens;
+  tokens.reserve(reservations_.size());
+  for (const auto& [token, r] : reservations_) tokens.push_back(token);
+  std::sort(tokens.begin(), tokens.end());
+  for (auto token : tokens) renew(token, 0, std::min(reservations_.at(token).lease_until, now + grace_us), now, true);
   return tokens.size();
 }
 

@@ -63,6 +63,11 @@ public:
   size_t expire_due(timestamp_us now);
   /// Expires every open reservation: after a restart their holders are gone.
   size_t expire_all(timestamp_us now);
+  /// After a restart: every reservation of the previous process waits
+  /// `grace_us` for the call that held it to be adopted (reserve with mode
+  /// adopt, or a normal reserve of the same call and buyer, re-attaches it),
+  /// then expires. Returns how many were orphaned.
+  size_t orphan_all(timestamp_us now, int64_t grace_us);
 
   /// Applies a journal entry of an earlier run (no checks: it was decided then).
   void replay(const cap_journal_entry& entry);

@@ -4,6 +4,7 @@
 
 #include "protocol/analytics.hpp"
 #include "protocol/bidding.hpp"
+#include "protocol/call_snapshot.hpp"
 #include "protocol/directory.hpp"
 #include "protocol/lead.hpp"
 #include "protocol/time.hpp"
@@ -41,6 +42,12 @@ public:
   /// in `state`) durably, replacing the call's older one, until the call's
   /// lead is submitted; ignored once that lead is stored. Never blocks on I/O.
   virtual void track(lead_record provisional, call_state state) = 0;
+  /// track(), with the call's whole state, so that another process can adopt
+  /// the call from it. A store that keeps no snapshots tracks the lead only.
+  virtual void checkpoint(call_snapshot snapshot, lead_record provisional) {
+    auto state = snapshot.state;
+    track(std::move(provisional), state);
+  }
   /// Whether commits are reported through on_committed(); when not, a
   /// submitted lead counts as committed at once.
   virtual bool notifies_commits() const { return false; }

@@ -319,7 +319,9 @@ std::optional<wire_error> read_ping(const json& doc, ping_request& ping) {
   auto id = uuid::parse(text_of(doc["ping_id"]));
   if (!id) return wire_error{"/ping_id", "not a UUID (8-4-4-4-12 hex digits)"};
   ping.ping_id = *id;
-  ping.round = doc["round"].GetUint();
+  // The wire counts a call's rounds from 0 (schemas/ping.schema.json), the
+  // engine from 1 (its first round is round 1).
+  ping.round = doc["round"].GetUint() + 1;
   ping.campaign_id = optional_text(doc, "campaign_id");
   ping.vertical = optional_text(doc, "vertical");
   if (const json* geo = member(&doc, "geo")) {
@@ -352,7 +354,7 @@ std::string encode_ping(const ping_request& ping) {
   w.Key("ping_id");
   put(w, ping.ping_id.to_string());
   w.Key("round");
-  w.Uint(ping.round);
+  w.Uint(ping.round > 0 ? ping.round - 1 : 0); // from 0 on the wire
   write_optional(w, "campaign_id", ping.campaign_id);
   write_optional(w, "vertical", ping.vertical);
   write_geo(w, ping);

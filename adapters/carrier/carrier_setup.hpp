@@ -7,6 +7,7 @@
 
 #include "actors/core/config.hpp"
 #include "actors/ports/carrier_port.hpp"
+#include "actors/ports/durable_intake.hpp"
 #include "actors/ports/ports.hpp"
 
 #include <caf/fwd.hpp>
@@ -37,10 +38,11 @@ struct carrier_setup {
   bool serves_http = false;     ///< the node runs an HTTP server (for webhook routes)
   /// The carrier's flags by name (defaults filled in).
   std::map<std::string, std::string> flags;
-  /// Notes a call's start durably, then calls `durable` (any thread). A carrier
-  /// that hears of a call before the engine has it should say "accepted" only
-  /// then, so a call it saw acknowledged survives a crash of the node. May be empty.
-  std::function<void(const carrier_event& initiated, std::function<void()> durable)> durable_start;
+  /// The node's durable record of carrier events. A carrier that acknowledges
+  /// events (webhooks) hands each to the engine, and acknowledges it, only once
+  /// the record holds it, so nothing it saw acknowledged is lost with the
+  /// node. May be null (nothing durable: a simulation).
+  std::shared_ptr<durable_intake> intake;
 
   /// The value of one flag; "" when unset.
   std::string flag(const std::string& name) const {

@@ -1,10 +1,9 @@
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 
+#include "adapters/sqlite/caf_blob.hpp"
 #include "adapters/sqlite/sqlite_common.hpp"
 #include "adapters/sqlite/sqlite_migrations.hpp"
 
-#include <caf/binary_deserializer.hpp>
-#include <caf/binary_serializer.hpp>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -54,28 +53,47 @@ constexpr const char* lead_exists_sql = "SELECT 1 FROM leads WHERE id = ?1";
 
 constexpr const char* forget_live_sql = "DELETE FROM live_calls WHERE carrier_call_id = ?1";
 
-// An update never replaces a newer one (a higher version: a longer journal).
+constexpr const char* forget_inbox_sql = "DELETE FROM call_inbox WHERE carrier_call_id = ?1";
+
+// An update never replaces a newer one (a higher version: a longer journal),
+// nor one written by a newer incarnation (the call's new owner: the fence).
 constexpr const char* upsert_live_sql =
   "INSERT INTO live_calls (carrier_call_id, call_id, did, caller, campaign_id, source_id, state, started_at, "
-  "updated_at, version, lead) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+  "updated_at, version, lead, snapshot, owner, incarnation) "
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
   "ON CONFLICT (carrier_call_id) DO UPDATE SET call_id = excluded.call_id, did = excluded.did, "
   "caller = excluded.caller, campaign_id = excluded.campaign_id, source_id = excluded.source_id, "
-  "state = excluded.state, updated_at = excluded.updated_at, version = excluded.version, lead = excluded.lead "
-  "WHERE excluded.version >= live_calls.version";
+  "state = excluded.state, updated_at = excluded.updated_at, version = excluded.version, lead = excluded.lead, "
+  "snapshot = coalesce(excluded.snapshot, live_calls.snapshot), owner = excluded.owner, "
+  "incarnation = excluded.incarnation "
+  "WHERE excluded.version >= live_calls.version AND excluded.incarnation >= live_calls.incarnation";
 
-// Noted just after the event went to the engine: should the call already have
-// its lead (it ended at once), there is nothing to note. A lead of the same
-// carrier id more than 10 minutes away is another call (simulated carriers
-// reuse ids from run to run).
+// Noted before the event goes to the engine, with the id the call will have.
+// A call is one call per carrier call id: none is noted while a row for it
+// is live, nor when its lead is stored. A lead of the same carrier id more
+// than 10 minutes away is another call (simulated carriers reuse ids from run
+// to run; Telnyx forgets a call 10 minutes after it ends).
 constexpr const char* note_started_sql =
   "INSERT OR IGNORE INTO live_calls (carrier_call_id, call_id, did, caller, campaign_id, source_id, state, "
-  "started_at, updated_at, version, lead) SELECT ?1, NULL, ?2, ?3, '', '', 'greeting', ?4, ?4, 0, NULL "
+  "started_at, updated_at, version, lead, owner, incarnation) "
+  "SELECT ?1, ?5, ?2, ?3, '', '', 'greeting', ?4, ?4, 0, NULL, ?6, ?7 "
   "WHERE NOT EXISTS (SELECT 1 FROM leads WHERE carrier_call_id = ?1 "
   "AND started_at BETWEEN ?4 - 600000000 AND ?4 + 600000000)";
 
-constexpr const char* select_live_sql =
-  "SELECT carrier_call_id, call_id, did, caller, campaign_id, source_id, state, started_at, updated_at, lead "
-  "FROM live_calls ORDER BY started_at";
+// Kept only for a live call, and once per carrier event id.
+constexpr const char* keep_event_sql =
+  "INSERT OR IGNORE INTO call_inbox (carrier_call_id, event_id, event) SELECT ?1, ?2, ?3 "
+  "WHERE EXISTS (SELECT 1 FROM live_calls WHERE carrier_call_id = ?1)";
+
+constexpr const char* event_known_sql = "SELECT 1 FROM call_inbox WHERE event_id = ?1";
+
+constexpr const char* next_incarnation_sql =
+  "INSERT INTO node_incarnations (node, incarnation) VALUES (?1, 1) "
+  "ON CONFLICT (node) DO UPDATE SET incarnation = incarnation + 1 RETURNING incarnation";
+
+// A single node owns every call in its own database, and those of a node
+// that wrote them under another name.
+constexpr const char* claim_calls_sql = "UPDATE live_calls SET owner = ?1, incarnation = ?2";
 
 constexpr milliseconds first_backoff{10};
 constexpr milliseconds max_backoff{1000};
@@ -117,38 +135,26 @@ std::string ivr_json(const std::vector<ivr_answer>& answers) {
 /// What the writer is asked to do, in order.
 struct queued_write {
   enum class kind {
-    lead,    ///< a call's lead: insert it, forget the call's live row
-    live,    ///< a live call's provisional lead: replace its live row
+    lead,    ///< a call's lead: insert it, forget the call's live row and inbox
+    live,    ///< a live call's provisional lead (and snapshot): replace its live row
     started, ///< a call the carrier announced: note its live row
+    event,   ///< a carrier event of a live call: keep it in the inbox
+    claim,   ///< a node starts: take the next incarnation, own the live calls
   };
   kind what = kind::lead;
   lead_record lead;
-  std::function<void()> durable;           ///< `started` only
+  /// `started`, `event` and `claim`: run once committed with `result`.
+  std::function<void(uint64_t)> durable;
   call_state state = call_state::greeting; ///< `live` only: the state the call is in
+  std::optional<call_snapshot> snapshot;   ///< `live` only
+  carrier_event event;                     ///< `event` only
+  std::string event_id;                    ///< `event` only; `claim`: the node's name
+  uint64_t result = 0; ///< started: 1 noted, 0 not; event: its seq, 0 not kept, max duplicate; claim: incarnation
 };
 
-std::vector<char> encode_lead(lead_record& lead) {
-  std::vector<char> buf;
-  caf::binary_serializer sink{static_cast<caf::execution_unit*>(nullptr), buf};
-  if (inspect(sink, lead)) buf.clear();
-  return buf;
-}
+std::vector<char> encode_lead(lead_record& lead) { return sqlite::encode_blob(lead); }
 
-std::optional<lead_record> decode_lead(const void* data, size_t size) {
-  if (data == nullptr || size == 0) return std::nullopt;
-  lead_record lead;
-  caf::binary_deserializer source{static_cast<caf::execution_unit*>(nullptr), static_cast<const char*>(data), size};
-  if (inspect(source, lead)) return std::nullopt;
-  return lead;
-}
-
-/// A stable id for a call the engine never named, so a recovery that is itself
-/// interrupted books the same lead again (idempotent by id).
-call_id id_for_unnamed_call(const std::string& carrier_call_id, timestamp_us started_at) {
-  uint64_t h = 1469598103934665603ull; // FNV-1a
-  for (unsigned char c : carrier_call_id) h = (h ^ c) * 1099511628211ull;
-  return uuid7_generator{h}.next(started_at / us_per_ms);
-}
+constexpr uint64_t duplicate_event = UINT64_MAX;
 
 void log_line(const std::string& text) { std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str()); }
 
@@ -162,6 +168,11 @@ struct sqlite_lead_store::impl {
   sqlite::db_ptr db;
   sqlite::statement begin, commit, rollback, insert_lead, insert_event, insert_round, insert_entry;
   sqlite::statement lead_exists, forget_live, upsert_live, note_started;
+  sqlite::statement forget_inbox, keep_event, event_known, next_incarnation, claim_calls;
+  /// Who writes: stamped on every live row (the fence). Writer thread only,
+  /// set by a claim.
+  std::string owner;
+  std::atomic<uint64_t> incarnation{0};
 
   std::mutex mutex;
   std::condition_variable work_ready; ///< wakes the writer
@@ -191,8 +202,10 @@ struct sqlite_lead_store::impl {
   int write_batch(uint64_t& inserted, std::string& error);
   int write_one(queued_write& write, bool& inserted);
   int write_lead(const lead_record& lead, bool& inserted);
-  int write_live(lead_record& provisional, call_state state);
-  int write_started(const lead_record& call);
+  int write_live(lead_record& provisional, call_state state, std::optional<call_snapshot>& snapshot);
+  int write_started(queued_write& write);
+  int write_event(queued_write& write);
+  int write_claim(queued_write& write);
   int write_auctions(const lead_record& lead, const sqlite::uuid_bytes& id);
   bool sleep_unless_stopping(milliseconds delay);
   void give_up(const std::string& error);
@@ -208,7 +221,12 @@ bool sqlite_lead_store::impl::prepare(std::string* error) {
          lead_exists.prepare(raw, lead_exists_sql, error, true) &&
          forget_live.prepare(raw, forget_live_sql, error, true) &&
          upsert_live.prepare(raw, upsert_live_sql, error, true) &&
-         note_started.prepare(raw, note_started_sql, error, true);
+         note_started.prepare(raw, note_started_sql, error, true) &&
+         forget_inbox.prepare(raw, forget_inbox_sql, error, true) &&
+         keep_event.prepare(raw, keep_event_sql, error, true) &&
+         event_known.prepare(raw, event_known_sql, error, true) &&
+         next_incarnation.prepare(raw, next_incarnation_sql, error, true) &&
+         claim_calls.prepare(raw, claim_calls_sql, error, true);
 }
 
 void sqlite_lead_store::impl::run() {
@@ -245,7 +263,7 @@ void sqlite_lead_store::impl::report_commit() {
   std::vector<call_id> ids;
   for (auto& write : batch) {
     if (write.what == queued_write::kind::lead) ids.push_back(write.lead.id);
-    if (write.durable) write.durable();
+    if (write.durable) write.durable(write.result);
   }
   if (ids.empty()) return;
   std::function<void(std::vector<call_id>)> callback;
@@ -347,18 +365,24 @@ int sqlite_lead_store::impl::write_one(queued_write& write, bool& inserted) {
       int rc = write_lead(write.lead, inserted);
       if (rc != SQLITE_OK) return rc;
       // The call has its lead: it is no longer live.
-      forget_live.bind_text(1, write.lead.carrier_call_id);
-      rc = forget_live.step();
-      forget_live.reset();
-      return rc == SQLITE_DONE ? SQLITE_OK : rc;
+      for (auto* s : {&forget_live, &forget_inbox}) {
+        s->bind_text(1, write.lead.carrier_call_id);
+        rc = s->step();
+        s->reset();
+        if (rc != SQLITE_DONE) return rc;
+      }
+      return SQLITE_OK;
     }
-    case queued_write::kind::live: return write_live(write.lead, write.state);
-    case queued_write::kind::started: return write_started(write.lead);
+    case queued_write::kind::live: return write_live(write.lead, write.state, write.snapshot);
+    case queued_write::kind::started: return write_started(write);
+    case queued_write::kind::event: return write_event(write);
+    case queued_write::kind::claim: return write_claim(write);
   }
   return SQLITE_MISUSE;
 }
 
-int sqlite_lead_store::impl::write_live(lead_record& provisional, call_state state) {
+int sqlite_lead_store::impl::write_live(lead_record& provisional, call_state state,
+                                        std::optional<call_snapshot>& snapshot) {
   auto id = sqlite::to_bytes(provisional.id);
   lead_exists.bind_blob(1, id);
   int rc = lead_exists.step();
@@ -381,20 +405,79 @@ int sqlite_lead_store::impl::write_live(lead_record& provisional, call_state sta
     sqlite3_bind_null(s.get(), 11);
   else
     sqlite3_bind_blob(s.get(), 11, encoded.data(), static_cast<int>(encoded.size()), SQLITE_STATIC);
+  std::vector<char> state_blob;
+  if (snapshot) state_blob = sqlite::encode_blob(*snapshot);
+  if (state_blob.empty())
+    sqlite3_bind_null(s.get(), 12);
+  else
+    sqlite3_bind_blob(s.get(), 12, state_blob.data(), static_cast<int>(state_blob.size()), SQLITE_STATIC);
+  s.bind_text(13, owner);
+  s.bind_int(14, static_cast<int64_t>(incarnation.load()));
   rc = s.step();
   s.reset();
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int sqlite_lead_store::impl::write_started(const lead_record& call) {
+int sqlite_lead_store::impl::write_started(queued_write& write) {
+  const auto& call = write.lead;
   auto& s = note_started;
   s.bind_text(1, call.carrier_call_id);
   s.bind_text(2, call.did);
   s.bind_text(3, call.caller);
   s.bind_int(4, call.started_at);
+  auto id = sqlite::to_bytes(call.id);
+  s.bind_blob(5, id);
+  s.bind_text(6, owner);
+  s.bind_int(7, static_cast<int64_t>(incarnation.load()));
   int rc = s.step();
   s.reset();
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  if (rc != SQLITE_DONE) return rc;
+  write.result = sqlite3_changes(db.get()) == 1 ? 1 : 0;
+  return SQLITE_OK;
+}
+
+int sqlite_lead_store::impl::write_event(queued_write& write) {
+  auto blob = sqlite::encode_blob(write.event);
+  auto& s = keep_event;
+  s.bind_text(1, write.event.carrier_call_id);
+  s.bind_text(2, write.event_id);
+  sqlite3_bind_blob(s.get(), 3, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  int rc = s.step();
+  s.reset();
+  if (rc != SQLITE_DONE) return rc;
+  if (sqlite3_changes(db.get()) == 1) {
+    write.result = static_cast<uint64_t>(sqlite3_last_insert_rowid(db.get()));
+    return SQLITE_OK;
+  }
+  event_known.bind_text(1, write.event_id);
+  rc = event_known.step();
+  event_known.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return rc;
+  write.result = rc == SQLITE_ROW ? duplicate_event : 0;
+  return SQLITE_OK;
+}
+
+int sqlite_lead_store::impl::write_claim(queued_write& write) {
+  next_incarnation.bind_text(1, write.event_id);
+  int rc = next_incarnation.step();
+  if (rc != SQLITE_ROW) {
+    next_incarnation.reset();
+    return rc;
+  }
+  auto number = next_incarnation.column_int(0);
+  rc = next_incarnation.step();
+  next_incarnation.reset();
+  if (rc != SQLITE_DONE) return rc;
+  claim_calls.bind_text(1, write.event_id);
+  claim_calls.bind_int(2, number);
+  rc = claim_calls.step();
+  claim_calls.reset();
+  if (rc != SQLITE_DONE) return rc;
+  write.result = static_cast<uint64_t>(number);
+  // The writer's own: every row it writes from now on carries them.
+  owner = write.event_id;
+  incarnation.store(write.result);
+  return SQLITE_OK;
 }
 
 int sqlite_lead_store::impl::write_lead(const lead_record& lead, bool& inserted) {
@@ -542,86 +625,78 @@ void sqlite_lead_store::impl::enqueue(queued_write write) {
 }
 
 void sqlite_lead_store::submit(lead_record lead) {
-  impl_->enqueue(queued_write{queued_write::kind::lead, std::move(lead), {}, call_state::done});
+  queued_write write;
+  write.what = queued_write::kind::lead;
+  write.lead = std::move(lead);
+  write.state = call_state::done;
+  impl_->enqueue(std::move(write));
 }
 
 void sqlite_lead_store::track(lead_record provisional, call_state state) {
-  impl_->enqueue(queued_write{queued_write::kind::live, std::move(provisional), {}, state});
-}
-
-void sqlite_lead_store::note_call_started(std::string carrier_call_id, std::string did, std::string caller,
-                                          timestamp_us at, std::function<void()> durable) {
-  queued_write write{queued_write::kind::started, {}, std::move(durable), call_state::greeting};
-  write.lead.carrier_call_id = std::move(carrier_call_id);
-  write.lead.did = std::move(did);
-  write.lead.caller = std::move(caller);
-  write.lead.started_at = at;
+  queued_write write;
+  write.what = queued_write::kind::live;
+  write.lead = std::move(provisional);
+  write.state = state;
   impl_->enqueue(std::move(write));
 }
+
+void sqlite_lead_store::checkpoint(call_snapshot snapshot, lead_record provisional) {
+  queued_write write;
+  write.what = queued_write::kind::live;
+  write.lead = std::move(provisional);
+  write.state = snapshot.state;
+  write.snapshot = std::move(snapshot);
+  impl_->enqueue(std::move(write));
+}
+
+void sqlite_lead_store::note_call_started(const carrier_event& initiated, call_id id, timestamp_us at,
+                                          std::function<void(bool noted)> durable) {
+  queued_write write;
+  write.what = queued_write::kind::started;
+  write.lead.id = id;
+  write.lead.carrier_call_id = initiated.carrier_call_id;
+  write.lead.did = initiated.to;
+  write.lead.caller = initiated.from;
+  write.lead.started_at = at;
+  write.durable = [done = std::move(durable)](uint64_t noted) { done(noted == 1); };
+  impl_->enqueue(std::move(write));
+}
+
+void sqlite_lead_store::keep_event(carrier_event event, std::string event_id,
+                                   std::function<void(event_keeping)> durable) {
+  queued_write write;
+  write.what = queued_write::kind::event;
+  write.event = std::move(event);
+  write.event_id = std::move(event_id);
+  write.durable = [done = std::move(durable)](uint64_t result) {
+    event_keeping out;
+    if (result == duplicate_event)
+      out.duplicate = true;
+    else
+      out.seq = result;
+    done(out);
+  };
+  impl_->enqueue(std::move(write));
+}
+
+uint64_t sqlite_lead_store::claim_live_calls(const std::string& node) {
+  auto promise = std::make_shared<std::atomic<uint64_t>>(0);
+  queued_write write;
+  write.what = queued_write::kind::claim;
+  write.event_id = node;
+  write.durable = [promise](uint64_t number) { promise->store(number); };
+  impl_->enqueue(std::move(write));
+  flush();
+  return promise->load();
+}
+
+uint64_t sqlite_lead_store::incarnation() const { return impl_->incarnation.load(); }
 
 bool sqlite_lead_store::notifies_commits() const { return impl_->options.notify_commits; }
 
 void sqlite_lead_store::on_committed(std::function<void(std::vector<call_id>)> callback) {
   std::lock_guard lock(impl_->mutex);
   impl_->committed_callback = std::move(callback);
-}
-
-namespace {
-
-/// The lead a leftover live_calls row is booked as: its provisional lead, or,
-/// when the engine never got to write one, a lead made of the row itself.
-lead_record recovered_lead(const sqlite::statement& row, timestamp_us now) {
-  auto carrier_call_id = row.column_text(0);
-  auto blob = sqlite3_column_blob(row.get(), 9);
-  auto decoded = decode_lead(blob, static_cast<size_t>(sqlite3_column_bytes(row.get(), 9)));
-  lead_record lead;
-  if (decoded && decoded->carrier_call_id == carrier_call_id) {
-    lead = std::move(*decoded);
-  } else {
-    lead.carrier_call_id = carrier_call_id;
-    lead.started_at = row.column_int(7);
-    lead.id = row.column_is_null(1) ? id_for_unnamed_call(carrier_call_id, lead.started_at) : row.column_uuid(1);
-    lead.did = row.column_text(2);
-    lead.caller = row.column_text(3);
-    lead.campaign_id = row.column_text(4);
-    lead.source_id = row.column_text(5);
-    lead.outcome = disposition::interrupted;
-    lead.ended_in = call_state::greeting;
-    lead.ended_at = row.column_int(8);
-    lead.journal.push_back(journal_entry{lead.started_at, call_state::greeting, "call.initiated"});
-    lead.journal.push_back(
-      journal_entry{lead.ended_at, call_state::done, "interrupted: the node stopped before the call was set up"});
-  }
-  lead.journal.push_back(journal_entry{now, call_state::done, "booked as interrupted when the node restarted"});
-  return lead;
-}
-
-} // namespace
-
-std::vector<recovered_call> sqlite_lead_store::recover_interrupted(timestamp_us now, std::string* error) {
-  std::string scratch;
-  std::string* err = error ? error : &scratch;
-  std::vector<recovered_call> out;
-  {
-    auto db = sqlite::open_db(impl_->options.path, SQLITE_OPEN_READONLY, err);
-    if (!db) return out;
-    sqlite::statement rows;
-    if (!rows.prepare(db.get(), select_live_sql, err)) return out;
-    int rc = SQLITE_ROW;
-    while ((rc = rows.step()) == SQLITE_ROW) {
-      auto lead = recovered_lead(rows, now);
-      auto last_state = sqlite::parse_enum(rows.column_text(6), call_state::done, call_state::greeting);
-      out.push_back(recovered_call{lead.carrier_call_id, lead.id, last_state});
-      submit(std::move(lead));
-    }
-    if (rc != SQLITE_DONE) {
-      *err = "reading live_calls: " + sqlite::error_text(db.get(), rc);
-      out.clear();
-      return out;
-    }
-  }
-  flush();
-  return out;
 }
 
 void sqlite_lead_store::flush() {

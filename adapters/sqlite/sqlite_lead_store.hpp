@@ -26,11 +26,12 @@ struct sqlite_options {
   bool notify_commits = false;
 };
 
-/// A call the previous process left live, booked as interrupted on start.
-struct recovered_call {
-  std::string carrier_call_id;
-  call_id id;
-  call_state last_state = call_state::greeting; ///< the last state the dead node knew of
+/// What keep_event did with an event.
+struct event_keeping {
+  uint64_t seq = 0;       ///< its place in the inbox; 0: not kept
+  bool duplicate = false; ///< not kept: the same carrier event id is kept already
+  /// Not kept and not a duplicate: its call is not live (over, or unknown).
+  bool call_not_live() const { return seq == 0 && !duplicate; }
 };
 
 class sqlite_lead_store final : public lead_store {
@@ -61,20 +62,30 @@ public:
   bool notifies_commits() const override;
   void on_committed(std::function<void(std::vector<call_id>)> callback) override;
 
-  /// Notes durably that the carrier announced a call, before the engine has
-  /// named it; `durable` runs on the writer's thread once that is committed
-  /// (never, if the store gives up on it while closing). A node that dies after
-  /// this books the call as interrupted on restart. Thread-safe.
-  void note_call_started(std::string carrier_call_id, std::string did, std::string caller, timestamp_us at,
-                         std::function<void()> durable);
+  /// Keeps the call's whole state (adopted from it after a restart) with its
+  /// provisional lead. Thread-safe; never blocks on I/O.
+  void checkpoint(call_snapshot snapshot, lead_record provisional) override;
 
-  /// Books every call the previous process left live as an interrupted lead
-  /// with its last known state, deleting its live_calls row in the same
-  /// transaction, and blocks until that is committed. Call once at start,
-  /// before any call is taken (a live call of this process would be booked
-  /// too). Idempotent: a crash midway is recovered by the next start. On a read
-  /// failure returns nothing and fills `*error`.
-  std::vector<recovered_call> recover_interrupted(timestamp_us now, std::string* error);
+  /// Notes durably that the carrier announced a call, as call `id`, before the
+  /// engine hears of it. `durable(noted)` runs on the writer's thread once
+  /// committed (never, if the store gives up on it while closing): noted is
+  /// false when the carrier call id is live already or has its lead (within 10
+  /// minutes): then it is not a new call. A node that dies after this adopts
+  /// the call on restart. Thread-safe.
+  void note_call_started(const carrier_event& initiated, call_id id, timestamp_us at,
+                         std::function<void(bool noted)> durable);
+
+  /// Keeps a carrier event of a live call in the call inbox (replayed to the
+  /// call if another process adopts it before handling it). `durable` runs on
+  /// the writer's thread once committed. Thread-safe.
+  void keep_event(carrier_event event, std::string event_id, std::function<void(event_keeping)> durable);
+
+  /// Starts incarnation n+1 of `node` and makes it the owner of every live
+  /// call in the database; every live row written from now on carries it, and
+  /// a row written by a newer incarnation is never overwritten (the fence).
+  /// Blocks until committed; returns the incarnation (0 if the store gave up).
+  uint64_t claim_live_calls(const std::string& node);
+  uint64_t incarnation() const;
 
   /// Leads inserted so far (duplicates not counted).
   uint64_t committed() const;

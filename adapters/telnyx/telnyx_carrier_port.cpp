@@ -53,13 +53,16 @@ void command_metrics(std::string& out, const telnyx_sender_stats& s) {
 
 telnyx_carrier_port::telnyx_carrier_port(telnyx_api_options api, webhook_verifier verifier,
                                          std::shared_ptr<const wall_clock> clock,
-                                         telnyx_webhook_intake::durable_start_fn durable_start)
+                                         std::shared_ptr<durable_intake> record)
   : clock_(std::move(clock)),
     intake_(std::make_shared<telnyx_webhook_intake>(
       std::move(verifier), [inbox = inbox_](carrier_event ev) { return inbox->post_if_attached(std::move(ev)); })),
     sender_(std::make_unique<telnyx_command_sender>(std::move(api),
                                                     [this](telnyx_command_report r) { on_report(std::move(r)); })) {
-  if (durable_start) intake_->set_durable_start(std::move(durable_start));
+  if (record)
+    intake_->set_durable(
+      std::move(record), [inbox = inbox_] { return inbox->attached(); },
+      [inbox = inbox_](carrier_event ev) { inbox->post(std::move(ev)); });
 }
 
 telnyx_carrier_port::~telnyx_carrier_port() { stop(); }
@@ -159,8 +162,7 @@ carrier_made make_telnyx_carrier(const carrier_setup& setup) {
   telnyx_api_options api;
   api.base_url = setup.flag("telnyx-api-url");
   api.api_key = setup.flag("telnyx-api-key");
-  made.port =
-    std::make_shared<telnyx_carrier_port>(std::move(api), std::move(*verifier), setup.clock, setup.durable_start);
+  made.port = std::make_shared<telnyx_carrier_port>(std::move(api), std::move(*verifier), setup.clock, setup.intake);
   return made;
 }
 

@@ -25,9 +25,10 @@ namespace ringbid {
 class telnyx_carrier_port final : public carrier_port {
 public:
   /// `clock` dates the webhooks for the signature's freshness check;
-  /// `durable_start` (may be empty) is the intake's durable-start step.
+  /// `record` (may be null) is the node's durable record of carrier events
+  /// (see telnyx_webhook_intake::set_durable).
   telnyx_carrier_port(telnyx_api_options api, webhook_verifier verifier, std::shared_ptr<const wall_clock> clock,
-                      telnyx_webhook_intake::durable_start_fn durable_start = {});
+                      std::shared_ptr<durable_intake> record = nullptr);
   ~telnyx_carrier_port() override; ///< stops the sender first: no report arrives after
 
   void attach(std::shared_ptr<carrier_event_sink> sink) override { inbox_->attach(std::move(sink)); }

@@ -109,18 +109,61 @@ webhook_verdict telnyx_webhook_intake::decide(std::string_view signature, std::s
     stats_.ignored++;
     return verdict(200, R"({"status":"ignored"})");
   }
-  bool wait_durable = reply != nullptr && durable_start_ && hook.event->kind == carrier_event_kind::initiated;
-  std::optional<carrier_event> initiated;
-  if (wait_durable) initiated = *hook.event;
+  if (reply != nullptr && record_) {
+    if (!ready_()) {
+      forget(hook.event_id);
+      stats_.unavailable++;
+      return verdict(503, error_body("engine not ready; retry"));
+    }
+    record_then_deliver(std::move(*hook.event), hook.event_id, *reply);
+    return verdict(0, {}); // answered once durable
+  }
   if (!deliver_(std::move(*hook.event))) {
     forget(hook.event_id);
     stats_.unavailable++;
     return verdict(503, error_body("engine not ready; retry"));
   }
   stats_.delivered++;
-  if (!wait_durable) return verdict(200, R"({"status":"accepted"})");
-  durable_start_(*initiated, [done = *reply] { done(verdict(200, R"({"status":"accepted"})")); });
-  return verdict(0, {}); // answered once durable
+  return verdict(200, R"({"status":"accepted"})");
+}
+
+void telnyx_webhook_intake::record_then_deliver(carrier_event event, const std::string& event_id,
+                                                std::function<void(webhook_verdict)> reply) {
+  if (event.kind == carrier_event_kind::initiated) {
+    auto id = event_id;
+    record_->note_start(event, [this, event, id, reply](durable_intake::start_outcome outcome, call_id call) mutable {
+      switch (outcome) {
+        case durable_intake::start_outcome::refused:
+          forget(id);
+          stats_.unavailable++;
+          reply(verdict(503, error_body("not taking new calls; retry")));
+          return;
+        case durable_intake::start_outcome::duplicate:
+          stats_.duplicates++;
+          reply(verdict(200, R"({"status":"duplicate"})"));
+          return;
+        case durable_intake::start_outcome::noted:
+          event.call = call;
+          post_(std::move(event));
+          stats_.delivered++;
+          reply(verdict(200, R"({"status":"accepted"})"));
+          return;
+      }
+    });
+    return;
+  }
+  record_->keep(event, event_id, [this, event, reply](uint64_t seq, bool duplicate) mutable {
+    if (duplicate) {
+      stats_.duplicates++;
+      reply(verdict(200, R"({"status":"duplicate"})"));
+      return;
+    }
+    // Not kept (seq 0): the call is not live here; the engine ignores it too.
+    event.journal_seq = seq;
+    post_(std::move(event));
+    stats_.delivered++;
+    reply(verdict(200, R"({"status":"accepted"})"));
+  });
 }
 
 } // namespace ringbid

@@ -12,6 +12,7 @@
 // ones 413. 503 when the engine cannot take the event right now (then the
 // event is not remembered, so Telnyx's retry is processed).
 
+#include "actors/ports/durable_intake.hpp"
 #include "adapters/http/latency_histogram.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 #include "protocol/carrier.hpp"
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -54,8 +56,11 @@ public:
 
   telnyx_webhook_intake(webhook_verifier verifier, deliver_fn deliver, size_t remembered_ids = 200'000);
 
-  /// Notes a call's start durably and then calls `durable` (on any thread).
-  using durable_start_fn = std::function<void(const carrier_event& initiated, std::function<void()> durable)>;
+  /// Hands an event to the engine, kept until the engine has it (used once
+  /// the durable record holds the event). Thread-safe.
+  using post_fn = std::function<void(carrier_event)>;
+  /// Whether the engine can take events now. Thread-safe.
+  using ready_fn = std::function<bool()>;
 
   /// One webhook: the two signature headers as received (empty when absent),
   /// the raw body, and the time now. Thread-safe.
@@ -63,14 +68,20 @@ public:
                          timestamp_us now);
 
   /// As above, answering through `reply` (exactly once, possibly on another
-  /// thread). With a durable-start step set, a call.initiated for the engine is
-  /// answered 2xx only once the call's start is durable, so a call the carrier
-  /// saw acknowledged survives a crash of the node.
+  /// thread). With a durable record set, an event for the engine goes to it,
+  /// and is answered 2xx, only once the record holds it (a call's start, or
+  /// an event of a live call): nothing the carrier saw acknowledged is lost
+  /// with the node, and nothing it re-delivers is handled twice.
   void handle(std::string_view signature, std::string_view timestamp, std::string_view body, timestamp_us now,
               std::function<void(webhook_verdict)> reply);
 
-  /// Sets the durable-start step; before the first webhook.
-  void set_durable_start(durable_start_fn step) { durable_start_ = std::move(step); }
+  /// Sets the durable record, and how events reach the engine once it holds
+  /// them; before the first webhook.
+  void set_durable(std::shared_ptr<durable_intake> record, ready_fn ready, post_fn post) {
+    record_ = std::move(record);
+    ready_ = std::move(ready);
+    post_ = std::move(post);
+  }
 
   const webhook_intake_stats& statistics() const noexcept { return stats_; }
 
@@ -80,14 +91,18 @@ private:
   bool remember(const std::string& id);
   void forget(const std::string& id);
 
-  /// The verdict, and the accepted call.initiated when its answer has to wait
-  /// for durability (then the verdict is the one to give once it is durable).
+  /// The verdict; status 0 when `reply` answers later (once durable).
   webhook_verdict decide(std::string_view signature, std::string_view timestamp, std::string_view body,
                          timestamp_us now, const std::function<void(webhook_verdict)>* reply);
+  /// Through the durable record: answers `reply` once it holds the event.
+  void record_then_deliver(carrier_event event, const std::string& event_id,
+                           std::function<void(webhook_verdict)> reply);
 
   webhook_verifier verifier_;
   deliver_fn deliver_;
-  durable_start_fn durable_start_;
+  std::shared_ptr<durable_intake> record_;
+  ready_fn ready_;
+  post_fn post_;
   size_t capacity_;
   std::mutex mutex_;
   std::unordered_set<std::string> seen_;

@@ -131,9 +131,20 @@ TEST(Ping, RoundTrip) {
   EXPECT_EQ(back.buyer_id, "");
 }
 
+TEST(Ping, TheWireCountsACallsRoundsFromZeroAsTheSchemaSays) {
+  auto p = minimal_ping();
+  p.round = 1; // the engine's first round
+  auto json = encode_ping(p);
+  EXPECT_NE(json.find(R"("round":0)"), std::string::npos) << json;
+  EXPECT_TRUE(valid_against("schemas/ping.schema.json", json));
+  p.round = 2;
+  EXPECT_NE(encode_ping(p).find(R"("round":1)"), std::string::npos);
+  EXPECT_EQ(ok(parse_ping(encode_ping(p))).round, 2u) << "the engine's count again";
+}
+
 TEST(Ping, ExactShape) {
   EXPECT_EQ(encode_ping(full_ping()),
-            R"({"ping_id":"01890a5d-ac96-774b-bcce-b302099a8057","round":3,"campaign_id":"solar-tx",)"
+            R"({"ping_id":"01890a5d-ac96-774b-bcce-b302099a8057","round":2,"campaign_id":"solar-tx",)"
             R"("vertical":"solar","geo":{"state":"TX","area_code":"512","zip":"78701"},)"
             R"("tags":["spanish","daytime"],"tmax_ms":350})");
 }

@@ -105,7 +105,8 @@ TEST_F(BidderTransport, NoBidIsNoBid) {
 
 TEST_F(BidderTransport, ServerErrorAndGarbageAreErrorsWithTheirReason) {
   serve([](const http_request& req) {
-    return req.body.find("\"round\":1") != std::string::npos ? json(500, "oops") : json(200, "{not json");
+    // The engine's first round is round 0 on the wire.
+    return req.body.find("\"round\":0") != std::string::npos ? json(500, "oops") : json(200, "{not json");
   });
   auto [failed, t1] = ask(ping());
   EXPECT_EQ(failed.kind, bid_kind::error);

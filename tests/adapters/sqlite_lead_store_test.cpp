@@ -2,6 +2,7 @@
 
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
+#include "adapters/sqlite/sqlite_live_calls.hpp"
 #include "adapters/sqlite/sqlite_migrations.hpp"
 #include "tests/support/lead_compare.hpp"
 
@@ -534,93 +535,153 @@ TEST_F(SqliteLeadStore, ALiveCallKeepsItsNewestStateUntilItsLeadIsStored) {
   EXPECT_EQ(store->committed(), 1u);
 }
 
-TEST_F(SqliteLeadStore, ANotedStartIsDurableBeforeItsCallbackAndYieldsToTheCall) {
+carrier_event initiated(const std::string& carrier_call_id) {
+  carrier_event ev;
+  ev.kind = carrier_event_kind::initiated;
+  ev.carrier_call_id = carrier_call_id;
+  ev.from = "+12125550199";
+  ev.to = "+18005550100";
+  return ev;
+}
+
+carrier_event event_of(const std::string& carrier_call_id, carrier_event_kind kind) {
+  carrier_event ev;
+  ev.kind = kind;
+  ev.carrier_call_id = carrier_call_id;
+  ev.occurred_at = base_ms * 1000 + 5;
+  return ev;
+}
+
+TEST_F(SqliteLeadStore, ANotedStartIsDurableBeforeItsCallbackAndIsOneCallPerCarrierId) {
   auto store = open_store();
   ASSERT_TRUE(store);
   std::atomic<int> durable{0};
   int64_t rows_when_durable = -1;
-  store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", base_ms * 1000, [&] {
+  bool first_noted = false;
+  store->note_call_started(initiated("v3:carrier-5"), lead_id(5), base_ms * 1000, [&](bool noted) {
     raw_db raw(path_);
     rows_when_durable = raw.integer("SELECT count(*) FROM live_calls");
+    first_noted = noted;
     durable++;
   });
   store->flush();
   EXPECT_EQ(durable.load(), 1);
+  EXPECT_TRUE(first_noted);
   EXPECT_EQ(rows_when_durable, 1) << "committed before the callback";
-  store->track(provisional(5, call_state::greeting, 1), call_state::greeting); // the engine named it
-  store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", base_ms * 1000, [] {}); // a retry
-  store->flush();
   raw_db raw(path_);
   EXPECT_EQ(
     raw.text("SELECT lower(hex(call_id)) = lower(replace('" + lead_id(5).to_string() + "', '-', '')) FROM live_calls"),
-    "1");
-  // A start noted after the call's lead was stored notes nothing.
-  store->submit(make_lead(5));
-  store->note_call_started("v3:carrier-5", "+18005550100", "+12125550199", make_lead(5).started_at, [] {});
+    "1")
+    << "the call's id is durable with its start";
+  std::atomic<int> again{-1};
+  store->note_call_started(initiated("v3:carrier-5"), lead_id(6), base_ms * 1000, [&](bool noted) { again = noted; });
   store->flush();
+  EXPECT_EQ(again.load(), 0) << "a re-delivered start of a live call is not a new call";
+  // Once the call's lead is stored, its start noted again (a new data.id) is not a new call either.
+  store->submit(make_lead(5));
+  store->flush();
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
+  std::atomic<int> after{-1};
+  store->note_call_started(initiated(make_lead(5).carrier_call_id), lead_id(7), make_lead(5).started_at,
+                           [&](bool noted) { after = noted; });
+  store->flush();
+  EXPECT_EQ(after.load(), 0);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
 }
 
-TEST_F(SqliteLeadStore, RecoveryBooksLeftoverCallsAsInterruptedOnce) {
-  auto tracked = provisional(9, call_state::bridged, 4);
-  {
-    auto store = open_store(); // the process that dies with two calls live
-    ASSERT_TRUE(store);
-    store->track(tracked, call_state::bridged);
-    store->note_call_started("v3:unnamed", "+18005550100", "+13125550100", base_ms * 1000 + 77, [] {});
-    store->submit(make_lead(10)); // a finished call: not recovered
-  }
+TEST_F(SqliteLeadStore, EventsOfLiveCallsAreKeptOnceAndGoWithTheLead) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  store->note_call_started(initiated(make_lead(3).carrier_call_id), lead_id(3), base_ms * 1000, [](bool) {});
+  std::vector<event_keeping> kept(4);
+  store->keep_event(event_of(make_lead(3).carrier_call_id, carrier_event_kind::answered), "ev-1",
+                    [&](event_keeping k) { kept[0] = k; });
+  store->keep_event(event_of(make_lead(3).carrier_call_id, carrier_event_kind::answered), "ev-1",
+                    [&](event_keeping k) { kept[1] = k; });
+  store->keep_event(event_of("v3:not-live", carrier_event_kind::hangup), "ev-2", [&](event_keeping k) { kept[2] = k; });
+  store->keep_event(event_of(make_lead(3).carrier_call_id, carrier_event_kind::speak_ended), "ev-3",
+                    [&](event_keeping k) { kept[3] = k; });
+  store->flush();
+  EXPECT_GT(kept[0].seq, 0u);
+  EXPECT_TRUE(kept[1].duplicate) << "the same carrier event id is kept once";
+  EXPECT_TRUE(kept[2].call_not_live());
+  EXPECT_GT(kept[3].seq, kept[0].seq) << "in the order received";
   raw_db raw(path_);
-  std::vector<recovered_call> first;
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM call_inbox"), 2);
+  store->submit(make_lead(3));
+  store->flush();
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM call_inbox"), 0) << "the lead ends what is kept for the call";
+}
+
+TEST_F(SqliteLeadStore, ALiveCallIsReadBackWithItsStateAndTheEventsItHadNotHandled) {
+  auto carrier_id = make_lead(4).carrier_call_id;
   {
     auto store = open_store();
     ASSERT_TRUE(store);
-    std::string error;
-    first = store->recover_interrupted(base_ms * 1000 + 1'000'000, &error);
-    EXPECT_EQ(error, "");
-  }
-  ASSERT_EQ(first.size(), 2u);
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
-  auto reader = open_reader();
-  ASSERT_TRUE(reader);
-  EXPECT_EQ(reader->count(), 3u);
-  for (const auto& r : first) {
-    auto lead = reader->find(r.id);
-    ASSERT_TRUE(lead.has_value()) << r.carrier_call_id;
-    EXPECT_EQ(lead->carrier_call_id, r.carrier_call_id);
-    EXPECT_EQ(lead->outcome, disposition::interrupted);
-    EXPECT_EQ(lead->journal.back().note, "booked as interrupted when the node restarted");
-    if (r.carrier_call_id == tracked.carrier_call_id) {
-      EXPECT_EQ(r.id, tracked.id);
-      EXPECT_EQ(r.last_state, call_state::bridged);
-      EXPECT_EQ(lead->buyer_id, tracked.buyer_id) << "the provisional lead, as tracked";
-      EXPECT_EQ(lead->journal.size(), tracked.journal.size() + 1);
-    } else {
-      EXPECT_EQ(r.carrier_call_id, "v3:unnamed");
-      EXPECT_EQ(r.last_state, call_state::greeting);
-      EXPECT_EQ(lead->caller, "+13125550100");
-      EXPECT_EQ(lead->did, "+18005550100");
-      EXPECT_EQ(lead->ended_in, call_state::greeting);
+    EXPECT_EQ(store->claim_live_calls("node-a"), 1u);
+    store->note_call_started(initiated(carrier_id), lead_id(4), base_ms * 1000, [](bool) {});
+    store->note_call_started(initiated("v3:only-started"), lead_id(8), base_ms * 1000 + 9, [](bool) {});
+    std::vector<uint64_t> seqs(3);
+    auto kinds = {carrier_event_kind::answered, carrier_event_kind::speak_ended, carrier_event_kind::bridged};
+    size_t i = 0;
+    for (auto kind : kinds) {
+      auto n = i++;
+      store->keep_event(event_of(carrier_id, kind), "ev-" + std::to_string(n),
+                        [&seqs, n](event_keeping k) { seqs[n] = k.seq; });
     }
-  }
-  // Put the unnamed call's row back, as if the recovery had died before its
-  // commit: the next recovery books the same lead (same id): a no-op.
-  ASSERT_EQ(raw.exec("INSERT INTO live_calls VALUES ('v3:unnamed', NULL, '+18005550100', '+13125550100', '', '', "
-                     "'greeting', 1763700000000077, 1763700000000077, 0, NULL)"),
-            SQLITE_OK);
-  auto store = open_store();
-  ASSERT_TRUE(store);
+    store->flush();
+    call_snapshot snap;
+    snap.id = lead_id(4);
+    snap.carrier_call_id = carrier_id;
+    snap.state = call_state::hold;
+    snap.applied_events = {seqs[0], seqs[1]}; // handled the first two
+    snap.commands_sent = 3;
+    snap.timer_due[static_cast<size_t>(timer_kind::max_hold)] = base_ms * 1000 + 90'000'000;
+    store->checkpoint(snap, provisional(4, call_state::hold, 3));
+  } // the process dies (its queue was committed)
   std::string error;
-  auto second = store->recover_interrupted(base_ms * 1000 + 2'000'000, &error);
-  ASSERT_EQ(second.size(), 1u);
-  auto again =
-    std::find_if(first.begin(), first.end(), [](const recovered_call& r) { return r.carrier_call_id == "v3:unnamed"; });
-  ASSERT_NE(again, first.end());
-  EXPECT_EQ(second[0].id, again->id);
-  EXPECT_EQ(store->duplicates(), 1u);
-  EXPECT_EQ(reader->count(), 3u);
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM live_calls"), 0);
-  EXPECT_TRUE(store->recover_interrupted(base_ms * 1000 + 3'000'000, &error).empty());
+  uint64_t undecodable = 9;
+  auto live = load_live_calls(path_, &error, &undecodable);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(undecodable, 0u);
+  ASSERT_EQ(live.size(), 2u);
+  const auto& call = live[0].carrier_call_id == carrier_id ? live[0] : live[1];
+  const auto& bare = live[0].carrier_call_id == carrier_id ? live[1] : live[0];
+  ASSERT_TRUE(call.has_snapshot);
+  EXPECT_EQ(call.snapshot.state, call_state::hold);
+  EXPECT_EQ(call.snapshot.commands_sent, 3u);
+  EXPECT_EQ(call.snapshot.timer_due[static_cast<size_t>(timer_kind::max_hold)], base_ms * 1000 + 90'000'000);
+  EXPECT_EQ(call.provisional.id, lead_id(4));
+  ASSERT_EQ(call.pending.size(), 1u) << "only the event the snapshot had not handled";
+  EXPECT_EQ(call.pending[0].kind, carrier_event_kind::bridged);
+  EXPECT_GT(call.pending[0].journal_seq, 0u);
+  EXPECT_FALSE(bare.has_snapshot);
+  EXPECT_EQ(bare.id, lead_id(8)) << "a call only started is known by the id it was noted under";
+  EXPECT_EQ(bare.did, "+18005550100");
+  EXPECT_EQ(bare.caller, "+12125550199");
+  EXPECT_EQ(bare.started_at, base_ms * 1000 + 9);
+}
+
+TEST_F(SqliteLeadStore, ANewerIncarnationFencesOffTheOlderOnesWrites) {
+  auto old_owner = open_store();
+  ASSERT_TRUE(old_owner);
+  EXPECT_EQ(old_owner->claim_live_calls("node-a"), 1u);
+  old_owner->track(provisional(1, call_state::hold, 2), call_state::hold);
+  old_owner->flush();
+  {
+    auto new_owner = open_store();
+    ASSERT_TRUE(new_owner);
+    EXPECT_EQ(new_owner->claim_live_calls("node-a"), 2u) << "each start is the next incarnation";
+    EXPECT_EQ(new_owner->incarnation(), 2u);
+    new_owner->track(provisional(1, call_state::bridged, 4), call_state::bridged);
+    new_owner->flush();
+  }
+  old_owner->track(provisional(1, call_state::auction, 9), call_state::auction); // late, and no longer its call
+  old_owner->flush();
+  raw_db raw(path_);
+  EXPECT_EQ(raw.text("SELECT state FROM live_calls"), "bridged");
+  EXPECT_EQ(raw.integer("SELECT incarnation FROM live_calls"), 2);
+  EXPECT_EQ(raw.text("SELECT owner FROM live_calls"), "node-a");
 }
 
 TEST_F(SqliteLeadStore, CommitsAreReportedWithEveryLeadIdDuplicatesIncluded) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -145,18 +146,34 @@ TEST_F(Intake, EngineNotReadyIs503AndTheRetryIsTaken) {
   EXPECT_EQ(intake.statistics().unavailable.load(), 1u);
 }
 
-/// A call's start answered only once durable: the carrier's retry is what
-/// saves a call whose start the node could not keep.
+/// The durable record, scripted: the test says when each note is durable and
+/// what it came to.
+struct scripted_record final : durable_intake {
+  std::vector<carrier_event> starts;
+  std::vector<start_done> start_replies;
+  std::vector<std::pair<carrier_event, std::string>> kept;
+  std::vector<keep_done> keep_replies;
+  void note_start(const carrier_event& initiated, start_done done) override {
+    starts.push_back(initiated);
+    start_replies.push_back(std::move(done));
+  }
+  void keep(const carrier_event& event, const std::string& event_id, keep_done done) override {
+    kept.emplace_back(event, event_id);
+    keep_replies.push_back(std::move(done));
+  }
+};
+
+/// With a durable record, nothing reaches the engine, and nothing is
+/// acknowledged, before the record holds it: the carrier's retry is what saves
+/// an event the node could not keep, and what it re-delivers is not new.
 struct DurableIntake : Intake {
-  std::vector<std::string> noted;             ///< carrier call ids handed to the durable step
-  std::vector<std::function<void()>> pending; ///< their "durable now" callbacks
+  std::shared_ptr<scripted_record> record = std::make_shared<scripted_record>();
+  std::vector<carrier_event> posted; ///< handed on once durable
   std::vector<webhook_verdict> replies;
 
   DurableIntake() {
-    intake.set_durable_start([this](const carrier_event& ev, std::function<void()> durable) {
-      noted.push_back(ev.carrier_call_id);
-      pending.push_back(std::move(durable));
-    });
+    intake.set_durable(
+      record, [this] { return engine_up; }, [this](carrier_event ev) { posted.push_back(std::move(ev)); });
   }
   void post(const std::string& body) {
     intake.handle(sign_webhook(keys.secret_key_b64, ts, body), ts, body, now,
@@ -164,36 +181,83 @@ struct DurableIntake : Intake {
   }
 };
 
-TEST_F(DurableIntake, CallStartIsAnsweredOnlyOnceDurable) {
+TEST_F(DurableIntake, ACallReachesTheEngineOnlyOnceItsStartIsDurable) {
   post(hook("e1", "call.initiated", "cc-7"));
-  ASSERT_EQ(delivered.size(), 1u) << "the engine gets the call at once";
-  ASSERT_EQ(noted, std::vector<std::string>{"cc-7"});
+  ASSERT_EQ(record->starts.size(), 1u);
+  EXPECT_EQ(record->starts[0].carrier_call_id, "cc-7");
+  EXPECT_TRUE(posted.empty()) << "no command can be sent for a call the engine does not have";
   EXPECT_TRUE(replies.empty()) << "no answer before the start is durable";
-  pending[0]();
+  auto id = *uuid::parse("0190c7a0-0000-7000-8000-0000000000aa");
+  record->start_replies[0](durable_intake::start_outcome::noted, id);
+  ASSERT_EQ(posted.size(), 1u);
+  EXPECT_EQ(posted[0].call, id) << "the call keeps the id its start was noted under";
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].status, 200);
   EXPECT_NE(replies[0].body.find("accepted"), std::string::npos);
+  EXPECT_TRUE(delivered.empty()) << "the undurable path is not used";
   EXPECT_EQ(intake.statistics().handling.count(), 1u);
 }
 
-TEST_F(DurableIntake, OtherEventsAndRefusalsAreAnsweredAtOnce) {
-  post(hook("e1", "call.hangup"));
-  post(hook("e1", "call.hangup")); // duplicate
-  auto buyer_state = encode_client_state("0190c7a0-0000-7000-8000-000000000001", call_leg::buyer, "cc-1");
-  post(hook("e2", "call.initiated", "cc-1:b1", "outgoing", buyer_state)); // a buyer leg
+TEST_F(DurableIntake, AStartOfACallThatExistsIsNotANewCall) {
+  post(hook("e1", "call.initiated", "cc-7"));
+  record->start_replies[0](durable_intake::start_outcome::duplicate, call_id{});
+  EXPECT_TRUE(posted.empty());
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].status, 200) << "the carrier must stop re-sending it";
+  EXPECT_NE(replies[0].body.find("duplicate"), std::string::npos);
+}
+
+TEST_F(DurableIntake, AStoppingNodeRefusesNewCallsSoTheCarrierRetriesThemElsewhere) {
+  post(hook("e1", "call.initiated", "cc-7"));
+  record->start_replies[0](durable_intake::start_outcome::refused, call_id{});
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].status, 503);
+  EXPECT_TRUE(posted.empty());
+  post(hook("e1", "call.initiated", "cc-7")); // the retry is not taken for a duplicate
+  EXPECT_EQ(record->starts.size(), 2u);
+}
+
+TEST_F(DurableIntake, EventsOfALiveCallAreKeptBeforeTheyAreAcknowledged) {
+  post(hook("e2", "call.answered", "cc-7"));
+  ASSERT_EQ(record->kept.size(), 1u);
+  EXPECT_EQ(record->kept[0].second, "e2") << "kept under the carrier's own event id";
+  EXPECT_TRUE(replies.empty());
+  record->keep_replies[0](41, false);
+  ASSERT_EQ(posted.size(), 1u);
+  EXPECT_EQ(posted[0].journal_seq, 41u) << "the call records which kept events it handled";
+  EXPECT_EQ(replies.at(0).status, 200);
+  // Re-delivered after a restart (the memory of ids is gone): kept already.
+  post(hook("e3", "call.hangup", "cc-7"));
+  record->keep_replies[1](0, true);
+  EXPECT_EQ(posted.size(), 1u);
+  EXPECT_NE(replies.at(1).body.find("duplicate"), std::string::npos);
+  // An event of a call that is not live: acknowledged, handed on unkept.
+  post(hook("e4", "call.hangup", "cc-8"));
+  record->keep_replies[2](0, false);
+  ASSERT_EQ(posted.size(), 2u);
+  EXPECT_EQ(posted[1].journal_seq, 0u);
+}
+
+TEST_F(DurableIntake, NothingIsRecordedWhileTheEngineCannotTakeIt) {
   engine_up = false;
   post(hook("e3", "call.initiated", "cc-9"));
-  ASSERT_EQ(replies.size(), 4u);
-  EXPECT_EQ(replies[0].status, 200);
-  EXPECT_EQ(replies[1].status, 200);
-  EXPECT_EQ(replies[2].status, 200);
-  EXPECT_EQ(replies[3].status, 503) << "not taken, so nothing to keep: the carrier retries";
-  EXPECT_TRUE(noted.empty());
+  post(hook("e4", "call.hangup", "cc-9"));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].status, 503);
+  EXPECT_EQ(replies[1].status, 503);
+  EXPECT_TRUE(record->starts.empty());
+  EXPECT_TRUE(record->kept.empty());
+  // Of no use to the engine: answered at once, nothing recorded.
+  engine_up = true;
+  auto buyer_state = encode_client_state("0190c7a0-0000-7000-8000-000000000001", call_leg::buyer, "cc-1");
+  post(hook("e5", "call.initiated", "cc-1:b1", "outgoing", buyer_state));
+  EXPECT_EQ(replies.at(2).status, 200);
+  EXPECT_TRUE(record->starts.empty());
 }
 
 TEST_F(DurableIntake, TheSynchronousFormNeverWaits) {
   EXPECT_EQ(send(hook("e1", "call.initiated")).status, 200);
-  EXPECT_TRUE(noted.empty());
+  EXPECT_TRUE(record->starts.empty());
 }
 
 } // namespace

@@ -1672,6 +1672,21 @@ TEST(CallMachine, TalkTimeComesFromTheCarrierClockWhenKnown) {
   EXPECT_EQ(d.lead.talk_ms, 29'250);
 }
 
+TEST(CallMachine, AHangupTheCarrierStampedBeforeTheBridgeIsNoTalk) {
+  call_driver d;
+  to_transferring(d);
+  auto bridge = event(carrier_event_kind::bridged, call_leg::caller);
+  bridge.occurred_at = 5'000'000;
+  d.feed(bridge);
+  d.advance(240ms); // the node held the hangup back this long
+  auto hangup = hangup_event(call_leg::caller, hangup_cause::normal_clearing, hangup_source::caller);
+  hangup.occurred_at = 5'000'000 - 3'000; // before the bridge, by the carrier's clock
+  d.feed(hangup);
+  d.drive_to_done();
+  d.check_end();
+  EXPECT_EQ(d.lead.talk_ms, 0) << "not the node's hold-back";
+}
+
 // A command refused with 90018 tells the adapter the caller is gone before the
 // carrier's hangup webhook arrives: a bridged call waits for that webhook (the
 // talk's end comes from it), within the ending timeout.
@@ -2148,6 +2163,35 @@ TEST(CallMachine, ResumedWhileBridgedAdoptsCommittedWithoutCommittingAgain) {
   EXPECT_EQ(d.committed, std::set<uint64_t>{original}); // counted once, before the crash
   EXPECT_EQ(d.lead.outcome, disposition::bridged);
   EXPECT_EQ(d.lead.buyer_id, "buyer-a");
+}
+
+TEST(CallMachine, AResumedWatchdogKeepsTheDeadlineItHad) {
+  call_driver d;
+  to_bridged(d);
+  auto armed = d.c.timer_due[static_cast<size_t>(timer_kind::talk)];
+  ASSERT_GT(armed, d.now) << "the talk limit's deadline is kept in the snapshot";
+  d.advance(std::chrono::seconds{40}); // the process was gone for 40 s
+  auto fx = d.feed(call_resumed{});
+  ASSERT_EQ(fx.timers.size(), 1u);
+  EXPECT_EQ(fx.timers[0].kind, timer_kind::talk);
+  EXPECT_EQ(d.now + as_us(fx.timers[0].delay), armed) << "what was left, not a fresh period";
+  EXPECT_EQ(d.c.timer_due[static_cast<size_t>(timer_kind::talk)], armed);
+  // Past its deadline: due at once.
+  call_driver late;
+  late.route();
+  auto answer_due = late.c.timer_due[static_cast<size_t>(timer_kind::answer)];
+  late.now = answer_due + 5 * us_per_s;
+  fx = late.feed(call_resumed{});
+  ASSERT_EQ(fx.timers.size(), 1u);
+  EXPECT_EQ(fx.timers[0].delay, caf::timespan{0});
+}
+
+TEST(CallMachine, AWatchdogThatFiredOrWasDisarmedHasNoDeadline) {
+  call_driver d;
+  d.route();
+  EXPECT_NE(d.c.timer_due[static_cast<size_t>(timer_kind::answer)], 0);
+  d.answer();
+  EXPECT_EQ(d.c.timer_due[static_cast<size_t>(timer_kind::answer)], 0) << "disarmed by the answer";
 }
 
 TEST(CallMachine, ResumedWhileEndingRearmsTheEndingWatchdog) {

@@ -540,6 +540,57 @@ TEST(LedgerCore, AdoptionReattachesALiveCallWithoutCountingItAgain) {
   EXPECT_EQ(l.report(t).caps[2].counted, 1);
 }
 
+TEST(LedgerCore, AfterARestartTheOpenReservationsWaitForTheirCallsThenExpire) {
+  auto cfg = base_config();
+  cfg.buyers[0].concurrency_cap = 2;
+  auto live = make_core(cfg);
+  auto t = monday;
+  auto bridged_call = request({"a"});
+  auto round_call = request({"a"});
+  auto bridged = live.reserve(bridged_call, 1, t).granted.at(0).token;
+  live.commit({bridged, count_stage::bridged, 0}, t);
+  auto lost = live.reserve(round_call, 2, t).granted.at(0).token; // a round's, lost with the process
+  // The next process rebuilds from the journal: holders are gone (0).
+  auto rebuilt = make_core(cfg);
+  for (const auto& e : live.take_journal()) rebuilt.replay(e);
+  auto later = t + 60 * us_per_s;
+  EXPECT_EQ(rebuilt.orphan_all(later, 30 * us_per_s), 2u);
+  EXPECT_EQ(take(rebuilt, "a", later), 0u) << "the caps still count both while they wait";
+  // The adopted bridged call takes its reservation back; the lost round's is
+  // taken back by the round run again, not doubled.
+  auto adopt = bridged_call;
+  adopt.mode = reserve_mode::adopt;
+  adopt.counted = count_stage::bridged;
+  auto adopted = rebuilt.reserve(adopt, 5, later);
+  ASSERT_EQ(adopted.granted.size(), 1u);
+  EXPECT_EQ(adopted.granted[0].token, bridged);
+  auto rerun = rebuilt.reserve(round_call, 6, later);
+  ASSERT_EQ(rerun.granted.size(), 1u) << "its own orphaned reservation: the full cap does not deny it";
+  EXPECT_EQ(rerun.granted[0].token, lost);
+  EXPECT_EQ(rebuilt.open_reservations(), 2u);
+  EXPECT_EQ(rebuilt.committed_total(), 1u) << "counted once";
+  EXPECT_EQ(rebuilt.expire_due(later + 31 * us_per_s), 0u) << "both were taken back";
+  // One nobody takes back expires once the grace is over.
+  auto again = make_core(cfg);
+  take(again, "a", t);
+  again.orphan_all(later, 30 * us_per_s);
+  EXPECT_EQ(again.expire_due(later + 30 * us_per_s - 1), 0u);
+  EXPECT_EQ(again.expire_due(later + 30 * us_per_s), 1u);
+  EXPECT_EQ(again.open_reservations(), 0u);
+}
+
+TEST(LedgerCore, ANormalReserveTakesANewUnitWhileTheCallsOwnReservationIsHeld) {
+  auto cfg = base_config();
+  cfg.buyers[0].concurrency_cap = 2;
+  auto l = make_core(cfg);
+  auto t = monday;
+  auto call = request({"a"});
+  auto first = l.reserve(call, 5, t).granted.at(0).token;
+  auto second = l.reserve(call, 5, t);
+  ASSERT_EQ(second.granted.size(), 1u);
+  EXPECT_NE(second.granted[0].token, first) << "only an orphaned reservation is taken back";
+}
+
 // -- the journal -----------------------------------------------------------------------
 
 /// Drives a core with random operations from `start`, the way call actors do:

@@ -59,7 +59,13 @@ void expect_invariants(const engine_config& cfg, const simulation_report& r, uin
   uint64_t ended = 0;
   for (const auto& [id, call] : r.carrier->calls) ended += call.ended ? 1 : 0;
   EXPECT_EQ(ended, calls);
-  EXPECT_EQ(r.carrier->duplicate_commands, 0u);
+  // A call actor resumed from its checkpoint repeats, under the same keys, the
+  // commands its predecessor sent after it; the carrier ignores them. Without
+  // a crash no command is ever sent twice.
+  if (r.call_restarts == 0)
+    EXPECT_EQ(r.carrier->duplicate_commands, 0u);
+  else
+    EXPECT_LE(r.carrier->duplicate_commands, 3 * r.call_restarts);
 }
 
 /// The analytics actor, fed by the calls as they happen, counts what the lead store holds.

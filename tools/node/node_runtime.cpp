@@ -6,13 +6,17 @@
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
+#include "adapters/sqlite/sqlite_live_calls.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
+#include "protocol/adoption.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
 #include "tools/node/carrier_factory.hpp"
+#include "tools/node/carrier_reconcile.hpp"
 #include "tools/node/host_port.hpp"
 #include "tools/node/node_assembly.hpp"
 #include "tools/node/node_http.hpp"
+#include "tools/node/node_intake.hpp"
 #include "tools/node/wiring.hpp"
 
 #include <caf/all.hpp>
@@ -42,29 +46,42 @@ int wait_for_stop(sigset_t& signals, double run_for_s) {
   return sig < 0 ? 0 : sig;
 }
 
-/// Books the calls the previous process left live as interrupted; the calls
-/// supervisor hangs them up at the carrier once it is attached. False (logged)
-/// when the database cannot be read.
-bool recover_live_calls(sqlite_lead_store& store, call_registry& calls, timestamp_us now) {
-  std::string error;
-  auto recovered = store.recover_interrupted(now, &error);
-  if (!error.empty()) {
-    spdlog::error("cannot recover the calls of the previous run: {}", error);
-    return false;
-  }
-  std::array<uint64_t, call_state_count> by_state{};
-  for (const auto& r : recovered) {
-    calls.recovered.emplace(r.carrier_call_id, r.id);
-    by_state[static_cast<size_t>(r.last_state)]++;
-  }
-  std::string detail;
-  for (int i = 0; i < call_state_count; ++i)
-    if (by_state[i] > 0)
-      detail +=
-        fmt::format("{}{} in {}", detail.empty() ? "" : ", ", by_state[i], to_string(static_cast<call_state>(i)));
-  spdlog::info("{} calls left live by the previous run booked as interrupted{}", recovered.size(),
-               detail.empty() ? "" : " (" + detail + ")");
-  return true;
+/// Runs the calls the previous process left live: asks the carrier about
+/// each, then hands them to the calls supervisor. False (logged) when they
+/// cannot be read or the supervisor does not take them.
+bool adopt_live_calls(caf::actor_system& sys, const caf::actor& root, carrier_port& carrier,
+                      std::vector<adoptable_call> calls, uint64_t undecodable) {
+  auto started = std::chrono::steady_clock::now();
+  auto count = calls.size();
+  auto asked = reconcile_with_carrier(carrier, calls, std::chrono::seconds{20});
+  auto reconciled = std::chrono::steady_clock::now();
+  caf::scoped_actor self{sys};
+  caf::actor calls_supervisor;
+  bool ok = true;
+  self->request(root, std::chrono::seconds{10}, peer_lookup{peer_kind::calls, {}})
+    .receive([&](const peer_handle& h) { calls_supervisor = h.handle; },
+             [&](caf::error& err) {
+               spdlog::error("cannot adopt the live calls: calls supervisor unreachable: {}", sys.render(err));
+               ok = false;
+             });
+  if (!ok) return false;
+  self->request(calls_supervisor, std::chrono::minutes{2}, adopt_calls{std::move(calls)})
+    .receive(
+      [&](const adoption_report& r) {
+        auto done = std::chrono::steady_clock::now();
+        auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        spdlog::info("adopted {} live calls of the previous run in {:.0f} ms (carrier asked in {:.0f} ms{}, {} one by "
+                     "one, {} unanswered): {} resumed, {} set up again, {} ended at the carrier meanwhile, {} unknown "
+                     "to it (booked as interrupted), {} kept events replayed{}",
+                     count, ms(done - started), ms(reconciled - started), asked.listed ? ", active calls listed" : "",
+                     asked.asked, asked.unasked, r.resumed, r.restarted, r.ended, r.unknown, r.replayed,
+                     undecodable > 0 ? fmt::format(", {} undecodable records skipped", undecodable) : "");
+      },
+      [&](caf::error& err) {
+        spdlog::error("cannot adopt the live calls: {}", sys.render(err));
+        ok = false;
+      });
+  return ok;
 }
 
 /// The analytics book with today's calls booked so far (by earlier runs of
@@ -155,6 +172,7 @@ int run_node(const engine_config& config, const node_options& options) {
   int exit_code = 0;
   std::shared_ptr<sqlite_lead_store> store; // outlives the actor system: flushed at the very end
   std::shared_ptr<sqlite_cap_journal> journal;
+  std::shared_ptr<node_intake> intake;
   {
     caf::actor_system sys{cfg};
     // After the system, so gone before it: no route outlives what it reaches.
@@ -175,11 +193,11 @@ int run_node(const engine_config& config, const node_options& options) {
       setup.calls_per_second = options.calls_per_second;
       setup.serves_http = !options.http.empty();
       setup.flags = options.carrier_flags;
-      // The carrier hears "accepted" for a call only once its start is durable:
-      // a call it handed over is booked even if the node dies the next moment.
-      setup.durable_start = [leads](const carrier_event& ev, std::function<void()> durable) {
-        leads->note_call_started(ev.carrier_call_id, ev.to, ev.from, system_now(), std::move(durable));
-      };
+      // The carrier hears "accepted" for an event only once it is durable, and
+      // the engine hears of a call only once its start is: a call it handed
+      // over is adopted even if the node dies the next moment.
+      intake = std::make_shared<node_intake>(leads, setup.clock, options.seed);
+      setup.intake = intake;
       return make_carrier(options.carrier, setup);
     };
     std::string error;
@@ -202,6 +220,20 @@ int run_node(const engine_config& config, const node_options& options) {
                  "stored){}",
                  db_path, dids.local->size(), dids.seeded.inserted, dids.seeded.kept,
                  dids.redis ? ", cached in Redis at " + dids.redis_at.text() : std::string{});
+    // This process owns the live calls from now on; a row the previous one
+    // writes late (it cannot: it is gone, or another machine) is fenced off.
+    auto incarnation = store->claim_live_calls(config.node_name);
+    if (incarnation == 0) {
+      spdlog::error("cannot take over the live calls in {}", db_path);
+      return 1;
+    }
+    uint64_t undecodable = 0;
+    std::string live_error;
+    auto live = load_live_calls(db_path, &live_error, &undecodable);
+    if (!live_error.empty()) {
+      spdlog::error("cannot read the live calls of the previous run: {}", live_error);
+      return 1;
+    }
     auto restored = restore_ledger(*parts.ledger, db_path, parts.ctx->clock->now());
     if (!restored.error.empty()) {
       spdlog::error("cannot rebuild the cap ledger from {}: {}", db_path, restored.error);
@@ -210,9 +242,9 @@ int run_node(const engine_config& config, const node_options& options) {
     // The expiries are journaled like any change; make them durable before the
     // node says it is up, so the journal and the node agree from then on.
     journal->flush();
-    spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run expired",
-                 restored.entries, restored.orphaned);
-    if (!recover_live_calls(*store, *parts.calls, parts.ctx->clock->now())) return 1;
+    spdlog::info("cap ledger rebuilt from {} journal entries; {} reservations of the previous run wait {} s for "
+                 "their calls",
+                 restored.entries, restored.orphaned, adoption_grace_us / us_per_s);
     auto book = load_todays_calls(db_path, parts.ctx->clock->now());
     if (!book) return 1;
     sse_hub_options feed_options;
@@ -222,6 +254,9 @@ int run_node(const engine_config& config, const node_options& options) {
     node->count_calls(book, hub, std::make_shared<sqlite_metrics_history>(db_path), std::chrono::seconds{1});
     auto root = node->start();
     auto carrier = node->carrier;
+    spdlog::info("node '{}' incarnation {}: {} live calls left by the previous run", config.node_name, incarnation,
+                 live.size());
+    if (!live.empty() && !adopt_live_calls(sys, root, *carrier, std::move(live), undecodable)) return 1;
     http_parts.carrier = carrier;
     http_parts.counters = parts.ctx->counters;
     http_parts.system = &sys;
@@ -254,8 +289,14 @@ int run_node(const engine_config& config, const node_options& options) {
                  config.campaigns.size(), config.buyers.size(), dids.local->size(), config.threads, db_path);
 
     int sig = wait_for_stop(signals, options.run_for_s);
-    spdlog::info("{}: draining live calls", sig == 0 ? "run time over" : strsignal(sig));
+    // Calls outlive the process only with a carrier that does (not the
+    // in-process simulator).
+    bool hand_over = options.on_stop == drain_mode::hand_over && intake != nullptr;
+    spdlog::info("{}: {}", sig == 0 ? "run time over" : strsignal(sig),
+                 hand_over ? "handing the live calls over to the next process" : "finishing the live calls");
+    auto stop_started = std::chrono::steady_clock::now();
     http_parts.accepting->store(false);
+    if (intake) intake->stop_taking_calls(); // the carrier retries new calls at the next process
 
     caf::scoped_actor self{sys};
     auto timeout = std::chrono::seconds{options.drain_timeout_s};
@@ -264,16 +305,24 @@ int run_node(const engine_config& config, const node_options& options) {
       .receive([&](const peer_handle& h) { calls = h.handle; },
                [&](caf::error& err) { spdlog::error("calls supervisor unreachable: {}", sys.render(err)); });
     if (calls) {
-      self->request(calls, timeout, drain_calls{})
-        .receive(
-          [&](const calls_status& s) {
-            spdlog::info("all calls finalized: {} started, {} finished, {} restarted, {} interrupted", s.started,
-                         s.finished, s.restarted, s.interrupted);
-          },
-          [&](caf::error& err) {
-            spdlog::error("drain did not complete within {} s: {}", options.drain_timeout_s, sys.render(err));
-            exit_code = 1;
-          });
+      auto on_done = [&](const calls_status& s) {
+        auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stop_started).count();
+        if (hand_over)
+          spdlog::info("{} live calls handed over in {:.0f} ms ({} started, {} finished, {} adopted here)",
+                       s.handed_over, ms, s.started, s.finished, s.adopted);
+        else
+          spdlog::info("all calls finalized in {:.0f} ms: {} started, {} finished, {} restarted, {} interrupted", ms,
+                       s.started, s.finished, s.restarted, s.interrupted);
+      };
+      auto on_error = [&](caf::error& err) {
+        spdlog::error("{} did not complete within {} s: {}", hand_over ? "hand-over" : "drain", options.drain_timeout_s,
+                      sys.render(err));
+        exit_code = 1;
+      };
+      if (hand_over)
+        self->request(calls, timeout, hand_over_calls{}).receive(on_done, on_error);
+      else
+        self->request(calls, timeout, drain_calls{}).receive(on_done, on_error);
     }
     wait_for_commands(*carrier, std::chrono::seconds{5});
     server.stop(); // no webhook posts into an actor system that is going away

@@ -3,7 +3,8 @@
 // file in the data directory; the carrier is one of the carrier factory's
 // (tools/node/carrier_factory: simulated in-process, or Telnyx with webhooks on
 // the HTTP server); bidders are simulated or pinged over HTTP.
-// SIGINT/SIGTERM drain the live calls, flush the records and exit 0.
+// SIGINT/SIGTERM hand the live calls over to the next process (or, with
+// --drain-mode finish, end them), flush the records and exit 0.
 
 #include "actors/core/config.hpp"
 
@@ -13,10 +14,20 @@
 
 namespace ringbid {
 
+/// What SIGTERM (or the end of --run-for) does with the live calls.
+enum class drain_mode : uint8_t {
+  /// Keep each call's state durably and exit without hanging anyone up; the
+  /// next process adopts the calls (with a carrier outside the process).
+  hand_over,
+  /// End every call (hangup, booked as interrupted unless bridged), then exit.
+  finish,
+};
+
 struct node_options {
   uint64_t seed = 1;
   double calls_per_second = -1; ///< < 0: the config's carrier_sim rate; 0: no simulated traffic
   int drain_timeout_s = 30;
+  drain_mode on_stop = drain_mode::hand_over;
   double run_for_s = 0; ///< > 0: stop by itself after this long (demos, tests)
   /// "HOST:PORT" (port 0 = any free one): publish the node's root supervisor
   /// over CAF's network layer there, for `ringbid caps --node` and other nodes.

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 
 int main(int argc, char** argv) {
   CLI::App app{"ringbid-node: a ringbid engine node"};
@@ -17,7 +18,14 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "where the SQLite file lives (overrides storage.data_dir)");
   app.add_option("--seed", opt.seed, "seed of the simulated carrier and bidders");
   app.add_option("--rate", opt.calls_per_second, "simulated calls per second (0: none)")->check(CLI::NonNegativeNumber);
-  app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds to finalize live calls on shutdown");
+  app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds the shutdown may take (hand-over or finish)");
+  std::map<std::string, ringbid::drain_mode> drain_modes{{"handover", ringbid::drain_mode::hand_over},
+                                                         {"finish", ringbid::drain_mode::finish}};
+  app
+    .add_option("--drain-mode", opt.on_stop,
+                "on SIGTERM: handover (keep the live calls up at the carrier for the next process to adopt) or "
+                "finish (end every live call first); handover needs a carrier outside the process (telnyx)")
+    ->transform(CLI::CheckedTransformer(drain_modes, CLI::ignore_case));
   app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
   app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
   app.add_option(

@@ -72,7 +72,7 @@ node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::sha
   return p;
 }
 
-ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now) {
+ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now, int64_t grace_us) {
   ledger_restore out;
   auto ok = read_cap_journal(
     db_path,
@@ -82,7 +82,7 @@ ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path,
     },
     &out.error);
   if (!ok) return out;
-  out.orphaned = ledger.core.expire_all(now);
+  out.orphaned = ledger.core.orphan_all(now, grace_us);
   ledger.ship_journal();
   return out;
 }

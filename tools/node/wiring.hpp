@@ -81,14 +81,20 @@ node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::sha
 
 struct ledger_restore {
   uint64_t entries = 0;  ///< journal rows replayed
-  uint64_t orphaned = 0; ///< reservations left open by the previous run, now expired
+  uint64_t orphaned = 0; ///< reservations left open by the previous run, waiting for their calls
   std::string error;     ///< empty on success
 };
 
-/// Rebuilds the ledger from the journal in the database at `db_path`, then
-/// expires the reservations the previous process left open: their holders died
-/// with it. Call before start_node.
-ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now);
+/// How long the reservations the previous process left open wait for their
+/// calls to be adopted before they expire (longer than a crashed actor's
+/// grace: adopting thousands of calls takes a while).
+constexpr int64_t adoption_grace_us = 30 * us_per_s;
+
+/// Rebuilds the ledger from the journal in the database at `db_path`. The
+/// reservations the previous process left open wait `grace_us` for the calls
+/// it adopts (each re-attaches its own), then expire. Call before start_node.
+ledger_restore restore_ledger(ledger_memory& ledger, const std::string& db_path, timestamp_us now,
+                              int64_t grace_us = adoption_grace_us);
 
 /// Registers every message a node's actors exchange: protocol/, the actors'
 /// own (call timers, analytics tick) and the simulator's. Every actor system
