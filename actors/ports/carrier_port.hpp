@@ -121,6 +121,11 @@ public:
 
   // -- adopting calls ------------------------------------------------------------
 
+  /// Whether the carrier keeps calls up without this process (Telnyx does; the
+  /// in-process simulator dies with it). Only then can a stopping node hand its
+  /// live calls over to the next process instead of ending them.
+  virtual bool calls_outlive_process() const { return false; }
+
   /// Asks the carrier about one call. Thread-safe, never blocks. A carrier
   /// that cannot be asked answers nullopt (the default).
   virtual void call_status(const std::string& carrier_call_id, call_status_done done) {

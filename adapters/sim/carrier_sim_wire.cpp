@@ -1,7 +1,10 @@
 #include "adapters/sim/carrier_sim_wire.hpp"
 
 #include "adapters/clock/sim_clock.hpp"
+#include "adapters/sim/sim_call_pages.hpp"
+#include "adapters/sim/sim_carrier.hpp"
 #include "adapters/sim/sim_messages.hpp"
+#include "adapters/telnyx/telnyx_call_info.hpp"
 #include "adapters/telnyx/telnyx_codec.hpp"
 #include "adapters/telnyx/webhook_signature.hpp"
 #include "protocol/carrier.hpp"
@@ -10,7 +13,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <random>
 
 namespace ringbid {
@@ -56,10 +61,18 @@ struct leg_book {
   bool ended = false;
 };
 
+/// A buyer leg a transfer created, for its status (kept as long as Telnyx keeps a call's).
+struct buyer_leg_book {
+  std::string client_state;
+  timestamp_us start = 0;
+  timestamp_us end = 0; ///< 0 while up
+};
+
 struct outgoing {
   telnyx_webhook hook;
   int deliveries_open = 1; ///< the original, plus the duplicate while unsent/unanswered
   bool posted = false;
+  std::chrono::steady_clock::time_point first_post{}; ///< when retries began to count
 };
 
 struct emitter_state {
@@ -72,7 +85,9 @@ struct emitter_state {
   uuid7_generator ids{1};
   std::unordered_map<std::string, leg_book> calls;
   std::deque<std::pair<timestamp_us, std::string>> ended; ///< for forgetting finished calls
-  std::unordered_map<std::string, outgoing> in_flight;    ///< by data.id
+  std::map<std::string, buyer_leg_book> buyer_legs;       ///< by call_control_id
+  std::deque<std::pair<timestamp_us, std::string>> buyer_legs_ended;
+  std::unordered_map<std::string, outgoing> in_flight; ///< by data.id
   /// occurred_at of the webhooks being emitted: the simulated carrier's time
   /// of the event in hand (0: now, for what a command triggers at once).
   timestamp_us event_time = 0;
@@ -95,6 +110,7 @@ void post(emitter_self self, const std::string& event_id, uint32_t attempt, bool
   if (i == st.in_flight.end()) return;
   if (!i->second.posted) {
     i->second.posted = true;
+    i->second.first_post = std::chrono::steady_clock::now();
     st.stats->lag.record(std::chrono::microseconds{std::max<int64_t>(0, now_us() - i->second.hook.occurred_at)});
   }
   auto hook = i->second.hook;
@@ -183,24 +199,40 @@ void on_result(emitter_self self, const sim_webhook_result& r) {
     return;
   }
   if (r.status != 0) st.stats->rejected++;
-  if (static_cast<int>(r.attempt) >= st.opt.max_attempts) {
+  auto backoff =
+    std::min<milliseconds>(st.opt.retry_max, st.opt.retry_initial * (1 << std::min<uint32_t>(r.attempt - 1, 10)));
+  auto since_first = std::chrono::steady_clock::now() - i->second.first_post;
+  if (static_cast<int>(r.attempt) >= st.opt.max_attempts || since_first + backoff > st.opt.give_up_after) {
     st.stats->failed++;
     st.stats->pending--;
     finish_delivery(self, r.event_id);
     return;
   }
   st.stats->retries++;
-  auto backoff = st.opt.retry_initial * (1 << std::min<uint32_t>(r.attempt - 1, 10));
   schedule(self, backoff, sim_webhook_due{r.event_id, r.attempt + 1, false});
 }
 
 void forget_old_calls(emitter_self self, timestamp_us now) {
   auto& st = self->state;
-  constexpr timestamp_us keep_for = 60 * us_per_s; // late commands still find the legs
+  // Late commands still find the legs, status questions their client_state.
+  constexpr timestamp_us keep_for = sim_status_kept_us + 60 * us_per_s;
   while (!st.ended.empty() && now - st.ended.front().first > keep_for) {
     st.calls.erase(st.ended.front().second);
     st.ended.pop_front();
   }
+  while (!st.buyer_legs_ended.empty() && now - st.buyer_legs_ended.front().first > sim_status_kept_us) {
+    st.buyer_legs.erase(st.buyer_legs_ended.front().second);
+    st.buyer_legs_ended.pop_front();
+  }
+}
+
+/// The buyer leg `leg` is down from `at` on.
+void end_buyer_leg(emitter_self self, const std::string& leg, timestamp_us at) {
+  auto& st = self->state;
+  auto i = st.buyer_legs.find(leg);
+  if (i == st.buyer_legs.end() || i->second.end != 0) return;
+  i->second.end = at;
+  st.buyer_legs_ended.emplace_back(at, leg);
 }
 
 /// The simulated carrier's normalized event, as Telnyx would put it on the wire.
@@ -266,12 +298,14 @@ void on_event(emitter_self self, const carrier_event& ev) {
       if (ev.leg == call_leg::buyer) {
         if (!call.buyer_live) return;
         call.buyer_live = false;
+        end_buyer_leg(self, call.buyer_leg, ev.occurred_at);
         hangup(call.buyer_leg, call.buyer_state, ev.cause, ev.source);
         return;
       }
       hangup(cc, call.caller_state, ev.cause, ev.source);
       if (call.buyer_live) { // the buyer leg goes down with the caller: cleared, or cancelled while ringing
         call.buyer_live = false;
+        end_buyer_leg(self, call.buyer_leg, ev.occurred_at);
         hangup(call.buyer_leg, call.buyer_state,
                call.buyer_bridged ? hangup_cause::normal_clearing : hangup_cause::originator_cancel,
                hangup_source::caller);
@@ -334,6 +368,7 @@ void announce(emitter_self self, const sim_wire_command& w) {
     call.buyer_to = w.command.payload;
     call.buyer_live = true;
     call.buyer_bridged = false;
+    st.buyer_legs[call.buyer_leg] = buyer_leg_book{call.buyer_state, now_us(), 0};
     emit(self, "call.initiated", call.buyer_leg, call.buyer_state, [&](telnyx_webhook& hook) {
       hook.direction = "outgoing";
       hook.state = "bridging";
@@ -367,6 +402,103 @@ void on_command(emitter_self self, sim_wire_command& w) {
       });
 }
 
+// -- the call-information API --------------------------------------------------------
+
+http_response json_response(int status, std::string body) {
+  http_response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+http_response unknown_call(const std::string& id) {
+  return json_response(422, encode_command_error("90015", "Invalid Call Control ID",
+                                                 "The call_control_id " + id + " does not name a call."));
+}
+
+/// A leg as the API describes it; `end` 0 while up, the duration to `now` then.
+telnyx_call_info describe(const std::string& id, const std::string& state, timestamp_us start, timestamp_us end,
+                          timestamp_us now) {
+  telnyx_call_info c;
+  c.call_control_id = id;
+  c.call_leg_id = "leg-" + id;
+  c.call_session_id = "session-" + id;
+  c.client_state = state;
+  c.is_alive = end == 0;
+  c.start_time = start;
+  c.end_time = end;
+  c.call_duration_s = std::max<timestamp_us>(0, (end != 0 ? end : now) - start) / us_per_s;
+  return c;
+}
+
+std::string caller_state(emitter_self self, const std::string& id) {
+  auto i = self->state.calls.find(id);
+  return i == self->state.calls.end() ? std::string{} : i->second.caller_state;
+}
+
+void answer_status(emitter_self self, const sim_wire_query& q) {
+  auto& st = self->state;
+  auto ticket = q.ticket;
+  if (auto b = st.buyer_legs.find(q.id); b != st.buyer_legs.end()) {
+    auto now = now_us();
+    const auto& leg = b->second;
+    auto response =
+      leg.end != 0 && now - leg.end > sim_status_kept_us
+        ? unknown_call(q.id)
+        : json_response(200, encode_call_status(describe(q.id, leg.client_state, leg.start, leg.end, now)));
+    st.desk->complete(ticket, std::move(response));
+    return;
+  }
+  auto id = q.id;
+  self->request(st.sim, std::chrono::seconds{5}, sim_call_query{id})
+    .then(
+      [=](const sim_call_facts& f) {
+        if (f.state == sim_call_state::unknown) {
+          self->state.desk->complete(ticket, unknown_call(id));
+          return;
+        }
+        auto info = describe(id, caller_state(self, id), f.start, f.state == sim_call_state::ended ? f.end : 0, f.now);
+        self->state.desk->complete(ticket, json_response(200, encode_call_status(info)));
+      },
+      [=](caf::error&) {
+        self->state.desk->complete(ticket, json_response(503, encode_command_error("10007", "Unexpected error",
+                                                                                   "The carrier is not available.")));
+      });
+}
+
+void answer_active_calls(emitter_self self, const sim_wire_query& q) {
+  auto& st = self->state;
+  auto ticket = q.ticket;
+  sim_page_request page{q.id, q.query};
+  self->request(st.sim, std::chrono::seconds{5}, sim_live_calls_query{})
+    .then(
+      [=](const sim_live_calls& live) {
+        auto& s = self->state;
+        std::vector<telnyx_call_info> calls;
+        for (size_t i = 0; i < live.ids.size() && i < live.start.size(); ++i)
+          calls.push_back(describe(live.ids[i], caller_state(self, live.ids[i]), live.start[i], 0, live.now));
+        auto now = now_us();
+        for (const auto& [id, leg] : s.buyer_legs)
+          if (leg.end == 0) calls.push_back(describe(id, leg.client_state, leg.start, 0, now));
+        std::sort(calls.begin(), calls.end(),
+                  [](const auto& a, const auto& b) { return a.call_control_id < b.call_control_id; });
+        s.desk->complete(ticket, active_calls_response(calls, page, s.opt.connection_id));
+      },
+      [=](caf::error&) {
+        self->state.desk->complete(ticket, json_response(503, encode_command_error("10007", "Unexpected error",
+                                                                                   "The carrier is not available.")));
+      });
+}
+
+void on_query(emitter_self self, const sim_wire_query& q) {
+  self->state.stats->queries++;
+  if (q.active_calls)
+    answer_active_calls(self, q);
+  else
+    answer_status(self, q);
+}
+
 caf::behavior wire_emitter(emitter_self self, wire_emitter_options opt, std::shared_ptr<http_client> client,
                            std::shared_ptr<wire_emitter_stats> stats, std::shared_ptr<wire_command_desk> desk,
                            caf::actor sim) {
@@ -381,6 +513,7 @@ caf::behavior wire_emitter(emitter_self self, wire_emitter_options opt, std::sha
   return {
     [=](const carrier_event& ev) { on_event(self, ev); },
     [=](sim_wire_command& w) { on_command(self, w); },
+    [=](const sim_wire_query& q) { on_query(self, q); },
     [=](const sim_webhook_due& due) { post(self, due.event_id, due.attempt, due.duplicate); },
     [=](const sim_webhook_result& r) { on_result(self, r); },
   };

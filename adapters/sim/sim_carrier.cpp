@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <random>
 #include <unordered_map>
 
@@ -39,7 +40,10 @@ struct carrier_state {
   caf::actor calls; ///< where events go without opt.out (carrier-sim's wire emitter)
   std::mt19937_64 rng;
   std::unordered_map<std::string, live_call> live;
-  std::unordered_set<uint64_t> seen_commands;
+  /// command_id (with its call) -> when first carried out; a repeat within
+  /// sim_command_id_window_us is ignored. `seen_order` forgets them in time.
+  std::unordered_map<std::string, timestamp_us> seen_commands;
+  std::deque<std::pair<timestamp_us, std::string>> seen_order;
   std::vector<std::string> dids;
   std::map<std::string, double> answer_rate_by_destination;
   static inline const char* name = "sim_carrier";
@@ -89,6 +93,7 @@ void end_call(carrier_self self, const std::string& id, live_call& c, hangup_sou
   rec.ended_by = std::string{to_string(source)};
   ++self->state.opt.report->ended;
   auto now = self->state.clock->now();
+  rec.ended_at = now;
   if (c.bridged && !c.talk_over) rec.talk_ms = (now - c.bridged_at) / us_per_ms;
   auto ev = event(id, carrier_event_kind::hangup);
   ev.cause = hangup_cause::normal_clearing;
@@ -156,11 +161,18 @@ sim_command_result carry_out(carrier_self self, const carrier_command& cmd) {
   auto& st = self->state;
   auto& rep = *st.opt.report;
   ++rep.commands;
-  auto key = cmd.command_id.hi ^ (cmd.command_id.lo * 31);
-  if (!st.seen_commands.insert(key).second) {
+  auto now = st.clock->now();
+  while (!st.seen_order.empty() && now - st.seen_order.front().first > sim_command_id_window_us) {
+    auto old = st.seen_commands.find(st.seen_order.front().second);
+    if (old != st.seen_commands.end() && old->second == st.seen_order.front().first) st.seen_commands.erase(old);
+    st.seen_order.pop_front();
+  }
+  auto key = cmd.carrier_call_id + '|' + cmd.command_id.to_string();
+  if (!st.seen_commands.emplace(key, now).second) {
     ++rep.duplicate_commands;
     return sim_command_result::duplicate; // a retry of a command already carried out
   }
+  st.seen_order.emplace_back(now, key);
   auto i = st.live.find(cmd.carrier_call_id);
   if (i == st.live.end() || i->second.ended) {
     ++rep.commands_for_ended_calls;
@@ -229,6 +241,32 @@ void on_command(carrier_self self, const carrier_command& cmd) {
   ev.failed_command = cmd.kind;
   ev.detail = result == sim_command_result::call_ended ? "call has already ended" : "injected failure";
   emit(self, std::move(ev));
+}
+
+/// What a carrier's call-status API would say of `id`.
+sim_call_facts facts_of(carrier_self self, const std::string& id) {
+  const auto& st = self->state;
+  sim_call_facts f;
+  f.now = st.clock->now();
+  auto i = st.opt.report->calls.find(id);
+  if (i == st.opt.report->calls.end() || i->second.placed_at == 0) return f;
+  const auto& rec = i->second;
+  if (rec.ended && f.now - rec.ended_at > sim_status_kept_us) return f;
+  f.state = rec.ended ? sim_call_state::ended : sim_call_state::alive;
+  f.start = rec.placed_at;
+  f.end = rec.ended ? rec.ended_at : 0;
+  return f;
+}
+
+sim_live_calls live_calls(carrier_self self) {
+  const auto& st = self->state;
+  sim_live_calls out;
+  out.now = st.clock->now();
+  for (const auto& [id, c] : st.live)
+    if (!c.ended) out.ids.push_back(id);
+  std::sort(out.ids.begin(), out.ids.end());
+  for (const auto& id : out.ids) out.start.push_back(st.opt.report->calls[id].placed_at);
+  return out;
 }
 
 void on_tick(carrier_self self, const sim_tick& t) {
@@ -320,6 +358,8 @@ caf::behavior sim_carrier(carrier_self self, sim_carrier_options opt, std::share
       const auto& s = self->state;
       return sim_carrier_status{s.opt.report->placed, s.live.size()};
     },
+    [=](const sim_call_query& q) { return facts_of(self, q.carrier_call_id); },
+    [=](const sim_live_calls_query&) { return live_calls(self); },
     [=](const sim_tick& t) { on_tick(self, t); },
     [=](const peer_restarted& msg) {
       if (msg.peer.kind == peer_kind::calls) self->state.calls = msg.peer.handle;

@@ -2,7 +2,9 @@
 // The simulated carrier's world: places inbound calls at a Poisson rate,
 // answers commands with the normalized events a real carrier would send, after
 // realistic delays (speech length, ring time, talk time, caller patience),
-// and keeps its own record of every call to compare with the leads.
+// and keeps its own record of every call to compare with the leads. Asked
+// (sim_call_query, sim_live_calls_query), it tells what it knows of a call and
+// which calls are up, as a carrier's call-status API would.
 //
 // It is the carrier itself, not the node's carrier actor: in a node it lives
 // behind sim_carrier_port, which owns it, so killing the carrier actor loses
@@ -36,7 +38,8 @@ struct sim_call_record {
   uint32_t commands = 0;
   timestamp_us placed_at = 0;
   timestamp_us bridged_at = 0;
-  std::string ended_by; ///< "caller", "callee" (the engine's hangup or the buyer)
+  timestamp_us ended_at = 0; ///< the caller leg's end (0 while alive)
+  std::string ended_by;      ///< "caller", "callee" (the engine's hangup or the buyer)
 };
 
 /// What the carrier saw. Written by the world's actor; read once the run is over.
@@ -45,7 +48,7 @@ struct sim_carrier_report {
   uint64_t placed = 0;
   uint64_t ended = 0;
   uint64_t commands = 0;
-  uint64_t duplicate_commands = 0; ///< commands seen twice with one command_id
+  uint64_t duplicate_commands = 0; ///< a command_id seen again for its call within 60 s: ignored
   uint64_t commands_for_ended_calls = 0;
   uint64_t injected_failures = 0;
 };
@@ -77,6 +80,12 @@ struct sim_carrier_options {
   /// counts it up when it sends one. May be null.
   std::shared_ptr<std::atomic<int64_t>> commands_in_flight;
 };
+
+/// How long the world remembers an ended call for status questions (Telnyx:
+/// "data is available 10 minutes after call ended"), in its own clock's time.
+constexpr timestamp_us sim_status_kept_us = 10 * 60 * us_per_s;
+/// How long a command_id counts for its call (Telnyx ignores a repeat within 60 s).
+constexpr timestamp_us sim_command_id_window_us = 60 * us_per_s;
 
 /// Spawns the world's actor; `clock` dates its events and its record.
 caf::actor spawn_sim_carrier(caf::actor_system& sys, sim_carrier_options options,

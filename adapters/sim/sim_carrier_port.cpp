@@ -1,8 +1,11 @@
 #include "adapters/sim/sim_carrier_port.hpp"
 
 #include "adapters/http/prometheus_text.hpp"
+#include "adapters/sim/sim_messages.hpp"
 
 #include <caf/all.hpp>
+
+#include <algorithm>
 
 namespace ringbid {
 
@@ -38,6 +41,48 @@ void sim_carrier_port::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (world_) caf::anon_send_exit(world_, caf::exit_reason::user_shutdown);
+}
+
+caf::actor sim_carrier_port::world() const {
+  std::lock_guard lock{mutex_};
+  return stopped_ ? caf::actor{} : world_;
+}
+
+void sim_carrier_port::call_status(const std::string& carrier_call_id, call_status_done done) {
+  auto w = world();
+  if (!w) {
+    done(std::nullopt);
+    return;
+  }
+  system_.spawn([w, id = carrier_call_id, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(w, query_timeout, sim_call_query{id})
+      .then(
+        [=](const sim_call_facts& f) {
+          carrier_call_status s;
+          s.state = f.state == sim_call_state::alive   ? carrier_call_status::liveness::alive
+                    : f.state == sim_call_state::ended ? carrier_call_status::liveness::ended
+                                                       : carrier_call_status::liveness::unknown;
+          if (f.state != sim_call_state::unknown) {
+            s.start_time = f.start;
+            s.end_time = f.end;
+            s.duration_s = std::max<timestamp_us>(0, (f.end != 0 ? f.end : f.now) - f.start) / us_per_s;
+          }
+          done(s);
+        },
+        [=](caf::error&) { done(std::nullopt); });
+  });
+}
+
+void sim_carrier_port::active_calls(active_calls_done done) {
+  auto w = world();
+  if (!w) {
+    done(std::nullopt);
+    return;
+  }
+  system_.spawn([w, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(w, query_timeout, sim_live_calls_query{})
+      .then([=](const sim_live_calls& live) { done(live.ids); }, [=](caf::error&) { done(std::nullopt); });
+  });
 }
 
 carrier_port_metrics sim_carrier_port::metrics() const {

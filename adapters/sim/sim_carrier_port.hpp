@@ -6,6 +6,10 @@
 //
 // The world is spawned when the first carrier actor attaches, as the tree
 // comes up, so its first call does not race the tree's own start.
+//
+// call_status and active_calls ask the world (a request from a short-lived
+// actor, with a timeout): it knows when each call was placed and ended, and
+// forgets an ended call after sim_status_kept_us, as Telnyx does.
 
 #include "actors/ports/carrier_port.hpp"
 #include "adapters/carrier/carrier_inbox.hpp"
@@ -37,11 +41,20 @@ public:
   std::chrono::milliseconds hangup_hold() const override { return std::chrono::milliseconds{0}; }
   carrier_port_metrics metrics() const override;
   void write_metrics(std::string& out) const override;
+  /// Alive, ended or unknown as the world says; nullopt before the world is
+  /// spawned, after stop(), or when it does not answer within query_timeout.
+  void call_status(const std::string& carrier_call_id, call_status_done done) override;
+  /// The world's live calls (caller legs); nullopt as for call_status.
+  void active_calls(active_calls_done done) override;
+  /// How long a question to the world may take (in the actor clock's time).
+  static constexpr std::chrono::seconds query_timeout{5};
 
   /// The world's record; complete once the world has stopped or is idle.
   std::shared_ptr<sim_carrier_report> report() const { return report_; }
 
 private:
+  caf::actor world() const; ///< null before the first attach and after stop()
+
   std::shared_ptr<carrier_inbox> inbox_ = std::make_shared<carrier_inbox>();
   std::shared_ptr<std::atomic<int64_t>> in_flight_ = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<uint64_t> sent_{0};
@@ -49,7 +62,7 @@ private:
   caf::actor_system& system_;
   sim_carrier_options options_;
   std::shared_ptr<const wall_clock> clock_;
-  std::mutex mutex_; ///< guards the world's handle and whether it stopped
+  mutable std::mutex mutex_; ///< guards the world's handle and whether it stopped
   caf::actor world_;
   bool stopped_ = false;
 };

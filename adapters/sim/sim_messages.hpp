@@ -3,11 +3,13 @@
 // they never leave the sim adapter (registered by add_sim_types, sim_types.hpp).
 
 #include "protocol/carrier.hpp"
+#include "protocol/time.hpp"
 
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ringbid {
 
@@ -83,6 +85,53 @@ typename Inspector::result_type inspect(Inspector& f, sim_carrier_status& x) {
   return f(caf::meta::type_name("sim_carrier_status"), x.placed, x.live);
 }
 
+/// What the world knows of one caller leg; answered with `sim_call_facts`.
+struct sim_call_query {
+  std::string carrier_call_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sim_call_query& x) {
+  return f(caf::meta::type_name("sim_call_query"), x.carrier_call_id);
+}
+
+enum class sim_call_state : uint8_t {
+  unknown, ///< never placed, or ended more than sim_status_kept_us ago
+  alive,
+  ended,
+};
+
+struct sim_call_facts {
+  sim_call_state state = sim_call_state::unknown;
+  timestamp_us start = 0; ///< when it was placed
+  timestamp_us end = 0;   ///< 0 while alive
+  timestamp_us now = 0;   ///< the world's time of the answer
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sim_call_facts& x) {
+  return f(caf::meta::type_name("sim_call_facts"), x.state, x.start, x.end, x.now);
+}
+
+/// The caller legs alive now; answered with `sim_live_calls`.
+struct sim_live_calls_query {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sim_live_calls_query&) {
+  return f(caf::meta::type_name("sim_live_calls_query"));
+}
+
+struct sim_live_calls {
+  std::vector<std::string> ids;    ///< ascending
+  std::vector<timestamp_us> start; ///< start[i]: when ids[i] was placed
+  timestamp_us now = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sim_live_calls& x) {
+  return f(caf::meta::type_name("sim_live_calls"), x.ids, x.start, x.now);
+}
+
 /// The webhook emitter's own timer: deliver (or redeliver) one webhook now.
 struct sim_webhook_due {
   std::string event_id;
@@ -125,6 +174,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sim_wire_command& x) {
   return f(caf::meta::type_name("sim_wire_command"), x.ticket, x.call_control_id, x.action, x.has_command, x.command,
            x.client_state, x.target_leg_client_state);
+}
+
+/// HTTP io thread -> webhook emitter: a GET of the call-information API. The
+/// emitter asks the simulated carrier and answers HTTP request `ticket`.
+struct sim_wire_query {
+  uint64_t ticket = 0;
+  bool active_calls = false; ///< false: GET /v2/calls/{call_control_id}
+  std::string id;            ///< the call_control_id, or the connection id
+  std::string query;         ///< active_calls: the query string (page[...])
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sim_wire_query& x) {
+  return f(caf::meta::type_name("sim_wire_query"), x.ticket, x.active_calls, x.id, x.query);
 }
 
 } // namespace ringbid

@@ -53,12 +53,12 @@ void command_metrics(std::string& out, const telnyx_sender_stats& s) {
 
 telnyx_carrier_port::telnyx_carrier_port(telnyx_api_options api, webhook_verifier verifier,
                                          std::shared_ptr<const wall_clock> clock,
-                                         std::shared_ptr<durable_intake> record)
+                                         std::shared_ptr<durable_intake> record, telnyx_query_options queries)
   : clock_(std::move(clock)),
     intake_(std::make_shared<telnyx_webhook_intake>(
       std::move(verifier), [inbox = inbox_](carrier_event ev) { return inbox->post_if_attached(std::move(ev)); })),
-    sender_(std::make_unique<telnyx_command_sender>(std::move(api),
-                                                    [this](telnyx_command_report r) { on_report(std::move(r)); })) {
+    sender_(std::make_unique<telnyx_command_sender>(api, [this](telnyx_command_report r) { on_report(std::move(r)); })),
+    queries_(std::make_unique<telnyx_call_queries>(std::move(api), std::move(queries))) {
   if (record)
     intake_->set_durable(
       std::move(record), [inbox = inbox_] { return inbox->attached(); },
@@ -67,7 +67,16 @@ telnyx_carrier_port::telnyx_carrier_port(telnyx_api_options api, webhook_verifie
 
 telnyx_carrier_port::~telnyx_carrier_port() { stop(); }
 
-void telnyx_carrier_port::stop() { sender_->stop(); }
+void telnyx_carrier_port::stop() {
+  sender_->stop();
+  queries_->stop();
+}
+
+void telnyx_carrier_port::call_status(const std::string& carrier_call_id, call_status_done done) {
+  queries_->call_status(carrier_call_id, std::move(done));
+}
+
+void telnyx_carrier_port::active_calls(active_calls_done done) { queries_->active_calls(std::move(done)); }
 
 void telnyx_carrier_port::send(const carrier_command& command) {
   // Every command names the engine's call, so that later webhooks of the leg
@@ -144,6 +153,8 @@ std::vector<carrier_flag> telnyx_carrier_flags() {
     {"telnyx-api-url", "Call Control API base URL", "", "https://api.telnyx.com"},
     {"telnyx-public-key", "Base64 Ed25519 key that signs the webhooks", "TELNYX_PUBLIC_KEY", ""},
     {"telnyx-api-key", "API key for the commands (better: TELNYX_API_KEY)", "TELNYX_API_KEY", ""},
+    {"telnyx-connection-id", "Call Control connection (app) id, for listing its active calls", "TELNYX_CONNECTION_ID",
+     ""},
   };
 }
 
@@ -162,7 +173,10 @@ carrier_made make_telnyx_carrier(const carrier_setup& setup) {
   telnyx_api_options api;
   api.base_url = setup.flag("telnyx-api-url");
   api.api_key = setup.flag("telnyx-api-key");
-  made.port = std::make_shared<telnyx_carrier_port>(std::move(api), std::move(*verifier), setup.clock, setup.intake);
+  telnyx_query_options queries;
+  queries.connection_id = setup.flag("telnyx-connection-id");
+  made.port = std::make_shared<telnyx_carrier_port>(std::move(api), std::move(*verifier), setup.clock, setup.intake,
+                                                    std::move(queries));
   return made;
 }
 

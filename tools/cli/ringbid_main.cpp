@@ -165,6 +165,11 @@ int main(int argc, char** argv) {
   carrier->add_option("--reorder-rate", sim.reorder_rate, "share of webhooks held back so later ones overtake them")
     ->check(CLI::Range(0.0, 1.0));
   carrier->add_option("--reorder-max-ms", sim.reorder_max_ms, "longest hold-back")->check(CLI::Range(1, 60'000));
+  carrier
+    ->add_option("--webhook-retries", sim.webhook_retries,
+                 "posts of a failed webhook after the first, within a minute (0: deliver once, then give up)")
+    ->check(CLI::Range(0, 1'000));
+  carrier->add_option("--connection-id", sim.connection_id, "the Call Control connection id (webhooks, active_calls)");
   carrier->add_option("--wait-ready", sim.wait_ready_s, "seconds to wait for the node's /readyz (0: don't)");
   carrier->add_option("--max-run", sim.max_run_s, "give up after this many seconds (0: no limit)");
   carrier->add_option("--record", sim.record_path, "write the carrier's record of every call here (JSON)");

@@ -291,7 +291,7 @@ int run_node(const engine_config& config, const node_options& options) {
     int sig = wait_for_stop(signals, options.run_for_s);
     // Calls outlive the process only with a carrier that does (not the
     // in-process simulator).
-    bool hand_over = options.on_stop == drain_mode::hand_over && intake != nullptr;
+    bool hand_over = options.on_stop == drain_mode::hand_over && carrier->calls_outlive_process();
     spdlog::info("{}: {}", sig == 0 ? "run time over" : strsignal(sig),
                  hand_over ? "handing the live calls over to the next process" : "finishing the live calls");
     auto stop_started = std::chrono::steady_clock::now();

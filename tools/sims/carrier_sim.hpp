@@ -28,17 +28,23 @@ struct carrier_sim_options {
   double duplicate_rate = 0;
   double reorder_rate = 0;
   int reorder_max_ms = 50;
-  double wait_ready_s = 30; ///< wait this long for the node's /readyz before the first call
-  double max_run_s = 0;     ///< give up after this long (0: no limit)
-  std::string record_path;  ///< write the record here (JSON)
-  bool json = false;        ///< print the summary as JSON
+  /// Posts of a webhook after the first one that failed (refused, timed out,
+  /// not 2xx), within a minute of the first (see wire_emitter_options); 0:
+  /// every webhook is delivered once, and one that fails is given up.
+  int webhook_retries = 19;
+  std::string connection_id = "carrier-sim"; ///< the Call Control connection named in webhooks and active_calls
+  double wait_ready_s = 30;                  ///< wait this long for the node's /readyz before the first call
+  double max_run_s = 0;                      ///< give up after this long (0: no limit)
+  std::string record_path;                   ///< write the record here (JSON)
+  bool json = false;                         ///< print the summary as JSON
   /// Lines for whoever started us: the public key and the API URL, as soon as known.
   std::function<void(const std::string&)> announce;
 };
 
-/// Blocks until every call ended and every webhook was acknowledged (or a
-/// signal, or max_run_s); returns the exit code: 0 complete, 1 not complete or
-/// webhooks lost, 2 bad options.
+/// Blocks until every call ended and every webhook was acknowledged or given
+/// up (or a signal, or max_run_s); returns the exit code: 0 complete, 1 not
+/// complete or webhooks lost (given up while retrying; with webhook_retries 0
+/// they are only counted), 2 bad options.
 int run_carrier_sim(const engine_config& config, const carrier_sim_options& options);
 
 } // namespace ringbid
