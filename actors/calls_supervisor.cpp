@@ -43,7 +43,7 @@ void check_drained(calls_self self) {
 void launch(calls_self self, call_registry::entry& e, bool resumed) {
   auto& st = self->state;
   if (e.actor) st.registry->carrier_id_by_actor.erase(e.actor.id());
-  e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed});
+  e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed, e.config});
   st.registry->carrier_id_by_actor[e.actor.id()] = e.snapshot.carrier_call_id;
   if (resumed)
     for (const auto& ev : e.since_checkpoint) self->send(e.actor, ev);
@@ -87,7 +87,9 @@ void hang_up_recovered(calls_self self) {
 void book_interrupted(calls_self self, call_registry::entry& e) {
   auto& st = self->state;
   auto snap = interrupted_copy(e.snapshot, st.ctx->clock->now(), "interrupted by the supervisor");
-  auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
+  auto config = e.config ? e.config : st.ctx->current();
+  auto settings =
+    snap.campaign_id.empty() ? config->unassigned() : config->settings_for(snap.campaign_id, snap.source_id);
   auto lead = st.ctx->book(snap, *settings);
   if (st.peers->analytics) self->send(st.peers->analytics, call_booked{booked_from(lead)});
   auto carrier_id = snap.carrier_call_id;
@@ -118,6 +120,7 @@ void on_initiated(calls_self self, const carrier_event& ev) {
   auto& e = reg.by_carrier_id[ev.carrier_call_id];
   e.snapshot = make_call(st.ids.next(now / us_per_ms), ev.carrier_call_id, ev.from, ev.to, now);
   e.counted_in = e.snapshot.state;
+  e.config = st.ctx->current();
   st.ctx->counters->live_by_state[static_cast<size_t>(e.counted_in)]++;
   ++reg.started;
   st.ctx->counters->calls_started++;
