@@ -147,8 +147,8 @@ void route(call_self self) {
       if (r.found) {
         s.call.campaign_id = r.campaign_id;
         s.call.source_id = r.source_id;
-        s.settings = s.ctx->settings_for(r.campaign_id, r.source_id);
-        s.roster = s.ctx->roster_for(r.campaign_id);
+        s.settings = s.config->settings_for(r.campaign_id, r.source_id);
+        s.roster = s.settings->roster;
         s.call.tags = r.tags;
         if (const auto* source = s.settings->source)
           for (const auto& tag : source->tags)
@@ -166,9 +166,10 @@ caf::behavior call_actor(call_self self, call_actor_args args) {
   st.peers = std::move(args.peers);
   st.call = std::move(args.snapshot);
   st.ids = uuid7_generator{st.call.id.lo ^ st.ctx->seed};
-  st.settings = st.call.campaign_id.empty() ? st.ctx->unassigned_settings
-                                            : st.ctx->settings_for(st.call.campaign_id, st.call.source_id);
-  st.roster = st.ctx->roster_for(st.call.campaign_id);
+  st.config = args.config ? std::move(args.config) : st.ctx->current();
+  st.settings = st.call.campaign_id.empty() ? st.config->unassigned()
+                                            : st.config->settings_for(st.call.campaign_id, st.call.source_id);
+  st.roster = st.settings->roster;
   if (args.resumed) {
     announce(self);
     feed(self, call_resumed{});

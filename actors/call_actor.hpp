@@ -16,6 +16,9 @@ struct call_actor_args {
   std::shared_ptr<const peer_set> peers;
   call_snapshot snapshot;
   bool resumed = false; ///< restarted from a checkpoint after a crash
+  /// The config generation the call started with; null: the node's current
+  /// one (a new call). A restarted call gets its own back.
+  std::shared_ptr<const config_generation> config = nullptr;
 };
 
 caf::actor spawn_call_actor(caf::local_actor* parent, call_actor_args args);

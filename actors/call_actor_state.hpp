@@ -27,6 +27,10 @@ struct call_actor_state {
   /// restarts (peer_restarted, forwarded by the calls supervisor) or when a
   /// failed request looks the live instance up.
   std::shared_ptr<const peer_set> peers;
+  /// The config generation the call started with, kept for its whole life
+  /// (a reload installs a new one for new calls only); settings and roster
+  /// point into it.
+  std::shared_ptr<const config_generation> config;
   std::shared_ptr<const call_settings> settings;
   const campaign_roster* roster = nullptr; ///< null until routed to a campaign
   /// The latest round, and the one before it: kept once closed, to explain
@@ -48,7 +52,7 @@ using call_self = caf::stateful_actor<call_actor_state>*;
 inline timestamp_us now_of(call_self self) { return self->state.ctx->clock->now(); }
 
 inline caf::timespan peer_timeout(call_self self) {
-  return std::chrono::milliseconds{self->state.ctx->config->timing.peer_timeout_ms};
+  return std::chrono::milliseconds{self->state.config->config().timing.peer_timeout_ms};
 }
 
 // -- call_actor.cpp ------------------------------------------------------------

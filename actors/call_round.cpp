@@ -63,7 +63,7 @@ void start_round(call_self self) {
   const auto* campaign = roster.campaign;
   uint64_t rotation = 0;
   if (campaign && campaign->strategy == routing_strategy::round_robin) rotation = st.ctx->turns->take(campaign->id);
-  auto settings = round_settings_for(campaign, st.ctx->config->timing, static_cast<uint32_t>(roster.buyers.size()),
+  auto settings = round_settings_for(campaign, st.config->config().timing, static_cast<uint32_t>(roster.buyers.size()),
                                      rotation, st.call.id, st.call.round, st.ctx->seed);
   st.previous_round = std::move(st.round);
   st.round = std::make_shared<round_machine>(st.call, st.call.round, now_of(self), roster, std::move(settings));

@@ -49,7 +49,7 @@ void check_drained(calls_self self) {
 void launch(calls_self self, call_registry::entry& e, bool resumed) {
   auto& st = self->state;
   if (e.actor) st.registry->carrier_id_by_actor.erase(e.actor.id());
-  e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed});
+  e.actor = spawn_call_actor(self, call_actor_args{st.ctx, st.peers, e.snapshot, resumed, e.config});
   st.registry->carrier_id_by_actor[e.actor.id()] = e.snapshot.carrier_call_id;
   // A restarted actor gets what its checkpoint had not seen; an adopted one
   // the events kept for it since.
@@ -86,9 +86,12 @@ void hang_up(calls_self self, call_id call, const std::string& carrier_call_id, 
 
 /// Books a call without an actor, as `snap` stands (interrupted), and hangs
 /// it up at the carrier unless the carrier has no such call.
-void book_without_actor(calls_self self, const call_snapshot& snap, bool hang_up_at_carrier) {
+void book_without_actor(calls_self self, const call_snapshot& snap,
+                        const std::shared_ptr<const config_generation>& config, bool hang_up_at_carrier) {
   auto& st = self->state;
-  auto settings = st.ctx->settings_for(snap.campaign_id, snap.source_id);
+  auto generation = config ? config : st.ctx->current();
+  auto settings =
+    snap.campaign_id.empty() ? generation->unassigned() : generation->settings_for(snap.campaign_id, snap.source_id);
   auto lead = st.ctx->book(snap, *settings);
   if (st.peers->analytics) self->send(st.peers->analytics, call_booked{booked_from(lead)});
   auto carrier_id = snap.carrier_call_id;
@@ -108,7 +111,7 @@ void book_without_actor(calls_self self, const call_snapshot& snap, bool hang_up
 /// from its checkpoint without an actor.
 void book_interrupted(calls_self self, call_registry::entry& e) {
   auto snap = interrupted_copy(e.snapshot, self->state.ctx->clock->now(), "interrupted by the supervisor");
-  book_without_actor(self, snap, true);
+  book_without_actor(self, snap, e.config, true);
 }
 
 /// Runs the calls a process that is gone left live (see actors/core/adoption).
@@ -125,13 +128,14 @@ adoption_report adopt(calls_self self, std::vector<adoptable_call>& calls) {
     auto plan = plan_adoption(call, now);
     auto& e = reg.by_carrier_id[call.carrier_call_id];
     e.snapshot = std::move(plan.snapshot);
+    e.config = st.ctx->current(); // an adopted call runs on this process's config
     e.counted_in = e.snapshot.state;
     st.ctx->counters->live_by_state[static_cast<size_t>(e.counted_in)]++;
     ++reg.adopted;
     if (plan.what == adoption_plan::action::book) {
       report.ended += call.verdict == carrier_verdict::ended ? 1 : 0;
       report.unknown += call.verdict == carrier_verdict::unknown ? 1 : 0;
-      book_without_actor(self, e.snapshot, false);
+      book_without_actor(self, e.snapshot, e.config, false);
       continue;
     }
     report.replayed += plan.events.size();
@@ -159,6 +163,7 @@ void on_initiated(calls_self self, const carrier_event& ev) {
   auto id = ev.call.is_nil() ? st.ids.next(now / us_per_ms) : ev.call;
   e.snapshot = make_call(id, ev.carrier_call_id, ev.from, ev.to, now);
   e.counted_in = e.snapshot.state;
+  e.config = st.ctx->current();
   st.ctx->counters->live_by_state[static_cast<size_t>(e.counted_in)]++;
   ++reg.started;
   st.ctx->counters->calls_started++;

@@ -30,6 +30,9 @@ struct call_registry {
     uint32_t restarts = 0;
     bool interrupting = false;                    ///< finalizing as interrupted
     call_state counted_in = call_state::greeting; ///< its place in node_counters::live_by_state
+    /// The config generation the call started with: its restarts keep it,
+    /// whatever a reload installed since. Null: the node's current one.
+    std::shared_ptr<const config_generation> config;
   };
   std::unordered_map<std::string, entry> by_carrier_id;
   std::unordered_map<uint64_t, std::string> carrier_id_by_actor;

@@ -1,12 +1,14 @@
 #pragma once
-// What every actor of a node shares, read-only: configuration, clock, counters,
-// and the handles of the peers a call talks to.
+// What every actor of a node shares: configuration (the generation calls start
+// with, swapped atomically by a reload), clock, counters, and the handles of the
+// peers a call talks to.
 
 #include "actors/core/billing.hpp"
 #include "actors/core/call_machine.hpp"
 #include "actors/core/campaign_roster.hpp"
 #include "actors/core/circuit_breaker.hpp"
 #include "actors/core/config.hpp"
+#include "actors/core/config_generation.hpp"
 #include "actors/core/eligibility.hpp"
 #include "actors/core/routing_state.hpp"
 #include "actors/ports/ports.hpp"
@@ -40,17 +42,13 @@ struct node_counters {
 };
 
 struct node_context {
+  /// The config the node started with: what its tree was built from (the
+  /// bidders, the cap ledger, supervision, storage). Calls read theirs from
+  /// the generation they started with (current()).
   std::shared_ptr<const engine_config> config;
   std::shared_ptr<const wall_clock> clock;
   std::shared_ptr<node_counters> counters = std::make_shared<node_counters>();
   uint64_t seed = 1;
-
-  /// Call settings per "campaign|source", built once; the fallback serves
-  /// unassigned numbers.
-  std::map<std::string, std::shared_ptr<const call_settings>> settings;
-  std::shared_ptr<const call_settings> unassigned_settings;
-  std::map<std::string, campaign_roster> rosters; ///< by campaign id
-  std::map<std::string, buyer_filter> filters;    ///< by buyer id
 
   std::shared_ptr<breaker_board> breakers;       ///< per buyer, fed by the bidders
   std::shared_ptr<routing_turns> turns;          ///< round-robin turns per campaign
@@ -58,14 +56,22 @@ struct node_context {
   std::shared_ptr<duplicate_window> duplicates;  ///< callers each buyer was charged for
   std::shared_ptr<const caller_hasher> hasher;   ///< null: pings carry no caller hash
 
-  /// The roster of a campaign, or null for an unknown one.
-  const campaign_roster* roster_for(const std::string& campaign_id) const;
+  /// The config generation new calls start with (any thread). A call keeps
+  /// the one it took for its whole life, restarts included.
+  std::shared_ptr<const config_generation> current() const { return generation_.load(); }
+  /// Installs a reloaded generation (any thread): calls that start from now on
+  /// take it; live calls keep theirs.
+  void install(std::shared_ptr<const config_generation> next) { generation_.store(std::move(next)); }
 
+  /// The current generation's roster of a campaign, or null for an unknown one.
+  const campaign_roster* roster_for(const std::string& campaign_id) const;
+  /// The current generation's settings for a call (they keep it alive).
   std::shared_ptr<const call_settings> settings_for(const std::string& campaign_id, const std::string& source_id) const;
 
   /// The lead a finished call is booked as, charged by the billing rules
   /// (actors/billing): conversion, duration tiers, the buyer's duplicate-caller
   /// window (recorded here when the buyer is charged), the source's payout.
+  /// The buyer's terms come from `call_rules` (the call's own generation).
   lead_record book(const call_snapshot& call, const call_settings& call_rules) const;
   /// The lead a live call would be booked as if the node died now (charged as
   /// interrupted), without touching any duplicate-caller window.
@@ -77,7 +83,11 @@ struct node_context {
   /// Throws std::invalid_argument when a buyer's hours or targeting do not
   /// compile (the JSON loader reports those first, with their pointers).
   static std::shared_ptr<node_context> make(std::shared_ptr<const engine_config> config,
-                                            std::shared_ptr<const wall_clock> clock, uint64_t seed);
+                                            std::shared_ptr<const wall_clock> clock, uint64_t seed,
+                                            std::string revision = {});
+
+private:
+  std::atomic<std::shared_ptr<const config_generation>> generation_;
 };
 
 /// The current handles of a call's peers. Restarted peers get new addresses:

@@ -18,6 +18,8 @@
 
 namespace ringbid {
 
+struct campaign_roster;
+
 /// What the machine needs to know about the call's campaign, source and timing.
 struct call_settings {
   std::string greeting_text;
@@ -32,6 +34,9 @@ struct call_settings {
   uint32_t max_transfer_attempts = 3;
   int32_t transfer_timeout_s = 30;
   const source_config* source = nullptr; ///< the call's source (tags, billing); null when unassigned
+  /// The call's campaign and its buyers (billing looks the lead's buyer up
+  /// here); null when unassigned. Set by the config generation that owns both.
+  const campaign_roster* roster = nullptr;
   caf::timespan answer_timeout{};
   caf::timespan greeting_timeout{};
   caf::timespan max_hold{};

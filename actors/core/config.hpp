@@ -19,6 +19,8 @@ struct buyer_simulation {
   double no_bid_rate = 0.1;
   double error_rate = 0.01;
   double answer_rate = 0.9; ///< share of transfers the buyer's agents pick up
+
+  friend bool operator==(const buyer_simulation&, const buyer_simulation&) = default;
 };
 
 /// Opening hours on some weekdays, in minutes from local midnight. A window
@@ -81,6 +83,8 @@ struct targeting {
 struct breaker_config {
   int32_t failure_threshold = 5; ///< consecutive errors or timeouts that open the breaker; 0 = never
   int32_t open_ms = 30'000;      ///< then one probe ping is allowed through
+
+  friend bool operator==(const breaker_config&, const breaker_config&) = default;
 };
 
 /// Call-duration billing: a buyer with tiers is charged the price of the
@@ -200,6 +204,8 @@ struct cap_config {
   int64_t limit = 0;           ///< calls, micros (revenue) or seconds (spacing)
   count_stage counts_on = count_stage::bridged;
   std::string time_zone; ///< empty: the owner's (a pair's: its buyer's)
+
+  friend bool operator==(const cap_config&, const cap_config&) = default;
 };
 
 struct did_config {
@@ -207,6 +213,8 @@ struct did_config {
   std::string campaign_id;
   std::string source_id;
   std::vector<std::string> tags; ///< sent in pings, tested by `tag` rules
+
+  friend bool operator==(const did_config&, const did_config&) = default;
 };
 
 /// Watchdogs: how long the call waits for the carrier before acting on its own.
@@ -227,6 +235,8 @@ struct supervision_config {
   int32_t max_restarts = 10;     ///< restarts allowed within `window_ms`...
   int32_t window_ms = 1'000;     ///< ...before the supervisor escalates to its parent
   int32_t call_max_restarts = 3; ///< a call actor restarted more often is finalized as interrupted
+
+  friend bool operator==(const supervision_config&, const supervision_config&) = default;
 };
 
 struct storage_config {
@@ -234,6 +244,8 @@ struct storage_config {
   std::string sqlite_file = "ringbid.db";
   int32_t batch_max = 1'000;
   int32_t batch_interval_ms = 5;
+
+  friend bool operator==(const storage_config&, const storage_config&) = default;
 };
 
 /// The simulated carrier's callers and network.
@@ -248,6 +260,8 @@ struct carrier_simulation {
   int32_t patience_s_mean = 20; ///< how long those wait before hanging up
   double command_failure_rate = 0.0;
   double buyer_hangup_share = 0.4; ///< of bridged calls, the buyer ends the talk
+
+  friend bool operator==(const carrier_simulation&, const carrier_simulation&) = default;
 };
 
 struct engine_config {

@@ -1,5 +1,7 @@
 #include "adapters/config/config_json.hpp"
 
+#include "adapters/config/config_revision.hpp"
+
 #include "actors/core/cap_rules.hpp"
 #include "actors/core/targeting_rules.hpp"
 #include "adapters/json/number_text.hpp"
@@ -1064,7 +1066,9 @@ config_result load_config_file(const std::string& path) {
   if (!in) return fail(std::strerror(errno));
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return fail("read error");
-  return parse_config(text);
+  auto r = parse_config(text);
+  r.revision = config_revision(text);
+  return r;
 }
 
 std::string format_config_errors(const std::vector<config_error>& errors) {

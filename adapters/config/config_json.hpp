@@ -20,6 +20,7 @@ struct config_error {
 struct config_result {
   std::optional<engine_config> config; ///< set only when there are no errors
   std::vector<config_error> errors;
+  std::string revision; ///< load_config_file: the file's config_revision (also when invalid)
 
   bool ok() const { return config.has_value() && errors.empty(); }
 };

@@ -510,5 +510,50 @@ TEST_F(CallActorTest, ARestartedCallsSupervisorGetsTheCheckpointsAndTheEndOfItsL
   sched.run();
 }
 
+// SIGHUP installs a new config generation: a call keeps the one it started
+// with (its deadline, its campaign's buyers, the buyer it books against), and a
+// call that starts after the reload takes the new one.
+TEST_F(CallActorTest, ACallKeepsTheConfigItStartedWithAndTheNextCallTakesTheReloadedOne) {
+  start_call();
+  auto next = std::make_shared<engine_config>(*config);
+  next->campaigns[0].auction_deadline_ms = 1000;
+  next->campaigns[0].buyer_ids = {"a", "c"};
+  next->timing.network_allowance_ms = 100;
+  ctx->install(config_generation::make(next, "rev-2"));
+  config.reset(); // the first generation lives on only through the live call
+  ASSERT_EQ(ctx->current()->revision(), "rev-2");
+
+  answered(); // the first call's round, on the config it started with
+  EXPECT_EQ(world->pinged_buyers(), (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_FALSE(world->pings.empty());
+  EXPECT_EQ(world->pings[0].msg.time_left, 450ms);
+  bid("a", 5'000'000);
+  bid("b", 9'000'000);
+  bid("c", 7'000'000);
+  ASSERT_NE(last_command(command_kind::transfer), nullptr);
+  send_event(event(carrier_event_kind::bridged, call_leg::buyer));
+  hung_up();
+  ASSERT_EQ(world->leads.size(), 1u);
+  EXPECT_EQ(world->leads[0].buyer_id, "b") << "b is not in the new config's campaign, but was in the call's";
+  EXPECT_EQ(world->leads[0].revenue_micros, 9'000'000) << "charged against b's terms of the call's generation";
+
+  // A call that starts now.
+  world->pings.clear();
+  caf::actor second;
+  call_actor_args args{ctx, std::make_shared<const peer_set>(peers),
+                       make_call(uuid{1, 3}, "cc-2", "+12125550101", "+18005550000", ctx->clock->now()), false};
+  sys.spawn([&](caf::event_based_actor* self, int) { second = spawn_call_actor(self, args); }, 0);
+  sched.run();
+  auto ev = event(carrier_event_kind::answered);
+  ev.carrier_call_id = "cc-2";
+  caf::anon_send(second, ev);
+  sched.run();
+  EXPECT_EQ(world->pinged_buyers(), (std::vector<std::string>{"a", "c"}));
+  ASSERT_FALSE(world->pings.empty());
+  EXPECT_EQ(world->pings[0].msg.time_left, 900ms) << "the new deadline less the new allowance";
+  caf::anon_send_exit(second, caf::exit_reason::kill);
+  sched.run();
+}
+
 } // namespace
 } // namespace ringbid

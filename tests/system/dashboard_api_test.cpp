@@ -80,8 +80,8 @@ class DashboardApi : public ::testing::Test {
 protected:
   void start(const std::string& rate) {
     log_ = dir_ + "/node-" + std::to_string(++runs_) + ".log";
-    pid_ = spawn_logged({bin + "ringbid-node", "--config", config_, "--data-dir", dir_, "--rate", rate, "--http",
-                         "127.0.0.1:0", "--access-token", "s3cret"},
+    pid_ = spawn_logged({bin + "ringbid-node", "--config", config_, "--carrier", "sim", "--data-dir", dir_, "--rate",
+                         rate, "--http", "127.0.0.1:0", "--access-token", "s3cret"},
                         log_);
     ASSERT_GT(pid_, 0);
     ASSERT_TRUE(wait_until([&] { return !log_value(log_, "http on 127.0.0.1:").empty(); }, seconds{30}))

@@ -49,7 +49,7 @@ caps_json parse_caps(const std::string& text) {
 }
 
 TEST(NodeProcess, InvalidConfigIsRefusedWithEveryBadFieldAndExitCode2) {
-  for (const auto& exe : {bin + "ringbid simulate --calls 1 --config", bin + "ringbid-node --config"}) {
+  for (const auto& exe : {bin + "ringbid simulate --calls 1 --config", bin + "ringbid-node --carrier sim --config"}) {
     auto r = run(exe + " " + src + "/examples/invalid.json");
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("/threads"), std::string::npos) << r.output;
@@ -59,7 +59,7 @@ TEST(NodeProcess, InvalidConfigIsRefusedWithEveryBadFieldAndExitCode2) {
 }
 
 TEST(NodeProcess, MissingConfigFileIsRefused) {
-  auto r = run(bin + "ringbid-node --config /nonexistent/ringbid.json");
+  auto r = run(bin + "ringbid-node --carrier sim --config /nonexistent/ringbid.json");
   EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
@@ -84,8 +84,8 @@ TEST(NodeProcess, SigtermDrainsLiveCallsAndFlushesEveryLead) {
     ::dup2(::fileno(stdout), STDERR_FILENO);
     std::string exe = bin + "ringbid-node";
     std::string config = src + "/examples/demo.json";
-    ::execl(exe.c_str(), exe.c_str(), "--config", config.c_str(), "--data-dir", dir.c_str(), "--rate", "40",
-            static_cast<char*>(nullptr));
+    ::execl(exe.c_str(), exe.c_str(), "--config", config.c_str(), "--carrier", "sim", "--data-dir", dir.c_str(),
+            "--rate", "40", static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   // Traffic under way: more calls started (each a lead once drained) than the run must count.
@@ -146,7 +146,8 @@ TEST(NodeProcess, CapCountersSurviveKillNineAndEqualTheJournal) {
     return rows.empty() ? 0ull : std::stoull(rows[0][0]);
   };
   auto node = bin + "ringbid-node";
-  pid_t pid = spawn_logged({node, "--config", config, "--data-dir", dir, "--rate", "80"}, dir + "/first.log");
+  pid_t pid =
+    spawn_logged({node, "--config", config, "--carrier", "sim", "--data-dir", dir, "--rate", "80"}, dir + "/first.log");
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(wait_until([&] { return bridged_commits() > 40; }, std::chrono::seconds{60}))
     << read_file(dir + "/first.log");
@@ -160,8 +161,9 @@ TEST(NodeProcess, CapCountersSurviveKillNineAndEqualTheJournal) {
   auto crashed = parse_caps(before.output);
   EXPECT_GT(crashed.open_reservations, 0u) << "calls were live when the node died";
 
-  pid = spawn_logged({node, "--config", config, "--data-dir", dir, "--rate", "0", "--admin", "127.0.0.1:0"},
-                     dir + "/second.log");
+  pid = spawn_logged(
+    {node, "--config", config, "--carrier", "sim", "--data-dir", dir, "--rate", "0", "--admin", "127.0.0.1:0"},
+    dir + "/second.log");
   std::string port;
   ASSERT_TRUE(wait_until(
     [&] {

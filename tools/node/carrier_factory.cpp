@@ -7,7 +7,7 @@ namespace ringbid {
 
 const std::vector<carrier_entry>& carrier_entries() {
   static const std::vector<carrier_entry> entries{
-    {"sim", "the simulator, in-process", {}, make_sim_carrier},
+    {"sim", "simulated callers in-process, booked as leads in the database", {}, make_sim_carrier},
     {"telnyx", "webhooks on --http, commands to its API", telnyx_carrier_flags(), make_telnyx_carrier},
   };
   return entries;

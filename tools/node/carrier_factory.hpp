@@ -17,7 +17,7 @@ struct carrier_entry {
   carrier_maker make;
 };
 
-/// Every carrier, the default ("sim") first.
+/// Every carrier, in the order --help lists them (there is no default).
 const std::vector<carrier_entry>& carrier_entries();
 
 /// The carrier called `name`; an error naming the known ones when there is none.

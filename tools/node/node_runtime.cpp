@@ -13,6 +13,7 @@
 #include "protocol/types.hpp"
 #include "tools/node/carrier_factory.hpp"
 #include "tools/node/carrier_reconcile.hpp"
+#include "tools/node/config_reload.hpp"
 #include "tools/node/host_port.hpp"
 #include "tools/node/node_assembly.hpp"
 #include "tools/node/node_http.hpp"
@@ -25,8 +26,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <pthread.h>
 #include <thread>
 
@@ -34,16 +38,38 @@ namespace ringbid {
 
 namespace {
 
-/// Waits for SIGINT/SIGTERM (blocked in every thread) or the run time to pass.
-int wait_for_stop(sigset_t& signals, double run_for_s) {
-  if (run_for_s <= 0) {
+/// Waits for a blocked signal (SIGINT, SIGTERM, SIGHUP) or the run time to pass
+/// (`until`, when set); 0 for the latter.
+int wait_for_signal(sigset_t& signals, std::optional<std::chrono::steady_clock::time_point> until) {
+  if (!until) {
     int sig = 0;
     sigwait(&signals, &sig);
     return sig;
   }
-  timespec limit{static_cast<time_t>(run_for_s), static_cast<long>((run_for_s - double(time_t(run_for_s))) * 1e9)};
-  int sig = sigtimedwait(&signals, nullptr, &limit);
-  return sig < 0 ? 0 : sig;
+  for (;;) {
+    auto left = *until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec limit{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    int sig = sigtimedwait(&signals, nullptr, &limit);
+    if (sig > 0) return sig;
+    if (errno != EINTR) return 0; // EAGAIN: the time is up
+  }
+}
+
+/// Runs until SIGINT, SIGTERM or the run time; each SIGHUP in between reloads
+/// the config. Returns the signal that ended it, 0 for the run time.
+int serve_until_stopped(sigset_t& signals, double run_for_s, node_context& ctx, const config_source& source) {
+  std::optional<std::chrono::steady_clock::time_point> until;
+  if (run_for_s > 0)
+    until = std::chrono::steady_clock::now() +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>{run_for_s});
+  for (;;) {
+    int sig = wait_for_signal(signals, until);
+    if (sig != SIGHUP) return sig;
+    spdlog::info("SIGHUP: reloading the config from {}", source.path);
+    reload_config(ctx, source);
+  }
 }
 
 /// Runs the calls the previous process left live: asks the carrier about
@@ -137,9 +163,14 @@ int run_node(const engine_config& config, const node_options& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP); // a reload, not the end (the default action would kill the node)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
+  spdlog::info("carrier {}, database {}, config {} rev {}{}", options.carrier, db_path,
+               options.config_path.empty() ? "(not from a file)" : options.config_path,
+               options.config_revision.empty() ? "-" : options.config_revision,
+               options.carrier == "sim" ? " (simulated calls, booked as leads in that database)" : "");
   caf::actor_system_config cfg;
   add_node_types(cfg);
   cfg.set("scheduler.max-threads", static_cast<size_t>(std::max(1, config.threads)));
@@ -210,6 +241,7 @@ int run_node(const engine_config& config, const node_options& options) {
     store = node->store;
     journal = node->journal;
     auto& parts = node->parts;
+    parts.ctx->install(config_generation::make(parts.ctx->config, options.config_revision));
     const auto& dids = node->dids;
     if (options.http_bidders) {
       auto pinged = std::count_if(config.buyers.begin(), config.buyers.end(),
@@ -285,10 +317,12 @@ int run_node(const engine_config& config, const node_options& options) {
       }
       spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
     }
-    spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, leads in {}", config.node_name,
-                 config.campaigns.size(), config.buyers.size(), dids.local->size(), config.threads, db_path);
+    spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, carrier {}, leads in {}, "
+                 "config rev {} (SIGHUP reloads it)",
+                 config.node_name, config.campaigns.size(), config.buyers.size(), dids.local->size(), config.threads,
+                 options.carrier, db_path, options.config_revision.empty() ? "-" : options.config_revision);
 
-    int sig = wait_for_stop(signals, options.run_for_s);
+    int sig = serve_until_stopped(signals, options.run_for_s, *parts.ctx, {options.config_path, options.data_dir});
     // Calls outlive the process only with a carrier that does (not the
     // in-process simulator).
     bool hand_over = options.on_stop == drain_mode::hand_over && carrier->calls_outlive_process();

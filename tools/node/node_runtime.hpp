@@ -4,7 +4,8 @@
 // (tools/node/carrier_factory: simulated in-process, or Telnyx with webhooks on
 // the HTTP server); bidders are simulated or pinged over HTTP.
 // SIGINT/SIGTERM hand the live calls over to the next process (or, with
-// --drain-mode finish, end them), flush the records and exit 0.
+// --drain-mode finish, end them), flush the records and exit 0. SIGHUP
+// reloads the config file for new calls (tools/node/config_reload).
 
 #include "actors/core/config.hpp"
 
@@ -35,8 +36,15 @@ struct node_options {
   /// "HOST:PORT" of the HTTP server (health, readiness, metrics, webhooks);
   /// empty: none. The bound port is logged ("http on HOST:PORT").
   std::string http;
-  bool http_bidders = false;   ///< ping buyers that have a ping_url over HTTP
-  std::string carrier = "sim"; ///< where calls come from: a name of the carrier factory
+  bool http_bidders = false; ///< ping buyers that have a ping_url over HTTP
+  /// Where calls come from: a name of the carrier factory. No default: a
+  /// simulated carrier books fake leads into the database.
+  std::string carrier;
+  /// The config file (read again on SIGHUP), its revision as loaded, and the
+  /// --data-dir override every reload applies too.
+  std::string config_path;
+  std::string config_revision;
+  std::string data_dir;
   /// The carriers' own flags by name without dashes (e.g. "telnyx-api-key");
   /// unset ones take their carrier's default.
   std::map<std::string, std::string> carrier_flags;

@@ -10,14 +10,18 @@
 #include <map>
 
 int main(int argc, char** argv) {
-  CLI::App app{"ringbid-node: a ringbid engine node"};
+  CLI::App app{"ringbid-node: a ringbid engine node (SIGINT/SIGTERM: drain and stop; SIGHUP: reload --config)"};
+  app.option_defaults()->always_capture_default(); // --help shows every default
   std::string config_path;
   std::string data_dir;
   ringbid::node_options opt;
   app.add_option("--config", config_path, "node config (JSON, schemas/config.schema.json)")->required();
-  app.add_option("--data-dir", data_dir, "where the SQLite file lives (overrides storage.data_dir)");
+  app.add_option("--data-dir", data_dir, "where the SQLite file lives (default: the config's storage.data_dir)");
   app.add_option("--seed", opt.seed, "seed of the simulated carrier and bidders");
-  app.add_option("--rate", opt.calls_per_second, "simulated calls per second (0: none)")->check(CLI::NonNegativeNumber);
+  app
+    .add_option("--rate", opt.calls_per_second,
+                "simulated calls per second (0: none; -1: the config's carrier_sim rate)")
+    ->check(CLI::NonNegativeNumber);
   app.add_option("--drain-timeout", opt.drain_timeout_s, "seconds the shutdown may take (hand-over or finish)");
   std::map<std::string, ringbid::drain_mode> drain_modes{{"handover", ringbid::drain_mode::hand_over},
                                                          {"finish", ringbid::drain_mode::finish}};
@@ -26,13 +30,14 @@ int main(int argc, char** argv) {
                 "on SIGTERM: handover (keep the live calls up at the carrier for the next process to adopt) or "
                 "finish (end every live call first); handover needs a carrier outside the process (telnyx)")
     ->transform(CLI::CheckedTransformer(drain_modes, CLI::ignore_case));
-  app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds");
-  app.add_option("--admin", opt.admin, "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any)");
-  app.add_option(
-    "--http", opt.http,
-    "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: any)");
+  app.add_option("--run-for", opt.run_for_s, "stop by itself after this many seconds (0: run until a signal)");
+  app.add_option("--admin", opt.admin,
+                 "publish the node for `ringbid caps --node` on HOST:PORT (port 0: any; default: none)");
+  app.add_option("--http", opt.http,
+                 "serve the dashboard, its API, /healthz, /readyz, /metrics (and the webhooks) on HOST:PORT (port 0: "
+                 "any; default: none)");
   std::vector<std::string> carriers;
-  std::string carrier_help = "where calls come from:";
+  std::string carrier_help = "where calls come from (required):";
   for (const auto& entry : ringbid::carrier_entries()) {
     carriers.push_back(entry.name);
     carrier_help += (carriers.size() > 1 ? "; " : " ") + entry.name + " (" + entry.summary + ")";
@@ -45,8 +50,12 @@ int main(int argc, char** argv) {
     }
   }
   app.add_option("--carrier", opt.carrier, carrier_help)->check(CLI::IsMember(carriers));
-  app.add_option("--redis", opt.redis,
-                 "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth)");
+  std::string choices;
+  for (const auto& entry : ringbid::carrier_entries())
+    choices += (choices.empty() ? "" : "\n") + ("  --carrier " + entry.name + ": " + entry.summary);
+  app.add_option(
+    "--redis", opt.redis,
+    "cache DID lookups in Redis at redis://HOST:PORT[/DB] (SQLite stays the source of truth; default: none)");
   app
     .add_option("--access-token", opt.access_token,
                 "token the dashboard, its API and its stream ask for (better: RINGBID_ACCESS_TOKEN); "
@@ -57,6 +66,12 @@ int main(int argc, char** argv) {
     ->check(CLI::IsMember({"sim", "http"}));
   CLI11_PARSE(app, argc, argv);
   opt.http_bidders = bidders == "http";
+  if (opt.carrier.empty()) {
+    // No default: a node that silently ran the simulator would book fake leads
+    // into a real database.
+    std::cerr << "ringbid-node: --carrier is required; choose where calls come from:\n" << choices << "\n";
+    return 2;
+  }
 
   auto loaded = ringbid::load_config_file(config_path);
   if (!loaded.ok()) {
@@ -66,5 +81,8 @@ int main(int argc, char** argv) {
   }
   auto config = *loaded.config;
   if (!data_dir.empty()) config.storage.data_dir = data_dir;
+  opt.config_path = config_path;
+  opt.config_revision = loaded.revision;
+  opt.data_dir = data_dir;
   return ringbid::run_node(config, opt);
 }

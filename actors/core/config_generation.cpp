@@ -1,0 +1,64 @@
+#include "actors/core/config_generation.hpp"
+
+#include <stdexcept>
+
+namespace ringbid {
+
+namespace {
+
+std::string settings_key(const std::string& campaign_id, const std::string& source_id) {
+  return campaign_id + '|' + source_id;
+}
+
+} // namespace
+
+std::shared_ptr<const config_generation> config_generation::make(std::shared_ptr<const engine_config> config,
+                                                                 std::string revision) {
+  std::shared_ptr<config_generation> g{new config_generation};
+  g->config_ = std::move(config);
+  g->revision_ = std::move(revision);
+  const auto& cfg = *g->config_;
+  for (const auto& buyer : cfg.buyers) {
+    std::string error;
+    auto filter = buyer_filter::compile(buyer, &error);
+    if (!filter) throw std::invalid_argument("buyer " + buyer.id + ": " + error);
+    g->filters_.emplace(buyer.id, std::move(*filter));
+  }
+  for (const auto& campaign : cfg.campaigns) {
+    auto& roster = g->rosters_[campaign.id];
+    roster.campaign = &campaign;
+    for (const auto& buyer_id : campaign.buyer_ids) {
+      if (const auto* buyer = cfg.find_buyer(buyer_id); buyer != nullptr) {
+        roster.buyers.push_back(buyer);
+        roster.filters.push_back(&g->filters_.at(buyer_id));
+      }
+    }
+  }
+  for (const auto& campaign : cfg.campaigns) {
+    for (const auto& source : cfg.sources) {
+      auto settings = call_settings::make(cfg, &campaign, &source);
+      settings.roster = &g->rosters_.at(campaign.id);
+      g->settings_.emplace(settings_key(campaign.id, source.id), std::move(settings));
+    }
+  }
+  g->unassigned_ = call_settings::make(cfg, nullptr, nullptr);
+  return g;
+}
+
+std::shared_ptr<const call_settings> config_generation::settings_for(const std::string& campaign_id,
+                                                                     const std::string& source_id) const {
+  auto i = settings_.find(settings_key(campaign_id, source_id));
+  if (i == settings_.end()) return unassigned();
+  return {shared_from_this(), &i->second};
+}
+
+std::shared_ptr<const call_settings> config_generation::unassigned() const {
+  return {shared_from_this(), &unassigned_};
+}
+
+const campaign_roster* config_generation::roster_for(const std::string& campaign_id) const {
+  auto i = rosters_.find(campaign_id);
+  return i == rosters_.end() ? nullptr : &i->second;
+}
+
+} // namespace ringbid
