@@ -85,6 +85,10 @@ void book_lead(call_self self) {
   // quits abnormally and the supervisor restarts it from its checkpoint (state
   // done), which books the lead again.
   auto unreachable = [=] { self->quit(caf::sec::request_receiver_down); };
+  // Anything the call still holds at the ledger (a reservation taken by a
+  // process that died, or by a round lost with it) is given back now, after
+  // every commit it sent before (the ledger takes one sender's messages in order).
+  if (st.peers->ledger) self->send(st.peers->ledger, release_call{st.call.id});
   ask_peer(self, peer_kind::recorder, record_lead{std::move(lead)}, done, unreachable);
 }
 

@@ -10,6 +10,7 @@
 #include "protocol/analytics.hpp"
 #include "protocol/carrier.hpp"
 #include "protocol/lead.hpp"
+#include "protocol/ledger.hpp"
 #include "protocol/node.hpp"
 
 #include <caf/all.hpp>
@@ -136,6 +137,8 @@ adoption_report adopt(calls_self self, std::vector<adoptable_call>& calls) {
       report.ended += call.verdict == carrier_verdict::ended ? 1 : 0;
       report.unknown += call.verdict == carrier_verdict::unknown ? 1 : 0;
       book_without_actor(self, e.snapshot, e.config, false);
+      // Its reservations wait for no one: the lines and units are free now.
+      if (st.peers->ledger) self->send(st.peers->ledger, release_call{call.id});
       continue;
     }
     report.replayed += plan.events.size();

@@ -119,6 +119,11 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
       m.ship_journal();
       return ack;
     },
+    [=](const release_call& req) {
+      auto& m = *self->state.memory;
+      m.core.release_call(req.call, now());
+      m.ship_journal();
+    },
     [=](const ledger_status_request&) -> ledger_status {
       auto& m = *self->state.memory;
       m.core.expire_due(now());

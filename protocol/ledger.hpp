@@ -144,6 +144,17 @@ typename Inspector::result_type inspect(Inspector& f, release_request& x) {
   return f(caf::meta::type_name("release_request"), x.token);
 }
 
+/// Calls supervisor -> ledger: a call booked without an actor (adopted, but
+/// gone at the carrier) gives back every reservation it still holds.
+struct release_call {
+  call_id call;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, release_call& x) {
+  return f(caf::meta::type_name("release_call"), x.call);
+}
+
 /// Reply to commit and release: idempotent, so `known` is false for a token the
 /// ledger no longer holds (already released, or released with its dead holder).
 struct ledger_ack {

@@ -33,6 +33,7 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<hold_reply>("ringbid::hold_reply");
   cfg.add_message_type<commit_request>("ringbid::commit_request");
   cfg.add_message_type<release_request>("ringbid::release_request");
+  cfg.add_message_type<release_call>("ringbid::release_call");
   cfg.add_message_type<ledger_ack>("ringbid::ledger_ack");
   cfg.add_message_type<ledger_status_request>("ringbid::ledger_status_request");
   cfg.add_message_type<ledger_status>("ringbid::ledger_status");

@@ -466,6 +466,15 @@ bool ledger_core::release(uint64_t token, timestamp_us now) {
   return true;
 }
 
+size_t ledger_core::release_call(const call_id& call, timestamp_us now) {
+  auto c = calls_.find(call);
+  if (c == calls_.end()) return 0;
+  auto tokens = c->second.token_list; // copy: release() edits it
+  size_t n = 0;
+  for (auto token : tokens) n += release(token, now) ? 1 : 0;
+  return n;
+}
+
 size_t ledger_core::release_holder(uint64_t holder, timestamp_us now) {
   auto h = by_holder_.find(holder);
   if (h == by_holder_.end()) return 0;

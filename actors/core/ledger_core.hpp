@@ -50,6 +50,9 @@ public:
   bool commit(const commit_request& request, timestamp_us now);
   /// Ends the reservation. Idempotent; false for an unknown token.
   bool release(uint64_t token, timestamp_us now);
+  /// Ends every open reservation of `call` (a call booked without its actor);
+  /// returns how many. What was counted stays counted.
+  size_t release_call(const call_id& call, timestamp_us now);
   /// Releases everything `holder` holds; returns how many reservations ended.
   size_t release_holder(uint64_t holder, timestamp_us now);
   /// The holder died: its reservations expire `grace_us` from now unless a

@@ -190,6 +190,7 @@ sim_command_result carry_out(carrier_self self, const carrier_command& cmd) {
   note_transfer(self, cmd);
   switch (cmd.kind) {
     case command_kind::answer:
+      ++rep.calls[id].answers;
       schedule(self, milliseconds{b.answer_delay_ms}, sim_action::answered, id, c.token);
       return sim_command_result::executed;
     case command_kind::speak: {

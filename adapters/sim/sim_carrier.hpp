@@ -36,6 +36,7 @@ struct sim_call_record {
   int64_t talk_ms = 0;
   bool ended = false;
   uint32_t commands = 0;
+  uint32_t answers = 0; ///< answer commands carried out (a repeated command_id is not)
   timestamp_us placed_at = 0;
   timestamp_us bridged_at = 0;
   timestamp_us ended_at = 0; ///< the caller leg's end (0 while alive)

@@ -579,6 +579,23 @@ TEST(LedgerCore, AfterARestartTheOpenReservationsWaitForTheirCallsThenExpire) {
   EXPECT_EQ(again.open_reservations(), 0u);
 }
 
+TEST(LedgerCore, ACallBookedWithoutItsActorGivesBackEveryReservationItHeld) {
+  auto cfg = base_config();
+  cfg.buyers[0].concurrency_cap = 1;
+  cfg.buyers[1].concurrency_cap = 1;
+  auto l = make_core(cfg);
+  auto t = monday;
+  auto call = request({"a", "b"});
+  auto granted = l.reserve(call, 0, t).granted;
+  ASSERT_EQ(granted.size(), 2u);
+  l.commit({granted[0].token, count_stage::bridged, 0}, t);
+  EXPECT_EQ(l.release_call(call.call, t), 2u);
+  EXPECT_EQ(l.open_reservations(), 0u);
+  EXPECT_EQ(l.committed_total(), 1u) << "what was counted stays counted";
+  EXPECT_NE(take(l, "a", t), 0u) << "the line is free";
+  EXPECT_EQ(l.release_call(call.call, t), 0u);
+}
+
 TEST(LedgerCore, ANormalReserveTakesANewUnitWhileTheCallsOwnReservationIsHeld) {
   auto cfg = base_config();
   cfg.buyers[0].concurrency_cap = 2;

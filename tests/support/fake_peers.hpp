@@ -54,6 +54,7 @@ struct fake_world {
   std::vector<hold_request> holds;
   std::vector<commit_request> commits;
   std::vector<uint64_t> releases;
+  std::vector<call_id> released_calls; ///< release_call: what a finished call still held
   std::vector<received<carrier_command>> commands;
   std::vector<received<ping_request>> pings;
   std::vector<lead_record> leads;
@@ -115,6 +116,7 @@ inline caf::behavior fake_ledger(caf::event_based_actor*, world_ptr w) {
       w->releases.push_back(req.token);
       return ledger_ack{req.token, true};
     },
+    [=](const release_call& req) { w->released_calls.push_back(req.call); },
   };
 }
 

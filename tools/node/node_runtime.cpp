@@ -9,6 +9,7 @@
 #include "adapters/sqlite/sqlite_live_calls.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
 #include "protocol/adoption.hpp"
+#include "protocol/ledger.hpp"
 #include "protocol/node.hpp"
 #include "protocol/types.hpp"
 #include "tools/node/carrier_factory.hpp"
@@ -107,7 +108,16 @@ bool adopt_live_calls(caf::actor_system& sys, const caf::actor& root, carrier_po
         spdlog::error("cannot adopt the live calls: {}", sys.render(err));
         ok = false;
       });
-  return ok;
+  if (!ok) return false;
+  // The ledger has taken what the adoption gave back (the reservations of
+  // calls booked without an actor) once it answers a later question.
+  caf::actor ledger;
+  self->request(root, std::chrono::seconds{10}, peer_lookup{peer_kind::ledger, {}})
+    .receive([&](const peer_handle& h) { ledger = h.handle; }, [&](caf::error&) {});
+  if (ledger)
+    self->request(ledger, std::chrono::seconds{10}, ledger_status_request{})
+      .receive([](const ledger_status&) {}, [](caf::error&) {});
+  return true;
 }
 
 /// The analytics book with today's calls booked so far (by earlier runs of
@@ -288,7 +298,10 @@ int run_node(const engine_config& config, const node_options& options) {
     auto carrier = node->carrier;
     spdlog::info("node '{}' incarnation {}: {} live calls left by the previous run", config.node_name, incarnation,
                  live.size());
-    if (!live.empty() && !adopt_live_calls(sys, root, *carrier, std::move(live), undecodable)) return 1;
+    if (!live.empty()) {
+      if (!adopt_live_calls(sys, root, *carrier, std::move(live), undecodable)) return 1;
+      journal->flush(); // what the adoption changed in the caps is durable before the node says it is up
+    }
     http_parts.carrier = carrier;
     http_parts.counters = parts.ctx->counters;
     http_parts.system = &sys;
@@ -345,8 +358,8 @@ int run_node(const engine_config& config, const node_options& options) {
           spdlog::info("{} live calls handed over in {:.0f} ms ({} started, {} finished, {} adopted here)",
                        s.handed_over, ms, s.started, s.finished, s.adopted);
         else
-          spdlog::info("all calls finalized in {:.0f} ms: {} started, {} finished, {} restarted, {} interrupted", ms,
-                       s.started, s.finished, s.restarted, s.interrupted);
+          spdlog::info("all calls finalized: {} started, {} finished, {} restarted, {} interrupted ({:.0f} ms)",
+                       s.started, s.finished, s.restarted, s.interrupted, ms);
       };
       auto on_error = [&](caf::error& err) {
         spdlog::error("{} did not complete within {} s: {}", hand_over ? "hand-over" : "drain", options.drain_timeout_s,

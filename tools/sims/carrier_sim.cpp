@@ -219,6 +219,7 @@ void write_record(std::ostream& out, const sim_carrier_report& rep, const wire_e
       flag("ended", c.ended);
       text("ended_by", c.ended_by);
       u64("commands", c.commands);
+      u64("answers", c.answers);
       w.EndObject();
     }
     w.EndArray();

@@ -1,0 +1,255 @@
+// Calls outlive the process. A node under Telnyx traffic (carrier-sim) is
+// restarted mid-traffic: SIGTERM (a deploy: the calls are handed over), kill -9
+// at random instants, SIGHUP with a changed and with an invalid config. Against
+// the carrier's own record: no call was hung up because of a restart, every
+// placed call has exactly one lead, talk time is the carrier's, no cap is
+// exceeded, no reservation is left open, and the dashboard counts every lead.
+
+#include "adapters/http/http_client.hpp"
+#include "tests/support/process_support.hpp"
+#include "tests/support/sqlite_rows.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+
+namespace ringbid {
+namespace {
+
+using namespace ringbid::test;
+using std::chrono::seconds;
+
+struct carrier_sim {
+  pid_t pid = -1;
+  std::string log;
+  std::string api;
+  std::string public_key;
+};
+
+/// carrier-sim placing `calls` at `rate` per second, `time_scale` times faster
+/// than real calls (talk times of a few seconds), webhooks to `port`.
+carrier_sim start_carrier(const std::string& dir, uint16_t port, int calls, double rate, double time_scale,
+                          const std::vector<std::string>& extra = {}) {
+  carrier_sim sim;
+  sim.log = dir + "/carrier.log";
+  std::vector<std::string> args{bin + "ringbid", "carrier-sim",
+                                "--config",      src + "/examples/demo.json",
+                                "--webhook-url", "http://127.0.0.1:" + std::to_string(port) + "/webhooks/telnyx",
+                                "--listen",      "127.0.0.1:0",
+                                "--key-file",    dir + "/key",
+                                "--calls",       std::to_string(calls),
+                                "--rate",        std::to_string(rate),
+                                "--time-scale",  std::to_string(time_scale),
+                                "--seed",        "11",
+                                "--record",      dir + "/record.json",
+                                "--wait-ready",  "60",
+                                "--max-run",     "240"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  sim.pid = spawn_logged(args, sim.log);
+  EXPECT_GT(sim.pid, 0);
+  EXPECT_TRUE(wait_until([&] { return !log_value(sim.log, "carrier-sim api: ").empty(); }, seconds{20}))
+    << read_file(sim.log);
+  sim.api = log_value(sim.log, "carrier-sim api: ");
+  sim.public_key = log_value(sim.log, "carrier-sim public key: ");
+  return sim;
+}
+
+class Adoption : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = temp_dir("adoption");
+    port_ = free_port();
+    db_ = dir_ + "/ringbid-demo.db";
+    config_ = dir_ + "/config.json";
+    write_config(read_file(src + "/examples/demo.json"));
+  }
+  void TearDown() override {
+    if (node_ > 0) {
+      ::kill(node_, SIGKILL);
+      ::waitpid(node_, nullptr, 0);
+    }
+  }
+  void write_config(const std::string& text) {
+    std::ofstream out{config_ + ".new"};
+    out << text;
+    out.close();
+    std::filesystem::rename(config_ + ".new", config_);
+  }
+  /// Starts a node and waits until it takes webhooks.
+  void start_node(const carrier_sim& sim) {
+    log_ = dir_ + "/node-" + std::to_string(++runs_) + ".log";
+    node_ = spawn_logged({bin + "ringbid-node", "--config", config_, "--data-dir", dir_, "--http",
+                          "127.0.0.1:" + std::to_string(port_), "--carrier", "telnyx", "--telnyx-api-url", sim.api,
+                          "--telnyx-public-key", sim.public_key, "--telnyx-connection-id", "carrier-sim"},
+                         log_);
+    ASSERT_GT(node_, 0);
+    ASSERT_TRUE(wait_until([&] { return read_file(log_).find("' up: ") != std::string::npos; }, seconds{60}))
+      << read_file(log_);
+  }
+  void kill_node(int sig) {
+    ASSERT_EQ(::kill(node_, sig), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(node_, &status, 0), node_);
+    node_ = -1;
+    if (sig == SIGKILL) {
+      ASSERT_TRUE(WIFSIGNALED(status));
+    } else {
+      ASSERT_TRUE(WIFEXITED(status)) << read_file(log_);
+      ASSERT_EQ(WEXITSTATUS(status), 0) << read_file(log_);
+    }
+  }
+  size_t leads() { return count_rows(db_, "leads"); }
+  /// Waits until `more` further calls have been booked (traffic goes on).
+  void let_traffic_run(size_t more) {
+    auto target = leads() + more;
+    ASSERT_TRUE(wait_until([&] { return leads() >= target; }, seconds{90})) << read_file(log_);
+  }
+
+  std::string dir_, db_, config_, log_;
+  uint16_t port_ = 0;
+  pid_t node_ = -1;
+  int runs_ = 0;
+};
+
+struct record_call {
+  bool answered = false, bridged = false, ended = false;
+  int64_t talk_ms = 0;
+  uint64_t answers = 0;
+};
+
+std::map<std::string, record_call> read_record(const std::string& path, rapidjson::Document& record) {
+  auto text = read_file(path);
+  record.Parse(text.c_str());
+  EXPECT_FALSE(record.HasParseError()) << text;
+  std::map<std::string, record_call> calls;
+  if (record.HasParseError()) return calls;
+  for (const auto& c : record["calls"].GetArray()) {
+    record_call r;
+    r.answered = c["answered"].GetBool();
+    r.bridged = c["bridged"].GetBool();
+    r.ended = c["ended"].GetBool();
+    r.talk_ms = c["talk_ms"].GetInt64();
+    r.answers = c["answers"].GetUint64();
+    calls[c["call_control_id"].GetString()] = r;
+  }
+  return calls;
+}
+
+int64_t dashboard_total(uint16_t port) {
+  http_client client;
+  http_client_request req;
+  req.method = "GET";
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/metrics/summary";
+  req.timeout = std::chrono::milliseconds{5'000};
+  std::promise<http_client_response> done;
+  auto f = done.get_future();
+  client.send(std::move(req), [&done](http_client_response r) { done.set_value(std::move(r)); });
+  auto r = f.get();
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("calls")) return -1;
+  return doc["calls"]["total"].GetInt64();
+}
+
+TEST_F(Adoption, FiveRestartsMidTrafficDropNoCallAndCountEveryCallOnce) {
+  const int calls = 240;
+  auto sim = start_carrier(dir_, port_, calls, 12, 10);
+  start_node(sim);
+  std::mt19937 rng{std::random_device{}()};
+  auto some = [&] { return std::uniform_int_distribution<size_t>{5, 20}(rng); };
+
+  // 1. A deploy: SIGTERM hands the live calls over, the next process adopts them.
+  let_traffic_run(20);
+  kill_node(SIGTERM);
+  auto handed = read_file(log_);
+  EXPECT_NE(handed.find("live calls handed over"), std::string::npos) << handed;
+  start_node(sim);
+  // 2. A crash at a random instant.
+  let_traffic_run(some());
+  kill_node(SIGKILL);
+  start_node(sim);
+  EXPECT_NE(read_file(log_).find("adopted "), std::string::npos) << read_file(log_);
+  // 3. SIGHUP with a changed config: new calls use it, live ones keep theirs.
+  let_traffic_run(some());
+  auto changed = read_file(src + "/examples/demo.json");
+  auto at = changed.find("\"greeting_text\": \"");
+  ASSERT_NE(at, std::string::npos);
+  changed.insert(at + 18, "Hello again. ");
+  write_config(changed);
+  ::kill(node_, SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return read_file(log_).find("installed (was rev") != std::string::npos; }, seconds{30}))
+    << read_file(log_);
+  // 4. SIGHUP with an invalid config: logged, the node keeps running.
+  let_traffic_run(some());
+  write_config(read_file(src + "/examples/invalid.json"));
+  ::kill(node_, SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return read_file(log_).find("still on rev") != std::string::npos; }, seconds{30}))
+    << read_file(log_);
+  write_config(changed);
+  // 5. Another crash.
+  let_traffic_run(some());
+  kill_node(SIGKILL);
+  start_node(sim);
+
+  int sim_exit = wait_exit(sim.pid, seconds{240});
+  ASSERT_EQ(sim_exit, 0) << read_file(sim.log) << read_file(log_);
+  ASSERT_TRUE(wait_until([&] { return leads() >= size_t(calls); }, seconds{60})) << read_file(log_);
+  auto shown = dashboard_total(port_);
+  kill_node(SIGTERM);
+
+  rapidjson::Document record;
+  auto carrier_calls = read_record(dir_ + "/record.json", record);
+  ASSERT_EQ(record["placed"].GetUint64(), uint64_t(calls));
+  ASSERT_EQ(record["ended"].GetUint64(), uint64_t(calls)) << "no caller was left hanging";
+  EXPECT_EQ(record["webhooks"]["given_up"].GetUint64(), 0u) << "the carrier got through to the next process";
+
+  std::map<std::string, std::vector<std::string>> lead_rows; // carrier id -> outcome, talk_ms, ended_in
+  for (const auto& row : query(db_, "SELECT carrier_call_id, outcome, talk_ms, ended_in FROM leads"))
+    EXPECT_TRUE(lead_rows.emplace(row[0], row).second) << "two leads for " << row[0];
+  ASSERT_EQ(lead_rows.size(), size_t(calls)) << "exactly one lead per placed call";
+  EXPECT_EQ(count_rows(db_, "live_calls"), 0u);
+  EXPECT_EQ(count_rows(db_, "call_inbox"), 0u);
+  size_t bridged = 0, worst_ms = 0;
+  for (const auto& [id, c] : carrier_calls) {
+    auto lead = lead_rows.find(id);
+    ASSERT_NE(lead, lead_rows.end()) << "no lead for " << id;
+    const auto& outcome = lead->second[1];
+    EXPECT_NE(outcome, "interrupted") << id << ": no call is cut off by a restart";
+    EXPECT_LE(c.answers, 1u) << id << " answered twice";
+    EXPECT_EQ(c.bridged, outcome == "bridged") << id << " " << outcome;
+    if (c.bridged && outcome == "bridged") {
+      ++bridged;
+      auto diff = static_cast<size_t>(std::llabs(std::stoll(lead->second[2]) - c.talk_ms));
+      worst_ms = std::max(worst_ms, diff);
+      EXPECT_LE(diff, 5u) << id << ": billed " << lead->second[2] << " ms, the carrier says " << c.talk_ms;
+    }
+  }
+  EXPECT_GT(bridged, 50u);
+  std::cout << "[ figures  ] " << calls << " calls, " << bridged << " bridged, 5 restarts; worst talk-time gap "
+            << worst_ms << " ms\n";
+
+  // Caps: none exceeded, nothing left reserved.
+  auto caps = run(bin + "ringbid caps --json --config " + config_ + " --db " + db_);
+  ASSERT_EQ(caps.exit_code, 0) << caps.output;
+  rapidjson::Document doc;
+  doc.Parse(caps.output.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << caps.output;
+  EXPECT_EQ(doc["open_reservations"].GetUint64(), 0u) << caps.output;
+  for (const auto& c : doc["caps"].GetArray()) {
+    // Spacing's limit is a time between calls, not a count.
+    if (c["limit"].GetInt64() <= 0 || std::string{c["measure"].GetString()} == "spacing") continue;
+    EXPECT_LE(c["value"].GetInt64(), c["limit"].GetInt64()) << c["id"].GetString() << " " << c["measure"].GetString();
+  }
+  EXPECT_EQ(shown, int64_t(calls)) << "the dashboard counts every lead once";
+}
+
+} // namespace
+} // namespace ringbid
