@@ -84,12 +84,25 @@ protected:
     std::filesystem::rename(config_ + ".new", config_);
   }
   /// Starts a node and waits until it takes webhooks.
-  void start_node(const carrier_sim& sim) {
+  void start_node(const carrier_sim& sim, const std::vector<std::string>& extra = {}) {
     log_ = dir_ + "/node-" + std::to_string(++runs_) + ".log";
-    node_ = spawn_logged({bin + "ringbid-node", "--config", config_, "--data-dir", dir_, "--http",
-                          "127.0.0.1:" + std::to_string(port_), "--carrier", "telnyx", "--telnyx-api-url", sim.api,
-                          "--telnyx-public-key", sim.public_key, "--telnyx-connection-id", "carrier-sim"},
-                         log_);
+    std::vector<std::string> args{bin + "ringbid-node",
+                                  "--config",
+                                  config_,
+                                  "--data-dir",
+                                  dir_,
+                                  "--http",
+                                  "127.0.0.1:" + std::to_string(port_),
+                                  "--carrier",
+                                  "telnyx",
+                                  "--telnyx-api-url",
+                                  sim.api,
+                                  "--telnyx-public-key",
+                                  sim.public_key,
+                                  "--telnyx-connection-id",
+                                  "carrier-sim"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    node_ = spawn_logged(args, log_);
     ASSERT_GT(node_, 0);
     ASSERT_TRUE(wait_until([&] { return read_file(log_).find("' up: ") != std::string::npos; }, seconds{60}))
       << read_file(log_);
@@ -143,18 +156,21 @@ std::map<std::string, record_call> read_record(const std::string& path, rapidjso
   return calls;
 }
 
-int64_t dashboard_total(uint16_t port) {
+std::string http_get(const std::string& url) {
   http_client client;
   http_client_request req;
   req.method = "GET";
-  req.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/metrics/summary";
+  req.url = url;
   req.timeout = std::chrono::milliseconds{5'000};
   std::promise<http_client_response> done;
   auto f = done.get_future();
   client.send(std::move(req), [&done](http_client_response r) { done.set_value(std::move(r)); });
-  auto r = f.get();
+  return f.get().body;
+}
+
+int64_t dashboard_total(uint16_t port) {
   rapidjson::Document doc;
-  doc.Parse(r.body.c_str());
+  doc.Parse(http_get("http://127.0.0.1:" + std::to_string(port) + "/api/v1/metrics/summary").c_str());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("calls")) return -1;
   return doc["calls"]["total"].GetInt64();
 }
@@ -249,6 +265,111 @@ TEST_F(Adoption, FiveRestartsMidTrafficDropNoCallAndCountEveryCallOnce) {
     EXPECT_LE(c["value"].GetInt64(), c["limit"].GetInt64()) << c["id"].GetString() << " " << c["measure"].GetString();
   }
   EXPECT_EQ(shown, int64_t(calls)) << "the dashboard counts every lead once";
+}
+
+TEST_F(Adoption, TwentyKillNinesNeverLeaveAnAnsweredCallWithoutALeadOrAnswerACallTwice) {
+  const int calls = 150;
+  auto sim = start_carrier(dir_, port_, calls, 15, 20);
+  start_node(sim);
+  std::mt19937 rng{std::random_device{}()};
+  auto newest_start = [&] {
+    auto rows = query(db_, "SELECT coalesce(max(started_at), 0) FROM live_calls");
+    return rows.empty() ? std::string{} : rows[0][0];
+  };
+  int at_a_start = 0;
+  for (int trial = 0; trial < 20 && ::kill(sim.pid, 0) == 0; ++trial) {
+    if (trial % 2 == 0) {
+      // Right after a call's start is noted: its answer is on its way or not sent yet.
+      auto seen = newest_start();
+      if (wait_until([&] { return newest_start() != seen; }, seconds{20})) ++at_a_start;
+    } else {
+      let_traffic_run(std::uniform_int_distribution<size_t>{1, 6}(rng));
+    }
+    kill_node(SIGKILL);
+    start_node(sim);
+  }
+  EXPECT_GE(at_a_start, 5);
+  ASSERT_EQ(wait_exit(sim.pid, seconds{240}), 0) << read_file(sim.log) << read_file(log_);
+  ASSERT_TRUE(wait_until([&] { return leads() >= size_t(calls); }, seconds{60})) << read_file(log_);
+  kill_node(SIGTERM);
+
+  rapidjson::Document record;
+  auto carrier_calls = read_record(dir_ + "/record.json", record);
+  ASSERT_EQ(record["placed"].GetUint64(), uint64_t(calls));
+  ASSERT_EQ(record["ended"].GetUint64(), uint64_t(calls));
+  std::map<std::string, std::string> outcomes;
+  for (const auto& row : query(db_, "SELECT carrier_call_id, outcome FROM leads"))
+    EXPECT_TRUE(outcomes.emplace(row[0], row[1]).second) << "two leads for " << row[0];
+  size_t answered = 0, twice = 0;
+  for (const auto& [id, c] : carrier_calls) {
+    EXPECT_TRUE(outcomes.count(id)) << id << (c.answered ? ": answered without a lead" : ": no lead");
+    answered += c.answered ? 1 : 0;
+    twice += c.answers > 1 ? 1 : 0;
+  }
+  EXPECT_EQ(twice, 0u) << "a call answered twice";
+  EXPECT_EQ(outcomes.size(), size_t(calls));
+  std::cout << "[ figures  ] 20 kill -9 trials (" << at_a_start << " right after a call's start was noted): " << calls
+            << " calls, " << answered << " answered, " << twice << " answered twice, "
+            << (calls - static_cast<int>(outcomes.size())) << " without a lead\n";
+}
+
+TEST_F(Adoption, WithACarrierThatDeliversOnceOnlyCallsWhoseWebhooksHitTheDeadNodeLackALead) {
+  const int calls = 160;
+  auto sim = start_carrier(dir_, port_, calls, 8, 20, {"--webhook-retries", "0"});
+  start_node(sim);
+  let_traffic_run(5);
+  kill_node(SIGKILL);
+  // The node stays down until the carrier has placed calls it never heard of:
+  // their call.initiated hit the dead node and was given up.
+  // Calls up at the carrier that no node ever heard of: their call.initiated
+  // hit the dead node and was given up.
+  auto unheard_of = [&] {
+    size_t n = 0;
+    rapidjson::Document doc;
+    doc.Parse(http_get(sim.api + "/v2/connections/carrier-sim/active_calls?page%5Blimit%5D=250").c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data")) return n;
+    for (const auto& c : doc["data"].GetArray()) {
+      std::string id = c["call_control_id"].GetString();
+      if (id.find(":b") != std::string::npos) continue; // a buyer leg (carrier-sim names them <call>:b<n>)
+      if (query(db_, "SELECT 1 FROM live_calls WHERE carrier_call_id = '" + id +
+                       "' UNION ALL SELECT 1 FROM leads WHERE carrier_call_id = '" + id + "'")
+            .empty())
+        ++n;
+    }
+    return n;
+  };
+  ASSERT_TRUE(wait_until([&] { return unheard_of() > 0; }, seconds{30})) << read_file(sim.log);
+  // This time the node finishes its calls when stopped: a call whose events
+  // were lost with the dead node may wait for a long watchdog otherwise.
+  start_node(sim, {"--drain-mode", "finish"});
+  // Every call the carrier placed is booked or live at the node, but for those
+  // no node heard of (a carrier that never retries keeps them ringing).
+  ASSERT_TRUE(
+    wait_until([&] { return leads() + count_rows(db_, "live_calls") + unheard_of() == size_t(calls); }, seconds{120}))
+    << leads() << " leads, " << unheard_of() << " unheard of, " << count_rows(db_, "live_calls") << " live\n"
+    << read_file(log_) << read_file(sim.log);
+  auto unheard = unheard_of();
+  ::kill(sim.pid, SIGTERM);
+  wait_exit(sim.pid, seconds{60});
+  kill_node(SIGTERM);
+  rapidjson::Document record;
+  auto carrier_calls = read_record(dir_ + "/record.json", record);
+  ASSERT_EQ(record["placed"].GetUint64(), uint64_t(calls));
+  auto given_up = record["webhooks"]["given_up"].GetUint64();
+  std::map<std::string, std::string> outcomes;
+  for (const auto& row : query(db_, "SELECT carrier_call_id, outcome FROM leads")) outcomes.emplace(row[0], row[1]);
+  size_t without = 0;
+  for (const auto& [id, c] : carrier_calls) {
+    if (outcomes.count(id)) continue;
+    ++without;
+    EXPECT_FALSE(c.answered) << id << ": answered, yet without a lead";
+  }
+  EXPECT_EQ(without, unheard) << "only the calls no node heard of lack a lead";
+  EXPECT_LE(without, given_up);
+  EXPECT_GT(without, 0u);
+  EXPECT_EQ(count_rows(db_, "live_calls"), 0u);
+  std::cout << "[ figures  ] deliver-once carrier, one kill -9: " << calls << " calls, " << given_up
+            << " webhooks given up, " << without << " calls without a lead (their call.initiated reached no node)\n";
 }
 
 } // namespace
