@@ -32,35 +32,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-/// One campaign, ten buyers who always bid and answer, no caps: every call
-/// can be set up, so the figure is the engine's, not the config's.
-std::string bench_config_json(const std::string& data_dir) {
-  std::string buyers, ids, dids;
-  for (int i = 0; i < 10; ++i) {
-    buyers += fmt::format(R"({}{{"id":"buyer-{:02}","name":"Buyer {}","destination":"+1512555{:04}","min_bid":1.0,)"
-                          R"("sim":{{"bid_mean":{},"bid_stddev":2.0,"latency_mean_ms":20,"latency_stddev_ms":5,)"
-                          R"("no_bid_rate":0.0,"error_rate":0.0,"answer_rate":1.0}}}})",
-                          i ? "," : "", i, i, i, 20 + i);
-    ids += fmt::format(R"({}"buyer-{:02}")", i ? "," : "", i);
-  }
-  for (int i = 0; i < 4; ++i)
-    dids += fmt::format(R"({}{{"number":"+1800555{:04}","campaign_id":"bench","source_id":"bench-source"}})",
-                        i ? "," : "", 100 + i);
-  return fmt::format(
-    R"({{"node_name":"bench-e2e","threads":2,)"
-    R"("campaigns":[{{"id":"bench","name":"Bench","vertical":"auto_insurance","buyer_ids":[{}],"floor":1.0,)"
-    R"("auction_deadline_ms":500,"early_auction":true,"record":false,"greeting_text":"Thanks for calling.",)"
-    R"("hold_audio_url":"https://audio.example.invalid/hold.mp3","ending_text":"Goodbye.",)"
-    R"("voice":"female","language":"en-US","max_rounds":2,"max_transfer_attempts":3,"transfer_timeout_s":25}}],)"
-    R"("sources":[{{"id":"bench-source","name":"Bench source","revenue_share_bp":5000}}],)"
-    R"("buyers":[{}],"dids":[{}],)"
-    R"("carrier_sim":{{"calls_per_second":100,"unknown_did_rate":0.0,"answer_delay_ms":150,"speech_ms_per_char":55,)"
-    R"("ring_ms_mean":4000,"talk_s_mean":60,"abandon_rate":0.0,"patience_s_mean":20,"command_failure_rate":0.0,)"
-    R"("buyer_hangup_share":0.4}},)"
-    R"("storage":{{"data_dir":"{}","sqlite_file":"bench-e2e.db","batch_max":1000,"batch_interval_ms":5}}}})",
-    ids, buyers, dids, data_dir);
-}
-
 /// The rest of the first line of `path` after `prefix`, waiting up to `limit` for it.
 std::string wait_for_line(const std::string& path, const std::string& prefix, milliseconds limit) {
   auto until = std::chrono::steady_clock::now() + limit;
@@ -157,6 +128,35 @@ double http_exchanges_per_second(milliseconds span) {
 }
 
 } // namespace
+
+/// One campaign, ten buyers who always bid and answer, no caps: every call
+/// can be set up, so the figure is the engine's, not the config's.
+std::string bench_config_json(const std::string& data_dir) {
+  std::string buyers, ids, dids;
+  for (int i = 0; i < 10; ++i) {
+    buyers += fmt::format(R"({}{{"id":"buyer-{:02}","name":"Buyer {}","destination":"+1512555{:04}","min_bid":1.0,)"
+                          R"("sim":{{"bid_mean":{},"bid_stddev":2.0,"latency_mean_ms":20,"latency_stddev_ms":5,)"
+                          R"("no_bid_rate":0.0,"error_rate":0.0,"answer_rate":1.0}}}})",
+                          i ? "," : "", i, i, i, 20 + i);
+    ids += fmt::format(R"({}"buyer-{:02}")", i ? "," : "", i);
+  }
+  for (int i = 0; i < 4; ++i)
+    dids += fmt::format(R"({}{{"number":"+1800555{:04}","campaign_id":"bench","source_id":"bench-source"}})",
+                        i ? "," : "", 100 + i);
+  return fmt::format(
+    R"({{"node_name":"bench-e2e","threads":2,)"
+    R"("campaigns":[{{"id":"bench","name":"Bench","vertical":"auto_insurance","buyer_ids":[{}],"floor":1.0,)"
+    R"("auction_deadline_ms":500,"early_auction":true,"record":false,"greeting_text":"Thanks for calling.",)"
+    R"("hold_audio_url":"https://audio.example.invalid/hold.mp3","ending_text":"Goodbye.",)"
+    R"("voice":"female","language":"en-US","max_rounds":2,"max_transfer_attempts":3,"transfer_timeout_s":25}}],)"
+    R"("sources":[{{"id":"bench-source","name":"Bench source","revenue_share_bp":5000}}],)"
+    R"("buyers":[{}],"dids":[{}],)"
+    R"("carrier_sim":{{"calls_per_second":100,"unknown_did_rate":0.0,"answer_delay_ms":150,"speech_ms_per_char":55,)"
+    R"("ring_ms_mean":4000,"talk_s_mean":60,"abandon_rate":0.0,"patience_s_mean":20,"command_failure_rate":0.0,)"
+    R"("buyer_hangup_share":0.4}},)"
+    R"("storage":{{"data_dir":"{}","sqlite_file":"bench-e2e.db","batch_max":1000,"batch_interval_ms":5}}}})",
+    ids, buyers, dids, data_dir);
+}
 
 std::vector<result_row> bench_e2e(const e2e_options& options) {
   namespace fs = std::filesystem;

@@ -24,6 +24,10 @@
 //                simulation without it (alternating runs)
 //   sse          event-stream subscribers one node keeps up with at 1,000
 //                call events/s (every event to every subscriber, none dropped)
+//   restart      what a call's durable start adds before its answer (p50/p99,
+//                against a lead's commit at the same rate); live calls adopted
+//                per second when a node starts on 10,000 of them; SIGTERM to
+//                the next process taking calls
 
 #include "actors/core/config.hpp"
 #include "protocol/types.hpp"
@@ -33,6 +37,7 @@
 #include "tools/bench/bench_e2e.hpp"
 #include "tools/bench/bench_leads.hpp"
 #include "tools/bench/bench_ledger.hpp"
+#include "tools/bench/bench_restart.hpp"
 #include "tools/bench/bench_result.hpp"
 #include "tools/node/simulation.hpp"
 
@@ -287,7 +292,7 @@ int main(int argc, char** argv) {
   uint64_t analytics_calls = 20'000;
   app.add_option("--analytics-calls", analytics_calls, "calls per run in the analytics benchmark (4 runs)");
   app.add_option("--only", only,
-                 "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads, dids, analytics or sse");
+                 "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads, dids, analytics, sse or restart");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
@@ -317,6 +322,12 @@ int main(int argc, char** argv) {
   }
   if (only.empty() || only == "analytics")
     for (auto& row : ringbid::bench_analytics(analytics_calls, dir.string())) rows.push_back(row);
+  if (only.empty() || only == "restart") {
+    ringbid::restart_bench_options restart;
+    restart.work_dir = dir.string();
+    restart.tools_dir = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+    for (auto& row : ringbid::bench_restart(restart)) rows.push_back(row);
+  }
   if (only.empty() || only == "sse")
     for (auto& row : ringbid::bench_sse({})) rows.push_back(row);
   std::filesystem::remove_all(dir);
