@@ -373,6 +373,10 @@ int run_node(const engine_config& config, const node_options& options) {
     }
     wait_for_commands(*carrier, std::chrono::seconds{5});
     server.stop(); // no webhook posts into an actor system that is going away
+    // Webhooks still waiting for the store (their 2xx is sent once their event
+    // is durable) are answered now, while the server and the carrier they
+    // answer through still exist.
+    store->flush();
     node->stop([&](const caf::actor& tree) {
       self->send_exit(tree, caf::exit_reason::user_shutdown);
       self->wait_for(tree);
