@@ -48,10 +48,20 @@ caf::actor sim_carrier_port::world() const {
   return stopped_ ? caf::actor{} : world_;
 }
 
+bool sim_carrier_port::stopped() const {
+  std::lock_guard lock{mutex_};
+  return stopped_;
+}
+
 void sim_carrier_port::call_status(const std::string& carrier_call_id, call_status_done done) {
   auto w = world();
   if (!w) {
-    done(std::nullopt);
+    // Before the first attach the world does not exist yet, and it places its
+    // calls itself: no call of an earlier process is in it.
+    if (stopped())
+      done(std::nullopt);
+    else
+      done(carrier_call_status{});
     return;
   }
   system_.spawn([w, id = carrier_call_id, done = std::move(done)](caf::event_based_actor* self) {
@@ -76,7 +86,10 @@ void sim_carrier_port::call_status(const std::string& carrier_call_id, call_stat
 void sim_carrier_port::active_calls(active_calls_done done) {
   auto w = world();
   if (!w) {
-    done(std::nullopt);
+    if (stopped())
+      done(std::nullopt);
+    else
+      done(std::vector<std::string>{}); // not spawned yet: no call at all
     return;
   }
   system_.spawn([w, done = std::move(done)](caf::event_based_actor* self) {

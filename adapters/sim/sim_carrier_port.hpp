@@ -54,6 +54,7 @@ public:
 
 private:
   caf::actor world() const; ///< null before the first attach and after stop()
+  bool stopped() const;
 
   std::shared_ptr<carrier_inbox> inbox_ = std::make_shared<carrier_inbox>();
   std::shared_ptr<std::atomic<int64_t>> in_flight_ = std::make_shared<std::atomic<int64_t>>(0);
