@@ -55,7 +55,12 @@ void launch(calls_self self, call_registry::entry& e, bool resumed) {
   // A restarted actor gets what its checkpoint had not seen; an adopted one
   // the events kept for it since.
   for (const auto& ev : e.since_checkpoint) self->send(e.actor, ev);
-  if (e.interrupting || st.registry->draining) self->send(e.actor, end_call{});
+  // A call that starts (or restarts) while the calls are handed over is
+  // handed over too: its start is durable, the next process sets it up.
+  if (st.registry->handing_over && !e.interrupting)
+    self->send(e.actor, hand_over_call{});
+  else if (e.interrupting || st.registry->draining)
+    self->send(e.actor, end_call{});
 }
 
 void forget(calls_self self, const std::string& carrier_call_id, bool finished = true) {
@@ -257,7 +262,7 @@ caf::behavior calls_supervisor(calls_self self, std::shared_ptr<call_registry> r
       // A deploy: every call keeps its state durably and stops; the carrier
       // keeps the calls up, and the next process adopts them.
       auto& s = self->state;
-      s.registry->draining = true;
+      s.registry->handing_over = true;
       auto promise = self->make_response_promise<calls_status>();
       s.handed_over.push_back(promise);
       for (auto& [carrier_id, e] : s.registry->by_carrier_id)

@@ -40,9 +40,10 @@ struct call_registry {
   uint64_t finished = 0;
   uint64_t restarted = 0;
   uint64_t interrupted = 0;
-  uint64_t adopted = 0;     ///< taken over from a process that is gone
-  uint64_t handed_over = 0; ///< left to the next process (a deploy)
-  bool draining = false;
+  uint64_t adopted = 0;      ///< taken over from a process that is gone
+  uint64_t handed_over = 0;  ///< left to the next process (a deploy)
+  bool draining = false;     ///< ending every call (drain_calls)
+  bool handing_over = false; ///< leaving every call to the next process (hand_over_calls)
 };
 
 caf::actor spawn_calls_supervisor(caf::local_actor* parent, std::shared_ptr<call_registry> registry,
