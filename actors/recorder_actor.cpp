@@ -53,7 +53,6 @@ caf::behavior recorder_actor(caf::stateful_actor<recorder_state>* self, std::sha
         waiting.erase(i);
       }
     },
-    [=](track_call& msg) { self->state.store->track(std::move(msg.lead), msg.state); },
     [=](checkpoint_call& msg) { self->state.store->checkpoint(std::move(msg.snapshot), std::move(msg.lead)); },
   };
 }

@@ -138,7 +138,7 @@ typename Inspector::result_type inspect(Inspector& f, call_checkpoint& x) {
 
 /// Call actor -> recorder, at the call's start and each change of state: the
 /// call's whole state, kept durably so that another process can adopt the
-/// call, with the lead it would be booked as if it cannot (track_call's).
+/// call, with the lead it would be booked as if it cannot.
 /// Fire-and-forget: a lost one leaves the previous one, and the carrier
 /// events kept since are replayed onto it.
 struct checkpoint_call {

@@ -95,21 +95,6 @@ typename Inspector::result_type inspect(Inspector& f, lead_accepted& x) {
   return f(caf::meta::type_name("lead_accepted"), x.id);
 }
 
-/// Call actor -> recorder, at the call's start and each change of state: the
-/// lead the call would be booked as if the node died now (interrupted, in its
-/// current state). Stored durably until the call's real lead replaces it; a
-/// restarted node books the leftovers. Fire-and-forget: a lost one only makes
-/// the recovered lead less current.
-struct track_call {
-  lead_record lead;
-  call_state state = call_state::greeting; ///< the state the call is in
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, track_call& x) {
-  return f(caf::meta::type_name("track_call"), x.lead, x.state);
-}
-
 /// The lead store's writer -> recorder: these leads are committed (or were
 /// stored already), so their `record_lead` requests may be answered.
 struct leads_committed {

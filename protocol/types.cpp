@@ -45,7 +45,6 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<lead_record>("ringbid::lead_record");
   cfg.add_message_type<record_lead>("ringbid::record_lead");
   cfg.add_message_type<lead_accepted>("ringbid::lead_accepted");
-  cfg.add_message_type<track_call>("ringbid::track_call");
   cfg.add_message_type<leads_committed>("ringbid::leads_committed");
   cfg.add_message_type<offer>("ringbid::offer");
   cfg.add_message_type<call_snapshot>("ringbid::call_snapshot");

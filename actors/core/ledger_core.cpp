@@ -554,23 +554,6 @@ size_t ledger_core::expire_due(timestamp_us now) {
   return n;
 }
 
-size_t ledger_core::expire_all(timestamp_us now) {
-  std::vector<uint64_t> tokens;
-  tokens.reserve(reservations_.size());
-  for (const auto& [token, r] : reservations_) tokens.push_back(token);
-  std::sort(tokens.begin(), tokens.end()); // a deterministic journal
-  for (auto token : tokens) {
-    end(reservations_.find(token), now);
-    ++expired_total_;
-    cap_journal_entry e;
-    e.at = now;
-    e.op = cap_op::expire;
-    e.token = token;
-    journal(std::move(e));
-  }
-  return tokens.size();
-}
-
 void ledger_core::replay(const cap_journal_entry& e) {
   next_seq_ = std::max(next_seq_, e.seq + 1);
   switch (e.op) {

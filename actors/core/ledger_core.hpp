@@ -64,8 +64,6 @@ public:
   uint64_t unchecked_adoptions() const { return unchecked_adoptions_; }
   /// Expires reservations whose lease ran out by `now`.
   size_t expire_due(timestamp_us now);
-  /// Expires every open reservation: after a restart their holders are gone.
-  size_t expire_all(timestamp_us now);
   /// After a restart: every reservation of the previous process waits
   /// `grace_us` for the call that held it to be adopted (reserve with mode
   /// adopt, or a normal reserve of the same call and buyer, re-attaches it),

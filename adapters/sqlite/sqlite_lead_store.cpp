@@ -152,8 +152,6 @@ struct queued_write {
   uint64_t result = 0; ///< started: 1 noted, 0 not; event: its seq, 0 not kept, max duplicate; claim: incarnation
 };
 
-std::vector<char> encode_lead(lead_record& lead) { return sqlite::encode_blob(lead); }
-
 constexpr uint64_t duplicate_event = UINT64_MAX;
 
 void log_line(const std::string& text) { std::fprintf(stderr, "ringbid sqlite_lead_store: %s\n", text.c_str()); }
@@ -389,7 +387,7 @@ int sqlite_lead_store::impl::write_live(lead_record& provisional, call_state sta
   lead_exists.reset();
   if (rc == SQLITE_ROW) return SQLITE_OK; // the call's lead is stored: it is over
   if (rc != SQLITE_DONE) return rc;
-  auto encoded = encode_lead(provisional);
+  auto encoded = sqlite::encode_blob(provisional);
   auto& s = upsert_live;
   s.bind_text(1, provisional.carrier_call_id);
   s.bind_blob(2, id);

@@ -697,8 +697,10 @@ TEST(LedgerCore, ReplayingTheJournalRebuildsEveryCounter) {
     EXPECT_EQ(a.caps[i].reserved, b.caps[i].reserved) << a.caps[i].owner_id << " " << a.caps[i].measure;
   }
   // The rebuilt ledger carries on with fresh tokens and sequence numbers, and
-  // expiring the orphans of the dead run leaves only what was counted.
-  EXPECT_EQ(rebuilt.expire_all(t), live.open_reservations());
+  // the orphans of the dead run, given no grace, expire and leave only what
+  // was counted.
+  EXPECT_EQ(rebuilt.orphan_all(t, 0), live.open_reservations());
+  EXPECT_EQ(rebuilt.expire_due(t), live.open_reservations());
   auto after = rebuilt.take_journal();
   ASSERT_FALSE(after.empty());
   EXPECT_EQ(after.front().seq, journal.back().seq + 1);

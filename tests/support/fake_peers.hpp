@@ -122,7 +122,6 @@ inline caf::behavior fake_ledger(caf::event_based_actor*, world_ptr w) {
 
 inline caf::behavior fake_recorder(caf::event_based_actor*, world_ptr w) {
   return {
-    [](const track_call&) {},
     [](const checkpoint_call&) {},
     [=](const record_lead& r) {
       w->leads.push_back(r.lead);

@@ -5,7 +5,7 @@
 // placed call has exactly one lead, talk time is the carrier's, no cap is
 // exceeded, no reservation is left open, and the dashboard counts every lead.
 
-#include "adapters/http/http_client.hpp"
+#include "tests/support/http_get.hpp"
 #include "tests/support/process_support.hpp"
 #include "tests/support/sqlite_rows.hpp"
 
@@ -156,21 +156,9 @@ std::map<std::string, record_call> read_record(const std::string& path, rapidjso
   return calls;
 }
 
-std::string http_get(const std::string& url) {
-  http_client client;
-  http_client_request req;
-  req.method = "GET";
-  req.url = url;
-  req.timeout = std::chrono::milliseconds{5'000};
-  std::promise<http_client_response> done;
-  auto f = done.get_future();
-  client.send(std::move(req), [&done](http_client_response r) { done.set_value(std::move(r)); });
-  return f.get().body;
-}
-
 int64_t dashboard_total(uint16_t port) {
   rapidjson::Document doc;
-  doc.Parse(http_get("http://127.0.0.1:" + std::to_string(port) + "/api/v1/metrics/summary").c_str());
+  doc.Parse(http_get("http://127.0.0.1:" + std::to_string(port) + "/api/v1/metrics/summary").body.c_str());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("calls")) return -1;
   return doc["calls"]["total"].GetInt64();
 }
@@ -330,7 +318,7 @@ TEST_F(Adoption, WithACarrierThatDeliversOnceOnlyCallsWhoseWebhooksHitTheDeadNod
   auto unheard_of = [&] {
     size_t n = 0;
     rapidjson::Document doc;
-    doc.Parse(http_get(sim.api + "/v2/connections/carrier-sim/active_calls?page%5Blimit%5D=250").c_str());
+    doc.Parse(http_get(sim.api + "/v2/connections/carrier-sim/active_calls?page%5Blimit%5D=250").body.c_str());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data")) return n;
     for (const auto& c : doc["data"].GetArray()) {
       std::string id = c["call_control_id"].GetString();

@@ -4,6 +4,7 @@
 // into the history.
 
 #include "adapters/http/http_client.hpp"
+#include "tests/support/http_get.hpp"
 #include "tests/support/process_support.hpp"
 
 #include <gtest/gtest.h>
@@ -20,20 +21,6 @@ namespace {
 
 using namespace ringbid::test;
 using std::chrono::seconds;
-
-http_client_response get(const std::string& url, std::vector<std::pair<std::string, std::string>> headers = {}) {
-  http_client client;
-  http_client_request req;
-  req.method = "GET";
-  req.url = url;
-  req.headers = std::move(headers);
-  req.timeout = std::chrono::milliseconds{5'000};
-  req.max_response_bytes = 4 << 20;
-  std::promise<http_client_response> p;
-  auto f = p.get_future();
-  client.send(std::move(req), [&p](http_client_response r) { p.set_value(std::move(r)); });
-  return f.get();
-}
 
 /// The demo config with calls short enough to finish within seconds.
 std::string quick_config(const std::string& dir) {
@@ -106,7 +93,7 @@ protected:
     }
   }
   http_client_response api(const std::string& target) {
-    return get(origin_ + target, {{"Authorization", "Bearer s3cret"}});
+    return http_get(origin_ + target, {{"Authorization", "Bearer s3cret"}});
   }
   rapidjson::Document summary(const std::string& query = {}) {
     auto r = api("/api/v1/metrics/summary" + query);
@@ -125,17 +112,17 @@ protected:
 TEST_F(DashboardApi, TokenBadRequestsSchemaAndFiguresAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(start("25"));
   // The token: asked of the page, the API and the stream; never of health checks.
-  EXPECT_EQ(get(origin_ + "/").status, 401);
-  EXPECT_EQ(get(origin_ + "/api/v1/metrics/summary").status, 401);
-  EXPECT_EQ(get(origin_ + "/api/v1/stream").status, 401);
-  EXPECT_EQ(get(origin_ + "/api/v1/calls/live", {{"Authorization", "Bearer wrong"}}).status, 401);
-  EXPECT_EQ(get(origin_ + "/healthz").status, 200);
-  auto page = get(origin_ + "/?token=s3cret");
+  EXPECT_EQ(http_get(origin_ + "/").status, 401);
+  EXPECT_EQ(http_get(origin_ + "/api/v1/metrics/summary").status, 401);
+  EXPECT_EQ(http_get(origin_ + "/api/v1/stream").status, 401);
+  EXPECT_EQ(http_get(origin_ + "/api/v1/calls/live", {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_EQ(http_get(origin_ + "/healthz").status, 200);
+  auto page = http_get(origin_ + "/?token=s3cret");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<html"), std::string::npos);
   EXPECT_NE(std::string(page.header("set-cookie")).find("ringbid_token=s3cret"), std::string::npos);
-  EXPECT_EQ(get(origin_ + "/assets/uPlot.iife.min.js", {{"Cookie", "ringbid_token=s3cret"}}).status, 200);
-  EXPECT_EQ(get(origin_ + "/assets/nope.js", {{"Cookie", "ringbid_token=s3cret"}}).status, 404);
+  EXPECT_EQ(http_get(origin_ + "/assets/uPlot.iife.min.js", {{"Cookie", "ringbid_token=s3cret"}}).status, 200);
+  EXPECT_EQ(http_get(origin_ + "/assets/nope.js", {{"Cookie", "ringbid_token=s3cret"}}).status, 404);
   // Bad requests get a clear error.
   auto bad_day = api("/api/v1/metrics/summary?from=2026-13-01");
   EXPECT_EQ(bad_day.status, 400);

@@ -1,4 +1,5 @@
 #include "tools/bench/bench_auction.hpp"
+#include "tools/bench/bench_percentile.hpp"
 
 #include "adapters/bidding/bid_wire.hpp"
 #include "tools/bench/bench_beast_loop.hpp"
@@ -80,12 +81,6 @@ round_times read_rounds(const std::string& db_path) {
   sqlite3_close(db);
   std::sort(out.overhead_us.begin(), out.overhead_us.end());
   return out;
-}
-
-int64_t percentile(const std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return -1;
-  auto rank = static_cast<size_t>(p / 100.0 * double(sorted.size() - 1) + 0.5);
-  return sorted[std::min(rank, sorted.size() - 1)];
 }
 
 simulation_report run_engine(const engine_config& cfg, uint64_t calls, double rate, const std::string& db) {

@@ -1,4 +1,5 @@
 #include "tools/bench/bench_leads.hpp"
+#include "tools/bench/bench_percentile.hpp"
 
 #include "adapters/redis/redis_did_cache.hpp"
 #include "adapters/sqlite/did_store.hpp"
@@ -65,19 +66,6 @@ struct timed_run {
 
 int64_t nanoseconds_between(clock_type::time_point from, clock_type::time_point to) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
-}
-
-/// Nearest-rank percentile of sorted values (as bench_auction reports them).
-int64_t percentile(const std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return -1;
-  auto rank = static_cast<size_t>(p / 100.0 * double(sorted.size() - 1) + 0.5);
-  return sorted[std::min(rank, sorted.size() - 1)];
-}
-
-/// Sorts `ns` and returns its p50 and p99 in microseconds.
-std::pair<double, double> p50_p99_us(std::vector<int64_t>& ns) {
-  std::sort(ns.begin(), ns.end());
-  return {double(percentile(ns, 50)) / 1e3, double(percentile(ns, 99)) / 1e3};
 }
 
 /// Runs body(0..threads-1) on that many threads released at once; returns when

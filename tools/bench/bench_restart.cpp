@@ -1,4 +1,5 @@
 #include "tools/bench/bench_restart.hpp"
+#include "tools/bench/bench_percentile.hpp"
 
 #include "actors/core/call_machine.hpp"
 #include "adapters/http/http_client.hpp"
@@ -34,13 +35,6 @@ using std::chrono::seconds;
 int64_t unix_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
     .count();
-}
-
-double percentile_us(std::vector<int64_t> ns, double p) {
-  if (ns.empty()) return 0;
-  std::sort(ns.begin(), ns.end());
-  auto rank = static_cast<size_t>(p / 100.0 * double(ns.size()));
-  return double(ns[std::min(rank, ns.size() - 1)]) / 1e3;
 }
 
 /// Paced at `rate`: each item's latency from its submission to its durable callback, in ns.
@@ -111,8 +105,8 @@ std::vector<result_row> durable_start_rows(const restart_bench_options& o) {
   });
   leads->on_committed({});
   auto at = fmt::format("{:.0f} calls/s", o.start_rate);
-  double p50 = percentile_us(starts, 50), p99 = percentile_us(starts, 99);
-  double b50 = percentile_us(commits, 50), b99 = percentile_us(commits, 99);
+  auto [p50, p99] = p50_p99_us(starts);
+  auto [b50, b99] = p50_p99_us(commits);
   std::cerr << fmt::format("restart: durable start of {} calls at {}: p50 {:.0f} us, p99 {:.0f} us (a lead's commit "
                            "at that rate: p50 {:.0f} us, p99 {:.0f} us)\n",
                            o.starts, at, p50, p99, b50, b99);
