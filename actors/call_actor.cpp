@@ -142,25 +142,34 @@ void apply(call_self self, call_effects fx) {
   if (fx.finished) book_lead(self);
 }
 
+/// The call routes to `r`: its campaign, source, settings and tags.
+void take_route(call_self self, const did_route& r) {
+  auto& s = self->state;
+  if (r.found) {
+    s.call.campaign_id = r.campaign_id;
+    s.call.source_id = r.source_id;
+    s.settings = s.config->settings_for(r.campaign_id, r.source_id);
+    s.roster = s.settings->roster;
+    s.call.tags = r.tags;
+    if (const auto* source = s.settings->source)
+      for (const auto& tag : source->tags)
+        if (std::find(s.call.tags.begin(), s.call.tags.end(), tag) == s.call.tags.end()) s.call.tags.push_back(tag);
+  }
+  if (r.found) announce(self);
+  feed(self, call_routed{r.found});
+}
+
 void route(call_self self) {
   auto& st = self->state;
+  st.call.config_revision = st.config->revision_number();
+  // The number as the call's own generation lists it: a call routes under the
+  // revision in force when it started, whatever the directory learns since.
+  if (auto r = st.config->route(st.call.did, st.call.caller)) {
+    take_route(self, *r);
+    return;
+  }
   ask_peer(
-    self, peer_kind::directory, did_lookup{st.call.did},
-    [=](const did_route& r) {
-      auto& s = self->state;
-      if (r.found) {
-        s.call.campaign_id = r.campaign_id;
-        s.call.source_id = r.source_id;
-        s.settings = s.config->settings_for(r.campaign_id, r.source_id);
-        s.roster = s.settings->roster;
-        s.call.tags = r.tags;
-        if (const auto* source = s.settings->source)
-          for (const auto& tag : source->tags)
-            if (std::find(s.call.tags.begin(), s.call.tags.end(), tag) == s.call.tags.end()) s.call.tags.push_back(tag);
-      }
-      if (r.found) announce(self);
-      feed(self, call_routed{r.found});
-    },
+    self, peer_kind::directory, did_lookup{st.call.did}, [=](const did_route& r) { take_route(self, r); },
     [=] { feed(self, call_routed{false}); });
 }
 

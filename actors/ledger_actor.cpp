@@ -131,6 +131,14 @@ caf::behavior ledger_actor(ledger_self self, std::shared_ptr<ledger_memory> memo
       const auto& core = m.core;
       return ledger_status{core.open_reservations(), core.committed_total(), core.denied_total(), core.expired_total()};
     },
+    [=](const reload_caps&) -> caps_reloaded {
+      auto& m = *self->state.memory;
+      auto generation = self->state.ctx->current();
+      auto rules = resolve_cap_rules(generation->config()).rules;
+      auto count = rules.size();
+      auto kept = m.core.replace_rules(std::move(rules));
+      return caps_reloaded{count, kept};
+    },
     [=](const caps_query&) -> caps_report {
       auto& m = *self->state.memory;
       m.core.expire_due(now());

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <utility>
@@ -107,6 +108,21 @@ caf::behavior supervisor_actor(supervisor_self self, std::vector<child_spec> spe
     [=](const peer_restarted& msg) {
       // A nested supervisor restarted one of its children: pass it on.
       announce(self, msg.peer);
+    },
+    [=](const grow_children&) {
+      auto& s = self->state;
+      children_grown out;
+      if (!s.options.grow) return out;
+      std::vector<std::string> running;
+      for (const auto& child : s.children) running.push_back(child.spec.key);
+      for (auto& spec : s.options.grow(running)) {
+        if (std::find(running.begin(), running.end(), spec.key) != running.end()) continue;
+        running.push_back(spec.key);
+        out.started.push_back(spec.key);
+        s.children.push_back(running_child{std::move(spec), nullptr});
+        start_child(self, s.children.back());
+      }
+      return out;
     },
   };
 }

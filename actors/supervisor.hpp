@@ -31,6 +31,10 @@ struct supervisor_options {
   std::string name = "supervisor";
   int max_restarts = 10;
   caf::timespan window = std::chrono::seconds{1};
+  /// Set: the supervisor answers `grow_children` by starting the children
+  /// this returns, given the keys of those it runs (it is asked on the
+  /// supervisor's thread; a child it names twice is started once).
+  std::function<std::vector<child_spec>(const std::vector<std::string>& running)> grow;
 };
 
 /// Spawns a supervisor as a monitored child of `parent`.

@@ -99,7 +99,8 @@ struct metrics_figures {
   uint64_t answered = 0; ///< bridged
   uint64_t missed = 0;   ///< no buyer, or no buyer answered
   uint64_t abandoned = 0;
-  uint64_t other = 0; ///< unknown number, failed, interrupted
+  uint64_t other = 0;  ///< unknown number, failed, interrupted
+  uint64_t paused = 0; ///< the campaign was paused
   int64_t talk_ms = 0;
   int64_t revenue_micros = 0;
   int64_t payout_micros = 0;
@@ -110,7 +111,7 @@ struct metrics_figures {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metrics_figures& x) {
   return f(caf::meta::type_name("metrics_figures"), x.total, x.answered, x.missed, x.abandoned, x.other, x.talk_ms,
-           x.revenue_micros, x.payout_micros, x.buyers, x.latency_ms);
+           x.revenue_micros, x.payout_micros, x.buyers, x.latency_ms, x.paused);
 }
 
 struct minute_count {

@@ -55,6 +55,7 @@ struct call_snapshot {
   std::string did;
   std::string campaign_id;
   std::string source_id;
+  int64_t config_revision = 0;   ///< the configuration revision the call routed under (0: none)
   std::vector<std::string> tags; ///< the number's and the source's
   std::vector<ivr_answer> ivr;   ///< the caller's answers, when known
 
@@ -123,7 +124,8 @@ typename Inspector::result_type inspect(Inspector& f, call_snapshot& x) {
            x.round, x.round_running, x.round_pinged, x.offers, x.transferring, x.current, x.transfer_attempts,
            x.first_round_latency_us, x.started_at, x.answered_at, x.hold_started_at, x.bridged_at, x.ended_at,
            x.carrier_bridged_at, x.carrier_talk_ended_at, x.cause, x.source, x.recording_url, x.last_event_sequence,
-           x.applied_events, x.commands_sent, x.auctions, x.timer_generation, x.timer_due, x.journal);
+           x.applied_events, x.commands_sent, x.auctions, x.timer_generation, x.timer_due, x.journal,
+           x.config_revision);
 }
 
 /// Call actor -> calls supervisor after every state change.

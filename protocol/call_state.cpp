@@ -24,6 +24,7 @@ std::string_view to_string(disposition d) noexcept {
     case disposition::unknown_number: return "unknown_number";
     case disposition::failed: return "failed";
     case disposition::interrupted: return "interrupted";
+    case disposition::paused: return "paused";
   }
   return "?";
 }

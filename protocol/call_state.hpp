@@ -29,7 +29,11 @@ enum class disposition : uint8_t {
   unknown_number,  ///< the dialed number is not assigned to a campaign
   failed,          ///< the carrier could not answer or serve the call
   interrupted,     ///< the engine lost the call (crash, shutdown deadline)
+  paused,          ///< its campaign was paused: told so (or refused at the carrier), not auctioned
 };
+
+/// The last disposition: loops over every disposition go up to it.
+constexpr disposition last_disposition = disposition::paused;
 
 std::string_view to_string(disposition d) noexcept;
 

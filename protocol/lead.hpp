@@ -63,6 +63,7 @@ struct lead_record {
   std::string recording_url;
   std::vector<journal_entry> journal;
   std::vector<auction_record> auctions; ///< every round, for `ringbid auction show`
+  int64_t config_revision = 0;          ///< the configuration revision that routed the call (0: none)
 };
 
 template <class Inspector>
@@ -71,7 +72,8 @@ typename Inspector::result_type inspect(Inspector& f, lead_record& x) {
            x.campaign_id, x.source_id, x.buyer_id, x.destination, x.outcome, x.ended_in, x.started_at, x.answered_at,
            x.bridged_at, x.ended_at, x.hold_ms, x.talk_ms, x.bid_micros, x.price_micros, x.revenue_micros,
            x.payout_micros, x.converted, x.billing_note, x.caller_hash, x.tags, x.ivr, x.auction_rounds,
-           x.transfer_attempts, x.auction_latency_us, x.cause, x.source, x.recording_url, x.journal, x.auctions);
+           x.transfer_attempts, x.auction_latency_us, x.cause, x.source, x.recording_url, x.journal, x.auctions,
+           x.config_revision);
 }
 
 /// Call actor -> recorder: book this lead. Answered with `lead_accepted` once the

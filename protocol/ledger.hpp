@@ -237,4 +237,25 @@ typename Inspector::result_type inspect(Inspector& f, caps_report& x) {
   return f(caf::meta::type_name("caps_report"), x.at, x.caps);
 }
 
+/// Control plane -> cap ledger: take the caps of the configuration now in
+/// force (actors/core/ledger_core replace_rules). Answered with `caps_reloaded`.
+struct reload_caps {
+  int64_t revision = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reload_caps& x) {
+  return f(caf::meta::type_name("reload_caps"), x.revision);
+}
+
+struct caps_reloaded {
+  uint64_t caps = 0; ///< caps in force now
+  uint64_t kept = 0; ///< of which kept their counts
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, caps_reloaded& x) {
+  return f(caf::meta::type_name("caps_reloaded"), x.caps, x.kept);
+}
+
 } // namespace ringbid

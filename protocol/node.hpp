@@ -90,4 +90,25 @@ typename Inspector::result_type inspect(Inspector& f, calls_status& x) {
            x.handed_over);
 }
 
+/// Control plane -> a supervisor that can grow (the bidders'): start the
+/// children the current configuration needs that it does not run yet (the
+/// bidders of buyers added since). Answered with `children_grown`.
+struct grow_children {
+  int64_t revision = 0; ///< the configuration revision that asks for them (logs)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, grow_children& x) {
+  return f(caf::meta::type_name("grow_children"), x.revision);
+}
+
+struct children_grown {
+  std::vector<std::string> started; ///< the keys of the children started
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, children_grown& x) {
+  return f(caf::meta::type_name("children_grown"), x.started);
+}
+
 } // namespace ringbid

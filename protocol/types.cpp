@@ -52,6 +52,10 @@ void add_protocol_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<call_finished>("ringbid::call_finished");
   cfg.add_message_type<checkpoint_call>("ringbid::checkpoint_call");
   cfg.add_message_type<hand_over_calls>("ringbid::hand_over_calls");
+  cfg.add_message_type<grow_children>("ringbid::grow_children");
+  cfg.add_message_type<children_grown>("ringbid::children_grown");
+  cfg.add_message_type<reload_caps>("ringbid::reload_caps");
+  cfg.add_message_type<caps_reloaded>("ringbid::caps_reloaded");
   cfg.add_message_type<adoptable_call>("ringbid::adoptable_call");
   cfg.add_message_type<adopt_calls>("ringbid::adopt_calls");
   cfg.add_message_type<adoption_report>("ringbid::adoption_report");

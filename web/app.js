@@ -240,6 +240,7 @@
     setTile('total', c.total, formatCount, c.abandoned ? `${formatCount(c.abandoned)} abandoned` : '');
     setTile('answered', c.answered, formatCount, percent(c.answered, c.total) && `${percent(c.answered, c.total)} of calls`);
     setTile('missed', c.missed, formatCount, percent(c.missed, c.total) && `${percent(c.missed, c.total)} of calls`);
+    setTile('paused', c.paused || 0, formatCount, percent(c.paused || 0, c.total) && `${percent(c.paused || 0, c.total)} of calls`);
     setTile('active', a.total, formatCount, `${a.greeting} greeting · ${a.hold + a.auction} hold · ${a.bridged} bridged`);
     setTile('total-duration', s.talk.total_ms, formatDuration);
     setTile('average-duration', s.talk.average_ms, formatDuration, 'per answered call');

@@ -41,6 +41,7 @@ void add_call(metrics_figures& into, const booked_call& call) {
     case disposition::unknown_number:
     case disposition::failed:
     case disposition::interrupted: ++into.other; break;
+    case disposition::paused: ++into.paused; break;
   }
   into.talk_ms += call.talk_ms;
   into.revenue_micros += call.revenue_micros;

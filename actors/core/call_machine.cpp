@@ -104,17 +104,33 @@ struct machine {
   // -- phases -------------------------------------------------------------------
 
   void start(bool found) {
-    if (c.timer_generation[static_cast<size_t>(timer_kind::answer)] != 0) return; // routed already
+    if (c.timer_generation[static_cast<size_t>(timer_kind::answer)] != 0 || c.ending != ending_step::none)
+      return; // routed already
+    bool paused = found && s.paused;
+    if (paused && s.when_paused == paused_response::reject) {
+      // Refused before any answer: a hangup of an unanswered call is the
+      // carrier's reject.
+      c.outcome = disposition::paused;
+      c.ended_in = c.state;
+      enter(call_state::ending, "campaign paused: refused");
+      send_hangup();
+      return;
+    }
     command(command_kind::answer);
     arm(timer_kind::answer, s.answer_timeout);
-    if (found) {
+    if (found && !paused) {
       note("routed");
       return;
     }
-    c.outcome = disposition::unknown_number;
+    c.outcome = paused ? disposition::paused : disposition::unknown_number;
     c.ended_in = c.state;
     c.ending = ending_step::await_answer;
-    enter(call_state::ending, "unknown number");
+    enter(call_state::ending, paused ? "campaign paused" : "unknown number");
+  }
+
+  /// What a call that ends before routing is told once answered.
+  const std::string& refusal_text() const {
+    return c.outcome == disposition::paused ? s.paused_text : s.not_in_service_text;
   }
 
   void on_answered() {
@@ -124,7 +140,7 @@ struct machine {
     disarm(timer_kind::answer);
     if (c.ending == ending_step::await_answer) {
       note("answered");
-      speak_ending(s.not_in_service_text);
+      speak_ending(refusal_text());
       return;
     }
     if (c.state != call_state::greeting) return;
@@ -621,7 +637,7 @@ struct machine {
         return;
       case call_state::ending:
         if (c.ending == ending_step::await_answer && c.answered)
-          speak_ending(s.not_in_service_text);
+          speak_ending(refusal_text());
         else
           rearm(timer_kind::ending, s.ending_timeout);
         return;
@@ -649,6 +665,9 @@ call_settings call_settings::make(const engine_config& cfg, const campaign_confi
     s.max_rounds = static_cast<uint32_t>(campaign->max_rounds);
     s.max_transfer_attempts = static_cast<uint32_t>(campaign->max_transfer_attempts);
     s.transfer_timeout_s = campaign->transfer_timeout_s;
+    s.paused = !campaign->active;
+    s.when_paused = campaign->when_paused;
+    s.paused_text = campaign->paused_text;
   }
   s.source = source;
   const auto& t = cfg.timing;
@@ -718,6 +737,7 @@ lead_record make_lead(const call_snapshot& c) {
   lead.ivr = c.ivr;
   lead.campaign_id = c.campaign_id;
   lead.source_id = c.source_id;
+  lead.config_revision = c.config_revision;
   lead.outcome = c.outcome;
   lead.ended_in = c.ended_in;
   lead.started_at = c.started_at;

@@ -33,6 +33,11 @@ struct call_settings {
   uint32_t max_rounds = 2;
   uint32_t max_transfer_attempts = 3;
   int32_t transfer_timeout_s = 30;
+  /// The campaign is paused: its calls are told `paused_text` (or refused at
+  /// the carrier) and booked `paused`, never auctioned.
+  bool paused = false;
+  paused_response when_paused = paused_response::message;
+  std::string paused_text;
   const source_config* source = nullptr; ///< the call's source (tags, billing); null when unassigned
   /// The call's campaign and its buyers (billing looks the lead's buyer up
   /// here); null when unassigned. Set by the config generation that owns both.

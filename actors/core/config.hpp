@@ -100,6 +100,7 @@ struct buyer_config {
   std::string id;
   std::string name;
   bool active = true;
+  bool archived = false;           ///< hidden from new calls (skipped like a paused buyer), kept with its history
   std::string destination;         ///< where calls go when a bid names none
   std::string ping_url;            ///< the buyer's RTB endpoint (http:// or https://); "" = none
   int64_t min_bid_micros = 0;      ///< bids below are never accepted
@@ -121,6 +122,15 @@ struct buyer_config {
   targeting target;
   breaker_config breaker;
   buyer_simulation sim;
+};
+
+/// Traffic shifting: `percent` of callers (sticky per caller) go to
+/// `campaign_id` instead of the campaign the call would route to.
+struct traffic_split {
+  std::string campaign_id; ///< "" = no split
+  int32_t percent = 0;
+
+  friend bool operator==(const traffic_split&, const traffic_split&) = default;
 };
 
 /// How a source (publisher) is paid for a call (actors/core/billing.hpp).
@@ -145,6 +155,8 @@ struct source_config {
   payout_kind payout_mode = payout_kind::revenue_share;
   int64_t fixed_payout_micros = 0;                   ///< payout_mode fixed: paid per call
   payout_trigger pay_on = payout_trigger::converted; ///< payout_mode fixed: which calls earn it
+  bool archived = false;                             ///< no DID may route to it; kept with its history
+  traffic_split split = {};                          ///< its calls, whatever their DID's campaign
 };
 
 /// How a campaign picks among the buyers that want the call.
@@ -161,10 +173,19 @@ enum class clearing_rule : uint8_t {
   second_price, ///< the runner-up's bid or the floor, plus the increment, at most its own bid
 };
 
+/// What a paused campaign (active false) does with its calls; both are booked `paused`.
+enum class paused_response : uint8_t {
+  message, ///< answered, told `paused_text`, ended
+  reject,  ///< refused at the carrier without an answer
+};
+
 struct campaign_config {
   std::string id;
   std::string name;
-  bool active = true;
+  bool active = true;    ///< false: paused (see when_paused)
+  bool archived = false; ///< no DID may route to it; kept with its history
+  paused_response when_paused = paused_response::message;
+  std::string paused_text = "This line is not taking calls right now. Please call again later. Goodbye.";
   routing_strategy strategy = routing_strategy::auction;
   clearing_rule clearing = clearing_rule::first_price;
   int64_t price_increment_micros = 10'000; ///< second price: added to the runner-up's bid
@@ -213,6 +234,7 @@ struct did_config {
   std::string campaign_id;
   std::string source_id;
   std::vector<std::string> tags; ///< sent in pings, tested by `tag` rules
+  traffic_split split = {};      ///< a share of its callers to another campaign
 
   friend bool operator==(const did_config&, const did_config&) = default;
 };

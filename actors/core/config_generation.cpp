@@ -1,5 +1,7 @@
 #include "actors/core/config_generation.hpp"
 
+#include "actors/core/traffic_split.hpp"
+
 #include <stdexcept>
 
 namespace ringbid {
@@ -13,10 +15,11 @@ std::string settings_key(const std::string& campaign_id, const std::string& sour
 } // namespace
 
 std::shared_ptr<const config_generation> config_generation::make(std::shared_ptr<const engine_config> config,
-                                                                 std::string revision) {
+                                                                 std::string revision, int64_t revision_number) {
   std::shared_ptr<config_generation> g{new config_generation};
   g->config_ = std::move(config);
   g->revision_ = std::move(revision);
+  g->revision_number_ = revision_number;
   const auto& cfg = *g->config_;
   for (const auto& buyer : cfg.buyers) {
     std::string error;
@@ -28,7 +31,8 @@ std::shared_ptr<const config_generation> config_generation::make(std::shared_ptr
     auto& roster = g->rosters_[campaign.id];
     roster.campaign = &campaign;
     for (const auto& buyer_id : campaign.buyer_ids) {
-      if (const auto* buyer = cfg.find_buyer(buyer_id); buyer != nullptr) {
+      // An archived buyer is hidden from new calls.
+      if (const auto* buyer = cfg.find_buyer(buyer_id); buyer != nullptr && !buyer->archived) {
         roster.buyers.push_back(buyer);
         roster.filters.push_back(&g->filters_.at(buyer_id));
       }
@@ -42,7 +46,28 @@ std::shared_ptr<const config_generation> config_generation::make(std::shared_ptr
     }
   }
   g->unassigned_ = call_settings::make(cfg, nullptr, nullptr);
+  for (const auto& d : cfg.dids) g->dids_.emplace(d.number, &d);
   return g;
+}
+
+std::optional<did_route> config_generation::route(const std::string& did, std::string_view caller) const {
+  auto i = dids_.find(did);
+  if (i == dids_.end()) return std::nullopt;
+  const auto& d = *i->second;
+  did_route r;
+  r.did = did;
+  r.source_id = d.source_id;
+  r.tags = d.tags;
+  const auto* source = config_->find_source(d.source_id);
+  static const traffic_split none;
+  r.campaign_id = split_campaign(d.campaign_id, d.split, source != nullptr ? source->split : none, caller, did);
+  const auto* campaign = config_->find_campaign(r.campaign_id);
+  r.found = campaign != nullptr && !campaign->archived && source != nullptr && !source->archived;
+  if (!r.found) {
+    r.campaign_id.clear();
+    r.source_id.clear();
+  }
+  return r;
 }
 
 std::shared_ptr<const call_settings> config_generation::settings_for(const std::string& campaign_id,

@@ -40,65 +40,22 @@ struct reviewer {
     field(old.timing.ledger_lease_s, next.timing.ledger_lease_s, "/timing/ledger_lease_s", "the cap ledger's lease");
     field(old.timing.ledger_orphan_grace_ms, next.timing.ledger_orphan_grace_ms, "/timing/ledger_orphan_grace_ms",
           "the cap ledger's grace for crashed calls");
-    field(old.caps, next.caps, "/caps", "cap rules (the cap ledger)");
-    field(old.dids, next.dids, "/dids", "DID seeds (change live assignments with `ringbid dids`)");
   }
 
-  void campaigns() {
-    for (size_t i = 0; i < old.campaigns.size(); ++i)
-      if (by_id(next.campaigns, old.campaigns[i].id) == nullptr)
-        out.refused.push_back({"/campaigns", "campaign " + old.campaigns[i].id +
-                                               " removed: DIDs may still route to it (remove it with a restart)"});
-    for (size_t i = 0; i < next.campaigns.size(); ++i) {
-      const auto& c = next.campaigns[i];
-      const auto* was = by_id(old.campaigns, c.id);
-      if (was == nullptr)
-        restart(at("campaigns", i), "new campaign " + c.id + " (the DID directory and cap ledger know it at start)");
-      else
-        field(was->time_zone, c.time_zone, at("campaigns", i) + "/time_zone", "the zone of the campaign's cap windows");
-    }
-  }
-
-  void sources() {
-    for (size_t i = 0; i < old.sources.size(); ++i)
-      if (by_id(next.sources, old.sources[i].id) == nullptr)
-        out.refused.push_back({"/sources", "source " + old.sources[i].id +
-                                             " removed: DIDs may still route to it (remove it with a restart)"});
-    for (size_t i = 0; i < next.sources.size(); ++i) {
-      const auto& s = next.sources[i];
-      const auto* was = by_id(old.sources, s.id);
-      if (was == nullptr)
-        restart(at("sources", i), "new source " + s.id + " (the DID directory and cap ledger know it at start)");
-      else
-        field(was->time_zone, s.time_zone, at("sources", i) + "/time_zone", "the zone of the source's cap windows");
-    }
-  }
-
+  /// A buyer that had a bidder at start keeps its transport and breaker.
   void buyers() {
-    for (const auto& b : old.buyers)
-      if (by_id(next.buyers, b.id) == nullptr)
-        restart("/buyers", "buyer " + b.id +
-                             " removed: calls no longer route to it; its bidder and caps stay until a "
-                             "restart");
     auto kept_window = largest_duplicate_window(old.buyers);
     for (size_t i = 0; i < next.buyers.size(); ++i) {
       const auto& b = next.buyers[i];
       auto p = at("buyers", i);
       const auto* was = by_id(old.buyers, b.id);
-      if (was == nullptr) {
-        restart(p, "new buyer " + b.id + " (its bidder and caps start with the node)");
-        continue;
+      if (was != nullptr && was->fixed_payout_micros == 0) {
+        field(was->ping_url, b.ping_url, p + "/ping_url", "the buyer's bidder transport");
+        field(was->sim, b.sim, p + "/sim", "the simulated buyer's bidder");
+        field(was->breaker, b.breaker, p + "/breaker", "the buyer's circuit breaker");
       }
-      field(was->daily_cap, b.daily_cap, p + "/daily_cap", "a cap (the cap ledger)");
-      field(was->concurrency_cap, b.concurrency_cap, p + "/concurrency_cap", "a cap (the cap ledger)");
-      field(was->time_zone, b.time_zone, p + "/time_zone",
-            "the zone of the buyer's cap windows (its hours follow now)");
-      field(was->ping_url, b.ping_url, p + "/ping_url", "the buyer's bidder transport");
-      field(was->sim, b.sim, p + "/sim", "the simulated buyer's bidder");
-      field(was->breaker, b.breaker, p + "/breaker", "the buyer's circuit breaker");
-      field(was->fixed_payout_micros > 0, b.fixed_payout_micros > 0, p + "/fixed_payout",
-            "whether the buyer has a bidder (fixed payout or pinged)");
-      if (b.duplicate_window_days > kept_window && b.duplicate_window_days != was->duplicate_window_days)
+      if (b.duplicate_window_days > kept_window &&
+          (was == nullptr || b.duplicate_window_days != was->duplicate_window_days))
         restart(p + "/duplicate_window_days",
                 "the duplicate-caller window remembers callers for " + std::to_string(kept_window) + " days");
     }
@@ -110,8 +67,6 @@ struct reviewer {
 reload_review review_reload(const engine_config& started, const engine_config& next) {
   reviewer r{started, next, {}};
   r.node_wide();
-  r.campaigns();
-  r.sources();
   r.buyers();
   return std::move(r.out);
 }

@@ -1,14 +1,14 @@
 #pragma once
-// What a config reload (SIGHUP) may change in a running node. New calls take
-// the new config's per-call parts at once: campaign texts, strategy, floor,
-// deadline and buyer lists, call timing, sources' tags and payouts, buyers'
-// bids, targeting, hours, priorities and prices. The rest was built into the
-// node when it started (the bidder actors and their transports, the cap
-// ledger, the DID directory, storage, threads, supervision, the simulated
-// carrier) and changes only at the next start: review_reload names each such
-// change, so the node can log it rather than ignore it. A change the running
-// node cannot honour at all (a campaign or source that DIDs may route to
-// removed) refuses the reload.
+// What a configuration change (a new revision from the control plane, or
+// SIGHUP re-importing the config file) may change in a running node. New
+// calls take the new revision at once: campaigns (new, paused, archived,
+// edited), sources, DIDs and traffic splits, buyers (new ones get their
+// bidders), caps (the ledger takes them, keeping what it counted), call
+// timing. The rest was built into the node when it started (storage,
+// threads, supervision, the simulated carrier, the transports of existing
+// buyers, the caller hash keys) and changes only at the next start:
+// review_reload names each such change, so the node can log it rather than
+// ignore it.
 
 #include "actors/core/config.hpp"
 
@@ -17,17 +17,15 @@
 
 namespace ringbid {
 
-struct config_change {
+struct restart_note {
   std::string pointer; ///< JSON pointer into the new config (or its parent, for a removal)
   std::string note;    ///< what changed and why it waits (or was refused)
 };
 
 struct reload_review {
-  /// The reload is refused: the node keeps running on its current config.
-  std::vector<config_change> refused;
   /// Changed, but built into the node at start: the running node keeps the
   /// value it started with until it is restarted.
-  std::vector<config_change> needs_restart;
+  std::vector<restart_note> needs_restart;
 };
 
 /// Compares the config the node started with against the one a reload read.

@@ -31,6 +31,14 @@ std::string_view to_string(cap_op op) noexcept {
 
 ledger_core::ledger_core(std::vector<cap_rule> rules, int64_t default_lease_us)
   : rules_(std::move(rules)), counters_(rules_.size()), default_lease_us_(default_lease_us) {
+  index_rules();
+}
+
+void ledger_core::index_rules() {
+  by_buyer_.clear();
+  by_campaign_.clear();
+  by_source_.clear();
+  by_pair_.clear();
   for (uint32_t i = 0; i < rules_.size(); ++i) {
     const auto& r = rules_[i];
     switch (r.owner) {
@@ -40,6 +48,47 @@ ledger_core::ledger_core(std::vector<cap_rule> rules, int64_t default_lease_us)
       case cap_owner::campaign_buyer: by_pair_[r.owner_id][r.buyer_id].push_back(i); break;
     }
   }
+}
+
+namespace {
+
+/// The same cap in two configurations: all but its limit (and label) equal.
+bool same_cap(const cap_rule& a, const cap_rule& b) {
+  return a.owner == b.owner && a.owner_id == b.owner_id && a.buyer_id == b.buyer_id && a.measure == b.measure &&
+         a.rolling == b.rolling && a.window == b.window && a.rolling_us == b.rolling_us && a.stage == b.stage &&
+         a.zone.name() == b.zone.name();
+}
+
+} // namespace
+
+size_t ledger_core::replace_rules(std::vector<cap_rule> rules) {
+  constexpr uint32_t gone = UINT32_MAX;
+  std::vector<uint32_t> moved(rules_.size(), gone);
+  std::vector<counter> counters(rules.size());
+  size_t kept = 0;
+  for (uint32_t n = 0; n < rules.size(); ++n)
+    for (uint32_t o = 0; o < rules_.size(); ++o)
+      if (moved[o] == gone && same_cap(rules_[o], rules[n])) {
+        moved[o] = n;
+        counters[n] = std::move(counters_[o]);
+        ++kept;
+        break;
+      }
+  auto remap = [&](std::vector<member>& members) {
+    std::vector<member> out;
+    for (auto m : members)
+      if (m.rule < moved.size() && moved[m.rule] != gone) {
+        m.rule = moved[m.rule];
+        out.push_back(m);
+      }
+    members = std::move(out);
+  };
+  for (auto& [token, r] : reservations_) remap(r.members);
+  for (auto& [id, c] : calls_) remap(c.members);
+  rules_ = std::move(rules);
+  counters_ = std::move(counters);
+  index_rules();
+  return kept;
 }
 
 // -- which caps apply ------------------------------------------------------------

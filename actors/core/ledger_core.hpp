@@ -84,6 +84,13 @@ public:
   uint64_t expired_total() const { return expired_total_; }
   uint64_t last_seq() const { return next_seq_ - 1; }
   const std::vector<cap_rule>& rules() const { return rules_; }
+  /// A configuration change: the caps become `rules`. A cap that stays (same
+  /// owner, measure, window, stage and zone) keeps what it counted and holds,
+  /// under its new limit: a lowered limit stops new reservations and revokes
+  /// nothing. A new cap counts from now on; a removed one is forgotten (its
+  /// units held by live reservations are dropped with it). Returns how many
+  /// caps kept their counts.
+  size_t replace_rules(std::vector<cap_rule> rules);
 
 private:
   struct counter {
@@ -149,6 +156,8 @@ private:
   /// An open reservation of `call` for `buyer_id`, or 0.
   uint64_t find_reservation(const call_id& call, const std::string& buyer_id) const;
   int64_t budget_headroom(const std::vector<member>& a, const std::vector<member>& b) const;
+
+  void index_rules();
 
   std::vector<cap_rule> rules_;
   std::vector<counter> counters_;

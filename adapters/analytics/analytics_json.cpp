@@ -107,6 +107,7 @@ std::string report_json(const metrics_report& r, const known_ids& ids) {
   count(w, "missed", f.missed);
   count(w, "abandoned", f.abandoned);
   count(w, "other", f.other);
+  count(w, "paused", f.paused);
   w.EndObject();
   w.Key("active");
   w.StartObject();

@@ -103,7 +103,8 @@ std::vector<std::pair<std::string, std::string>> sse_hub::watched_filters() cons
 }
 
 void sse_hub::snapshot(const metrics_report& report) {
-  auto data = report_json(report, options_.ids); // outside the lock: the biggest piece of work
+  auto data = report_json(report, options_.ids_now ? options_.ids_now()
+                                                   : options_.ids); // outside the lock: the biggest piece of work
   std::lock_guard lock(mutex_);
   auto id = next_id_++;
   publish(

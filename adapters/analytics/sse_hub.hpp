@@ -25,9 +25,10 @@ namespace ringbid {
 
 struct sse_hub_options {
   size_t replay_events = 4096;
-  int retry_ms = 1000;               ///< the reconnection delay sent to EventSource clients
-  known_ids ids;                     ///< listed in every metrics event
-  std::function<timestamp_us()> now; ///< the node's clock (board events)
+  int retry_ms = 1000;                ///< the reconnection delay sent to EventSource clients
+  known_ids ids;                      ///< listed in every metrics event (unless ids_now is set)
+  std::function<known_ids()> ids_now; ///< set: asked for every metrics event (the configuration changes)
+  std::function<timestamp_us()> now;  ///< the node's clock (board events)
 };
 
 struct sse_hub_stats {

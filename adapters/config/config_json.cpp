@@ -523,7 +523,12 @@ private:
     field(o, "id", c.id);
     field(o, "name", c.name);
     field(o, "active", c.active);
+    field(o, "archived", c.archived);
+    field(o, "paused_text", c.paused_text);
     std::string text;
+    field(o, "when_paused", text);
+    c.when_paused = text == "reject" ? paused_response::reject : paused_response::message;
+    text.clear();
     field(o, "strategy", text);
     c.strategy = enum_named(routing_strategy_names, text, c.strategy);
     text.clear();
@@ -562,6 +567,8 @@ private:
     s.pay_on = enum_named(payout_trigger_names, text, s.pay_on);
     field(o, "time_zone", s.time_zone);
     field(o, "tags", s.tags);
+    field(o, "archived", s.archived);
+    if (const json* split = member(o, "split")) s.split = traffic(*split);
     return s;
   }
 
@@ -570,6 +577,7 @@ private:
     field(o, "id", b.id);
     field(o, "name", b.name);
     field(o, "active", b.active);
+    field(o, "archived", b.archived);
     field(o, "destination", b.destination);
     field(o, "ping_url", b.ping_url);
     money(o, "min_bid", b.min_bid_micros, pointer);
@@ -615,7 +623,15 @@ private:
     field(o, "campaign_id", d.campaign_id);
     field(o, "source_id", d.source_id);
     field(o, "tags", d.tags);
+    if (const json* split = member(o, "split")) d.split = traffic(*split);
     return d;
+  }
+
+  static traffic_split traffic(const json& o) {
+    traffic_split t;
+    field(o, "campaign_id", t.campaign_id);
+    field(o, "percent", t.percent);
+    return t;
   }
 
   static business_hours hours(const json& o) {
@@ -769,7 +785,7 @@ void check_unique(const std::vector<T>& items, const char* list, const char* key
     if (!inserted) {
       std::string first = child_pointer(child_pointer("", list), it->second);
       errors.push_back({child_pointer(child_pointer(child_pointer("", list), i), key_name),
-                        std::string("duplicate ") + what + " " + in_quotes(k) + " (first at " + first + ")"});
+                        std::string("duplicate ") + what + " " + in_quotes(k) + " (first at " + first + ")", first});
     }
   }
 }
@@ -782,21 +798,43 @@ void check_references(const engine_config& c, error_list& errors) {
   check_unique(
     c.dids, "dids", "number", [](const did_config& d) -> const std::string& { return d.number; }, "DID number", errors);
 
+  auto index_of = [](const auto& items, const std::string& id) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (items[i].id == id) return child_pointer(std::string{}, i);
+    return std::string{};
+  };
   for (std::size_t i = 0; i < c.campaigns.size(); ++i) {
     const auto& ids = c.campaigns[i].buyer_ids;
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (!c.find_buyer(ids[j]))
-        errors.push_back(
-          {child_pointer("/campaigns/" + std::to_string(i) + "/buyer_ids", j), "unknown buyer " + in_quotes(ids[j])});
+        errors.push_back({child_pointer("/campaigns/" + std::to_string(i) + "/buyer_ids", j),
+                          "unknown buyer " + in_quotes(ids[j]), "/buyers"});
     }
   }
+  // A campaign a number routes to (directly or by a split) exists and is not archived.
+  auto routes_to = [&](const std::string& campaign_id, const std::string& at) {
+    const auto* campaign = c.find_campaign(campaign_id);
+    if (campaign == nullptr)
+      errors.push_back({at, "unknown campaign " + in_quotes(campaign_id), "/campaigns"});
+    else if (campaign->archived)
+      errors.push_back({at, "campaign " + in_quotes(campaign_id) + " is archived: no number may route to it",
+                        "/campaigns" + index_of(c.campaigns, campaign_id) + "/archived"});
+  };
   for (std::size_t i = 0; i < c.dids.size(); ++i) {
     const auto& d = c.dids[i];
     std::string at = child_pointer("/dids", i);
-    if (!c.find_campaign(d.campaign_id))
-      errors.push_back({at + "/campaign_id", "unknown campaign " + in_quotes(d.campaign_id)});
-    if (!c.find_source(d.source_id)) errors.push_back({at + "/source_id", "unknown source " + in_quotes(d.source_id)});
+    routes_to(d.campaign_id, at + "/campaign_id");
+    if (!d.split.campaign_id.empty()) routes_to(d.split.campaign_id, at + "/split/campaign_id");
+    const auto* source = c.find_source(d.source_id);
+    if (source == nullptr)
+      errors.push_back({at + "/source_id", "unknown source " + in_quotes(d.source_id), "/sources"});
+    else if (source->archived)
+      errors.push_back({at + "/source_id", "source " + in_quotes(d.source_id) + " is archived: no number may use it",
+                        "/sources" + index_of(c.sources, d.source_id) + "/archived"});
   }
+  for (std::size_t i = 0; i < c.sources.size(); ++i)
+    if (!c.sources[i].split.campaign_id.empty())
+      routes_to(c.sources[i].split.campaign_id, child_pointer("/sources", i) + "/split/campaign_id");
 }
 
 bool known_zone(const std::string& name) { return calendar_zone::find(name).has_value(); }
@@ -833,9 +871,9 @@ void check_caps(const json& root, const engine_config& c, error_list& errors) {
       need("buyer", "a campaign_buyer cap");
       refuse("id", "a campaign_buyer cap");
       if (member(o, "campaign") && !c.find_campaign(cap.owner_id))
-        errors.push_back({at + "/campaign", "unknown campaign " + in_quotes(cap.owner_id)});
+        errors.push_back({at + "/campaign", "unknown campaign " + in_quotes(cap.owner_id), "/campaigns"});
       if (member(o, "buyer") && !c.find_buyer(cap.buyer_id))
-        errors.push_back({at + "/buyer", "unknown buyer " + in_quotes(cap.buyer_id)});
+        errors.push_back({at + "/buyer", "unknown buyer " + in_quotes(cap.buyer_id), "/buyers"});
     } else {
       auto owner = std::string{to_string(cap.owner)};
       need("id", "a " + owner + " cap");
@@ -844,7 +882,8 @@ void check_caps(const json& root, const engine_config& c, error_list& errors) {
       bool known = cap.owner == cap_owner::buyer      ? c.find_buyer(cap.owner_id) != nullptr
                    : cap.owner == cap_owner::campaign ? c.find_campaign(cap.owner_id) != nullptr
                                                       : c.find_source(cap.owner_id) != nullptr;
-      if (member(o, "id") && !known) errors.push_back({at + "/id", "unknown " + owner + " " + in_quotes(cap.owner_id)});
+      if (member(o, "id") && !known)
+        errors.push_back({at + "/id", "unknown " + owner + " " + in_quotes(cap.owner_id), "/" + owner + "s"});
     }
     auto measure = std::string{to_string(cap.measure)};
     switch (cap.measure) {

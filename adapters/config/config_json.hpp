@@ -15,6 +15,10 @@ namespace ringbid {
 struct config_error {
   std::string pointer; ///< JSON pointer, e.g. "/buyers/2/daily_cap"; "" = the whole document
   std::string message;
+  /// Set when the value is fine on its own but conflicts with another part of
+  /// the document (a duplicate, a reference to a missing or archived entity):
+  /// the pointer of that other side, or of the list the missing entity would be in.
+  std::string other = {};
 };
 
 struct config_result {

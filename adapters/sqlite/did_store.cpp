@@ -222,6 +222,55 @@ did_store::unassign_result did_store::unassign(const std::string& number, std::s
   return sqlite3_changes(impl_->db.get()) > 0 ? unassign_result::done : unassign_result::not_assigned;
 }
 
+bool did_store::sync(const engine_config& config, std::vector<std::string>* changed, std::string* error) {
+  std::vector<did_entry> rows;
+  if (!list(rows, error)) return false;
+  std::unordered_map<std::string, const did_entry*> stored;
+  for (const auto& r : rows) stored.emplace(r.number, &r);
+  std::lock_guard guard{impl_->mutex};
+  auto* db = impl_->db.get();
+  if (sqlite::exec(db, "BEGIN IMMEDIATE", error) != SQLITE_OK) return false;
+  bool ok = true;
+  for (const auto& c : config.campaigns) ok = ok && impl_->upsert_named(impl_->campaign, c.id, c.name, error);
+  for (const auto& s : config.sources) ok = ok && impl_->upsert_named(impl_->source, s.id, s.name, error);
+  for (const auto& b : config.buyers) ok = ok && impl_->upsert_named(impl_->buyer, b.id, b.name, error);
+  auto now = unix_now_us();
+  std::vector<std::string> touched;
+  std::unordered_set<std::string> listed;
+  for (const auto& d : config.dids) {
+    if (!ok) break;
+    listed.insert(d.number);
+    auto i = stored.find(d.number);
+    if (i != stored.end() && i->second->campaign_id == d.campaign_id && i->second->source_id == d.source_id &&
+        i->second->tags == d.tags)
+      continue;
+    auto tags = join_tags(d.tags);
+    auto& s = impl_->upsert;
+    s.bind_text(1, d.number);
+    s.bind_text(2, d.campaign_id);
+    s.bind_text(3, d.source_id);
+    s.bind_text(4, tags);
+    s.bind_int(5, now);
+    ok = impl_->run(s, error);
+    touched.push_back(d.number);
+  }
+  for (const auto& r : rows) {
+    if (!ok) break;
+    if (listed.contains(r.number) || !r.assigned()) continue;
+    auto& s = impl_->unassign;
+    s.bind_text(1, r.number);
+    s.bind_int(2, now);
+    ok = impl_->run(s, error);
+    touched.push_back(r.number);
+  }
+  if (!ok || sqlite::exec(db, "COMMIT", error) != SQLITE_OK) {
+    sqlite::exec(db, "ROLLBACK", nullptr);
+    return false;
+  }
+  if (changed != nullptr) *changed = std::move(touched);
+  return true;
+}
+
 // -- sqlite_did_directory ---------------------------------------------------------
 
 sqlite_did_directory::sqlite_did_directory(std::shared_ptr<did_store> store, const engine_config& config)
@@ -249,7 +298,12 @@ did_route sqlite_did_directory::cached(const std::string& number) const {
 did_route sqlite_did_directory::route_of(const std::string& number, const std::optional<did_entry>& entry) {
   did_route route{number, false, {}, {}, {}};
   if (!entry || !entry->assigned()) return route;
-  if (!campaigns_.count(entry->campaign_id) || !sources_.count(entry->source_id)) {
+  bool known = false;
+  {
+    std::lock_guard guard{mutex_};
+    known = campaigns_.count(entry->campaign_id) && sources_.count(entry->source_id);
+  }
+  if (!known) {
     bool first = false;
     {
       std::lock_guard guard{mutex_};
@@ -297,6 +351,17 @@ bool sqlite_did_directory::reload(std::string* error) {
   std::lock_guard guard{mutex_};
   routes_ = std::move(fresh);
   return true;
+}
+
+void sqlite_did_directory::know(const engine_config& config) {
+  std::unordered_set<std::string> campaigns, sources;
+  for (const auto& c : config.campaigns)
+    if (!c.archived) campaigns.insert(c.id);
+  for (const auto& s : config.sources)
+    if (!s.archived) sources.insert(s.id);
+  std::lock_guard guard{mutex_};
+  campaigns_ = std::move(campaigns);
+  sources_ = std::move(sources);
 }
 
 size_t sqlite_did_directory::size() const {

@@ -73,6 +73,12 @@ public:
   bool assign(const did_entry& entry, std::string* error);
   /// Unassigns `number`: not_assigned when it has no row or is unassigned already.
   unassign_result unassign(const std::string& number, std::string* error);
+  /// Makes the table what `config` says (the control plane's revision in
+  /// force): its campaigns, sources and buyers upserted, its DIDs assigned
+  /// as listed, every other number unassigned (a tombstone). One
+  /// transaction; the numbers whose row changed go to `*changed`. False +
+  /// `*error` on failure (nothing changed).
+  bool sync(const engine_config& config, std::vector<std::string>* changed, std::string* error);
 
   const std::string& path() const { return path_; }
 
@@ -102,6 +108,9 @@ public:
   std::optional<did_route> refresh(const std::string& number, std::optional<did_entry>* row = nullptr);
   /// Reloads the whole map from SQLite. False + `*error` (map unchanged) on failure.
   bool reload(std::string* error);
+  /// The campaigns and sources the node now knows (a configuration change);
+  /// reload() afterwards serves the numbers that name them.
+  void know(const engine_config& config);
   /// The route of a stored row as this node serves it (see the class comment).
   did_route route_of(const std::string& number, const std::optional<did_entry>& entry);
   size_t size() const;

@@ -112,6 +112,7 @@ uint64_t* outcome_counter(lead_summary& s, disposition d) {
     case disposition::unknown_number: return &s.unknown_number;
     case disposition::failed: return &s.failed;
     case disposition::interrupted: return &s.interrupted;
+    case disposition::paused: return &s.paused;
   }
   return nullptr;
 }
@@ -181,7 +182,7 @@ void sqlite_lead_reader::impl::read_outcomes(lead_summary& out) const {
   auto s = prepare(outcomes_sql);
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    auto d = sqlite::parse_enum(s.column_text(0), disposition::interrupted, disposition::in_progress);
+    auto d = sqlite::parse_enum(s.column_text(0), last_disposition, disposition::in_progress);
     if (to_string(d) != s.column_text(0)) continue; // unknown name: in `leads` only
     *outcome_counter(out, d) += static_cast<uint64_t>(s.column_int(1));
   }
@@ -331,7 +332,7 @@ uint64_t sqlite_lead_reader::for_each_booked(const lead_query& query,
     call.campaign_id = s.column_text(1);
     call.source_id = s.column_text(2);
     call.buyer_id = s.column_text(3);
-    call.outcome = sqlite::parse_enum(s.column_text(4), disposition::interrupted, disposition::interrupted);
+    call.outcome = sqlite::parse_enum(s.column_text(4), last_disposition, disposition::interrupted);
     call.started_at = s.column_int(5);
     call.ended_at = s.column_int(6);
     call.talk_ms = s.column_int(7);
@@ -378,7 +379,7 @@ std::optional<lead_record> sqlite_lead_reader::find(const call_id& id) const {
   x.source_id = s.column_text(5);
   x.buyer_id = s.column_text(6);
   x.destination = s.column_text(7);
-  x.outcome = sqlite::parse_enum(s.column_text(8), disposition::interrupted, disposition::in_progress);
+  x.outcome = sqlite::parse_enum(s.column_text(8), last_disposition, disposition::in_progress);
   x.ended_in = sqlite::parse_enum(s.column_text(9), call_state::done, call_state::greeting);
   x.started_at = s.column_int(10);
   x.answered_at = s.column_int(11);

@@ -23,7 +23,7 @@ struct buyer_wins {
 
 struct lead_summary {
   uint64_t leads = 0, bridged = 0, no_buyer = 0, buyer_no_answer = 0, abandoned = 0, unknown_number = 0, failed = 0,
-           interrupted = 0, in_progress = 0;
+           interrupted = 0, paused = 0, in_progress = 0;
   /// Talk: mean talk_ms over bridged calls. Hold: mean hold_ms over calls that
   /// reached hold, i.e. hold_ms > 0 or bridged (a call bridged without waiting
   /// counts as a hold of 0). Both 0 when there is no such call.

@@ -32,9 +32,9 @@ constexpr const char* insert_lead_sql =
   "buyer_id, destination, outcome, ended_in, started_at, answered_at, bridged_at, ended_at, hold_ms, "
   "talk_ms, bid_micros, revenue_micros, payout_micros, auction_rounds, transfer_attempts, "
   "auction_latency_us, hangup_cause, hangup_source, recording_url, caller_state, area_code, converted, "
-  "billing_note, caller_hash, tags, ivr, price_micros) "
+  "billing_note, caller_hash, tags, ivr, price_micros, config_revision) "
   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-  "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)";
+  "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)";
 
 constexpr const char* insert_event_sql =
   "INSERT OR IGNORE INTO call_events (call_id, seq, at, state, note) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -518,6 +518,7 @@ int sqlite_lead_store::impl::write_lead(const lead_record& lead, bool& inserted)
   auto ivr = ivr_json(lead.ivr);
   s.bind_text(33, ivr);
   s.bind_int(34, lead.price_micros);
+  s.bind_int(35, lead.config_revision);
   int rc = s.step();
   s.reset();
   if (rc != SQLITE_DONE) return rc;

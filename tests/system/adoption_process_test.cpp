@@ -189,13 +189,13 @@ TEST_F(Adoption, FiveRestartsMidTrafficDropNoCallAndCountEveryCallOnce) {
   changed.insert(at + 18, "Hello again. ");
   write_config(changed);
   ::kill(node_, SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return read_file(log_).find("installed (was rev") != std::string::npos; }, seconds{30}))
+  ASSERT_TRUE(wait_until([&] { return read_file(log_).find(") in force in ") != std::string::npos; }, seconds{30}))
     << read_file(log_);
   // 4. SIGHUP with an invalid config: logged, the node keeps running.
   let_traffic_run(some());
   write_config(read_file(src + "/examples/invalid.json"));
   ::kill(node_, SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return read_file(log_).find("still on rev") != std::string::npos; }, seconds{30}))
+  ASSERT_TRUE(wait_until([&] { return read_file(log_).find("nothing imported") != std::string::npos; }, seconds{30}))
     << read_file(log_);
   write_config(changed);
   // 5. Another crash.

@@ -66,7 +66,7 @@ std::string group_thousands(uint64_t n) {
 } // namespace
 
 std::optional<disposition> parse_disposition(std::string_view text) {
-  for (int i = 0; i <= static_cast<int>(disposition::interrupted); ++i) {
+  for (int i = 0; i <= static_cast<int>(last_disposition); ++i) {
     auto d = static_cast<disposition>(i);
     if (to_string(d) == text) return d;
   }
@@ -75,7 +75,7 @@ std::optional<disposition> parse_disposition(std::string_view text) {
 
 std::string disposition_names() {
   std::string out;
-  for (int i = 0; i <= static_cast<int>(disposition::interrupted); ++i) {
+  for (int i = 0; i <= static_cast<int>(last_disposition); ++i) {
     if (i > 0) out += ", ";
     out += to_string(static_cast<disposition>(i));
   }

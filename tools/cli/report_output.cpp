@@ -39,6 +39,7 @@ void print_report_table(std::ostream& out, const simulation_report& r) {
   out << fmt::format("  {:<28}{:>14}  {}\n", "abandoned", s.abandoned, percent(s.abandoned, r.calls));
   out << fmt::format("  {:<28}{:>14}\n", "unknown number", s.unknown_number);
   out << fmt::format("  {:<28}{:>14}\n", "failed / interrupted", fmt::format("{} / {}", s.failed, s.interrupted));
+  out << fmt::format("  {:<28}{:>14}\n", "paused campaign", s.paused);
   out << fmt::format("  {:<28}{:>14}\n", "mean hold time", fmt::format("{:.2f} s", s.mean_hold_ms / 1000.0));
   out << fmt::format("  {:<28}{:>14}\n", "mean talk time", fmt::format("{:.1f} s", s.mean_talk_ms / 1000.0));
   out << fmt::format("  {:<28}{:>14}\n", "revenue", format_money(s.revenue_micros));
@@ -82,6 +83,8 @@ void print_report_json(std::ostream& out, const simulation_report& r) {
   w.Uint64(s.failed);
   w.Key("interrupted");
   w.Uint64(s.interrupted);
+  w.Key("paused");
+  w.Uint64(s.paused);
   w.Key("mean_hold_ms");
   w.Double(s.mean_hold_ms);
   w.Key("mean_talk_ms");

@@ -52,9 +52,9 @@ bool known(const std::vector<std::string>& ids, const std::string& id) {
 /// The campaign and source filter of a request; a response instead when it is bad.
 std::variant<metrics_filter, http_response> filter_of(const node_http_parts& parts, const query_params& params) {
   metrics_filter f{param(params, "campaign"), param(params, "source")};
-  if (!known(parts.ids.campaigns, f.campaign_id))
-    return json(404, error_json("unknown campaign '" + f.campaign_id + "'"));
-  if (!known(parts.ids.sources, f.source_id)) return json(404, error_json("unknown source '" + f.source_id + "'"));
+  auto ids = parts.ids ? parts.ids() : known_ids{};
+  if (!known(ids.campaigns, f.campaign_id)) return json(404, error_json("unknown campaign '" + f.campaign_id + "'"));
+  if (!known(ids.sources, f.source_id)) return json(404, error_json("unknown source '" + f.source_id + "'"));
   return f;
 }
 
@@ -145,10 +145,12 @@ void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
     if (!allowed(parts, req)) return respond(unauthorized());
     auto q = summary_query(parts, req);
     if (auto* bad = std::get_if<http_response>(&q)) return respond(std::move(*bad));
-    ask_analytics<metrics_report>(parts, std::get<metrics_query>(q), respond, [ids = parts.ids](metrics_report& r) {
-      if (!r.error.empty()) return json(503, error_json("cannot read the history: " + r.error));
-      return json(200, report_json(r, ids));
-    });
+    ask_analytics<metrics_report>(parts, std::get<metrics_query>(q), respond,
+                                  [ids = parts.ids ? parts.ids() : known_ids{}](metrics_report& r) {
+                                    if (!r.error.empty())
+                                      return json(503, error_json("cannot read the history: " + r.error));
+                                    return json(200, report_json(r, ids));
+                                  });
   });
   server.route("GET", "/api/v1/calls/live", [parts](http_request&& req, http_responder respond) {
     if (!allowed(parts, req)) return respond(unauthorized());

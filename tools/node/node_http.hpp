@@ -21,6 +21,7 @@
 #include <caf/fwd.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,7 +35,7 @@ struct node_http_parts {
   caf::actor_system* system = nullptr; ///< spawns the actors that ask analytics for the API
   caf::actor root;                     ///< where the live analytics actor is looked up
   std::shared_ptr<sse_hub> hub;        ///< null: no dashboard routes
-  known_ids ids;                       ///< campaigns and sources, for filters
+  std::function<known_ids()> ids;      ///< campaigns and sources now, for filters
   std::string access_token;            ///< "": none asked for
 };
 

@@ -4,6 +4,7 @@
 #include "adapters/http/access_token.hpp"
 #include "adapters/http/http_client.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
+#include "adapters/sqlite/sqlite_config_store.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_live_calls.hpp"
@@ -14,7 +15,8 @@
 #include "protocol/types.hpp"
 #include "tools/node/carrier_factory.hpp"
 #include "tools/node/carrier_reconcile.hpp"
-#include "tools/node/config_reload.hpp"
+#include "tools/node/config_apply.hpp"
+#include "tools/node/config_startup.hpp"
 #include "tools/node/host_port.hpp"
 #include "tools/node/node_assembly.hpp"
 #include "tools/node/node_http.hpp"
@@ -58,9 +60,10 @@ int wait_for_signal(sigset_t& signals, std::optional<std::chrono::steady_clock::
   }
 }
 
-/// Runs until SIGINT, SIGTERM or the run time; each SIGHUP in between reloads
-/// the config. Returns the signal that ended it, 0 for the run time.
-int serve_until_stopped(sigset_t& signals, double run_for_s, node_context& ctx, const config_source& source) {
+/// Runs until SIGINT, SIGTERM or the run time; each SIGHUP in between imports
+/// the config file again (when there is one). Returns the signal that ended
+/// it, 0 for the run time.
+int serve_until_stopped(sigset_t& signals, double run_for_s, config_applier& applier, const std::string& path) {
   std::optional<std::chrono::steady_clock::time_point> until;
   if (run_for_s > 0)
     until = std::chrono::steady_clock::now() +
@@ -68,8 +71,14 @@ int serve_until_stopped(sigset_t& signals, double run_for_s, node_context& ctx, 
   for (;;) {
     int sig = wait_for_signal(signals, until);
     if (sig != SIGHUP) return sig;
-    spdlog::info("SIGHUP: reloading the config from {}", source.path);
-    reload_config(ctx, source);
+    if (path.empty()) {
+      spdlog::info("SIGHUP: the node runs on the database's configuration (no --config file to import)");
+      continue;
+    }
+    spdlog::info("SIGHUP: importing the config file {}", path);
+    applier.post([&applier, path] {
+      if (reimport_config(applier.plane(), path)) applier.apply_head();
+    });
   }
 }
 
@@ -177,9 +186,8 @@ int run_node(const engine_config& config, const node_options& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto db_path = (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string();
-  spdlog::info("carrier {}, database {}, config {} rev {}{}", options.carrier, db_path,
-               options.config_path.empty() ? "(not from a file)" : options.config_path,
-               options.config_revision.empty() ? "-" : options.config_revision,
+  spdlog::info("carrier {}, database {}, config revision {} ({}){}", options.carrier, db_path,
+               options.config_revision_number, options.config_revision.empty() ? "-" : options.config_revision,
                options.carrier == "sim" ? " (simulated calls, booked as leads in that database)" : "");
   caf::actor_system_config cfg;
   add_node_types(cfg);
@@ -251,7 +259,8 @@ int run_node(const engine_config& config, const node_options& options) {
     store = node->store;
     journal = node->journal;
     auto& parts = node->parts;
-    parts.ctx->install(config_generation::make(parts.ctx->config, options.config_revision));
+    parts.ctx->install(
+      config_generation::make(parts.ctx->config, options.config_revision, options.config_revision_number));
     const auto& dids = node->dids;
     if (options.http_bidders) {
       auto pinged = std::count_if(config.buyers.begin(), config.buyers.end(),
@@ -290,7 +299,7 @@ int run_node(const engine_config& config, const node_options& options) {
     auto book = load_todays_calls(db_path, parts.ctx->clock->now());
     if (!book) return 1;
     sse_hub_options feed_options;
-    feed_options.ids = known_ids_of(config);
+    feed_options.ids_now = [ctx = parts.ctx] { return known_ids_of(ctx->current()->config()); };
     feed_options.now = [clock = parts.ctx->clock] { return clock->now(); };
     auto hub = std::make_shared<sse_hub>(feed_options);
     node->count_calls(book, hub, std::make_shared<sqlite_metrics_history>(db_path), std::chrono::seconds{1});
@@ -307,7 +316,7 @@ int run_node(const engine_config& config, const node_options& options) {
     http_parts.system = &sys;
     http_parts.root = root;
     http_parts.hub = hub;
-    http_parts.ids = feed_options.ids;
+    http_parts.ids = feed_options.ids_now;
     http_parts.accepting->store(true);
     if (!options.http.empty()) {
       add_node_routes(server, http_parts);
@@ -331,11 +340,34 @@ int run_node(const engine_config& config, const node_options& options) {
       spdlog::info("admin endpoint on {}:{} (ringbid caps --node {}:{})", admin_host, *bound, admin_host, *bound);
     }
     spdlog::info("ringbid-node '{}' up: {} campaigns, {} buyers, {} DIDs, {} threads, carrier {}, leads in {}, "
-                 "config rev {} (SIGHUP reloads it)",
+                 "config revision {} ({}){}",
                  config.node_name, config.campaigns.size(), config.buyers.size(), dids.local->size(), config.threads,
-                 options.carrier, db_path, options.config_revision.empty() ? "-" : options.config_revision);
+                 options.carrier, db_path, options.config_revision_number,
+                 options.config_revision.empty() ? "-" : options.config_revision,
+                 options.config_path.empty() ? "" : " (SIGHUP imports " + options.config_path + ")");
 
-    int sig = serve_until_stopped(signals, options.run_for_s, *parts.ctx, {options.config_path, options.data_dir});
+    // The control plane: revisions committed from now on (this node's API,
+    // the CLI, other nodes) reach new calls without a restart.
+    std::string store_error;
+    auto config_db = sqlite_config_store::open(db_path, &store_error);
+    if (!config_db) {
+      spdlog::error("cannot open the configuration in {}: {}", db_path, store_error);
+      return 1;
+    }
+    auto plane = std::make_shared<config_plane>(config_db, [clock = parts.ctx->clock] { return clock->now(); });
+    config_apply_parts apply;
+    apply.ctx = parts.ctx;
+    apply.system = &sys;
+    apply.root = root;
+    apply.dids = dids.local;
+    apply.redis_url = options.redis;
+    apply.data_dir = options.data_dir;
+    config_applier applier{plane, apply};
+    applier.started_on(options.config_revision_number);
+    applier.start(std::chrono::milliseconds{100});
+
+    int sig = serve_until_stopped(signals, options.run_for_s, applier, options.config_path);
+    applier.stop();
     // Calls outlive the process only with a carrier that does (not the
     // in-process simulator).
     bool hand_over = options.on_stop == drain_mode::hand_over && carrier->calls_outlive_process();

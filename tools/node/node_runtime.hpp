@@ -4,8 +4,10 @@
 // (tools/node/carrier_factory: simulated in-process, or Telnyx with webhooks on
 // the HTTP server); bidders are simulated or pinged over HTTP.
 // SIGINT/SIGTERM hand the live calls over to the next process (or, with
-// --drain-mode finish, end them), flush the records and exit 0. SIGHUP
-// reloads the config file for new calls (tools/node/config_reload).
+// --drain-mode finish, end them), flush the records and exit 0. The
+// configuration is the database's head revision (tools/node/config_startup);
+// every later revision reaches new calls live (tools/node/config_apply), and
+// SIGHUP imports the config file again.
 
 #include "actors/core/config.hpp"
 
@@ -40,10 +42,12 @@ struct node_options {
   /// Where calls come from: a name of the carrier factory. No default: a
   /// simulated carrier books fake leads into the database.
   std::string carrier;
-  /// The config file (read again on SIGHUP), its revision as loaded, and the
-  /// --data-dir override every reload applies too.
+  /// The config file (imported again on SIGHUP; "" = none), the revision
+  /// the node starts on (its digest and number), and the --data-dir
+  /// override every revision gets.
   std::string config_path;
   std::string config_revision;
+  int64_t config_revision_number = 0;
   std::string data_dir;
   /// The carriers' own flags by name without dashes (e.g. "telnyx-api-key");
   /// unset ones take their carrier's default.

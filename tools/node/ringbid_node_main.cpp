@@ -1,11 +1,16 @@
 // `ringbid-node`: the standalone node process.
 
 #include "adapters/config/config_json.hpp"
+#include "adapters/config/config_plane.hpp"
+#include "adapters/sqlite/sqlite_config_store.hpp"
 #include "tools/node/carrier_factory.hpp"
+#include "tools/node/config_startup.hpp"
 #include "tools/node/node_runtime.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -15,8 +20,13 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string data_dir;
   ringbid::node_options opt;
-  app.add_option("--config", config_path, "node config (JSON, schemas/config.schema.json)")->required();
-  app.add_option("--data-dir", data_dir, "where the SQLite file lives (default: the config's storage.data_dir)");
+  app.add_option("--config", config_path,
+                 "config file (JSON, schemas/config.schema.json): imported as a new revision when it changed since "
+                 "its last import; SIGHUP imports it again. Without it the node runs on the database's configuration "
+                 "(--data-dir)");
+  app.add_option(
+    "--data-dir", data_dir,
+    "where the SQLite file lives (default: the config file's storage.data_dir; required without --config)");
   app.add_option("--seed", opt.seed, "seed of the simulated carrier and bidders");
   app
     .add_option("--rate", opt.calls_per_second,
@@ -73,16 +83,47 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto loaded = ringbid::load_config_file(config_path);
-  if (!loaded.ok()) {
-    std::cerr << "ringbid-node: invalid config " << config_path << ":\n"
-              << ringbid::format_config_errors(loaded.errors);
+  // The database is where the file says (or --data-dir); the configuration
+  // the node runs on is the database's head once the file is imported.
+  ringbid::storage_config storage;
+  if (!config_path.empty()) {
+    auto loaded = ringbid::load_config_file(config_path);
+    if (!loaded.ok()) {
+      std::cerr << "ringbid-node: invalid config " << config_path << ":\n"
+                << ringbid::format_config_errors(loaded.errors);
+      return 2;
+    }
+    storage = loaded.config->storage;
+  } else if (data_dir.empty()) {
+    std::cerr << "ringbid-node: give --config FILE, or --data-dir DIR to run on the configuration stored there\n";
     return 2;
   }
-  auto config = *loaded.config;
+  if (!data_dir.empty()) storage.data_dir = data_dir;
+  auto db_path = (std::filesystem::path{storage.data_dir} / storage.sqlite_file).string();
+  std::string error;
+  auto store = ringbid::sqlite_config_store::open(db_path, &error);
+  if (!store) {
+    std::cerr << "ringbid-node: cannot open " << db_path << ": " << error << "\n";
+    return 1;
+  }
+  ringbid::config_plane plane{store, [] {
+                                return std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+                              }};
+  auto start = ringbid::open_startup_config(plane, config_path);
+  if (!start.head) {
+    std::cerr << "ringbid-node: " << start.error << "\n";
+    return start.exit_code;
+  }
+  std::cerr << "ringbid-node: " << (start.note.empty() ? "running on the stored configuration" : start.note)
+            << "; revision " << start.head->info.number << " in force\n";
+  auto config = *start.head->config;
   if (!data_dir.empty()) config.storage.data_dir = data_dir;
+  store.reset();
   opt.config_path = config_path;
-  opt.config_revision = loaded.revision;
+  opt.config_revision = start.head->info.digest;
+  opt.config_revision_number = start.head->info.number;
   opt.data_dir = data_dir;
   return ringbid::run_node(config, opt);
 }

@@ -12,6 +12,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ringbid {
@@ -64,10 +65,13 @@ node_parts make_node_parts(std::shared_ptr<const engine_config> config, std::sha
   p.ledger = ledger_memory::from_config(*config, std::move(journal));
   p.calls = std::make_shared<call_registry>();
   p.store = std::move(store);
+  p.make_transport = [bid_client, seed](const buyer_config& b) {
+    return bid_client && !b.ping_url.empty() ? make_http_bidder_transport(bid_client, b)
+                                             : make_sim_bidder_transport(b, seed);
+  };
   for (const auto& b : config->buyers) {
     if (b.fixed_payout_micros > 0) continue; // bids its fixed price without a ping: no bidder
-    p.transports[b.id] = bid_client && !b.ping_url.empty() ? make_http_bidder_transport(bid_client, b)
-                                                           : make_sim_bidder_transport(b, seed);
+    p.transports[b.id] = p.make_transport(b);
   }
   return p;
 }
@@ -104,6 +108,21 @@ caf::actor start_node(caf::actor_system& sys, node_parts& parts, std::shared_ptr
   }
   auto bidders_opts = opts;
   bidders_opts.name = "bidders";
+  // Buyers added by a configuration change get their bidders when the control
+  // plane asks (grow_children), from the configuration then in force.
+  bidders_opts.grow = [ctx, make = parts.make_transport](const std::vector<std::string>& running) {
+    std::vector<child_spec> out;
+    auto generation = ctx->current();
+    for (const auto& b : generation->config().buyers) {
+      if (b.fixed_payout_micros > 0 || b.archived) continue;
+      if (std::find(running.begin(), running.end(), b.id) != running.end()) continue;
+      auto transport = make(b);
+      out.push_back(child_spec{
+        peer_kind::bidder, b.id,
+        [=, id = b.id](caf::local_actor* self) { return spawn_bidder(self, id, transport, ctx); }, false, false});
+    }
+    return out;
+  };
 
   std::vector<child_spec> children;
   children.push_back(

@@ -26,6 +26,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +44,9 @@ struct node_parts {
   std::shared_ptr<call_registry> calls;
   std::shared_ptr<lead_store> store;
   std::map<std::string, std::shared_ptr<bidder_transport>> transports;
+  /// The transport of a buyer added by a configuration change (simulated, or
+  /// over HTTP when the node pings buyers that have a ping_url).
+  std::function<std::shared_ptr<bidder_transport>(const buyer_config&)> make_transport;
   /// Set: an analytics actor counts the calls (its clock is the node's).
   std::optional<analytics_parts> analytics;
 };
