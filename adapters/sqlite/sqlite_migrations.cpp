@@ -8,6 +8,7 @@
 #include "generated/migration_0005.hpp"
 #include "generated/migration_0006.hpp"
 #include "generated/migration_0007.hpp"
+#include "generated/migration_0008.hpp"
 
 #include <sqlite3.h>
 
@@ -27,8 +28,9 @@ constexpr std::string_view migration_0004 = embedded::migration_0004;
 constexpr std::string_view migration_0005 = embedded::migration_0005;
 constexpr std::string_view migration_0006 = embedded::migration_0006;
 constexpr std::string_view migration_0007 = embedded::migration_0007;
+constexpr std::string_view migration_0008 = embedded::migration_0008;
 
-constexpr std::array<migration, 7> migrations{{
+constexpr std::array<migration, 8> migrations{{
   {1, migration_0001},
   {2, migration_0002},
   {3, migration_0003},
@@ -36,6 +38,7 @@ constexpr std::array<migration, 7> migrations{{
   {5, migration_0005},
   {6, migration_0006},
   {7, migration_0007},
+  {8, migration_0008},
 }};
 
 int64_t unix_now_us() {
