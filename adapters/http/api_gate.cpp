@@ -43,6 +43,19 @@ http_response unavailable(const std::string& why) {
 
 } // namespace
 
+audit_entry audit_entry_of(const api_principal& who, const http_request& request, timestamp_us at, std::string action,
+                           std::string entity_kind, std::string entity_id) {
+  audit_entry e;
+  e.at = at;
+  e.token_id = who.token_id;
+  e.role = std::string(to_string(who.role));
+  e.address = request.remote_address;
+  e.action = std::move(action);
+  e.entity_kind = std::move(entity_kind);
+  e.entity_id = std::move(entity_id);
+  return e;
+}
+
 http_response unauthorized_response(std::string detail) {
   auto r = problem_response({401, "unauthorized", "Sign in first", std::move(detail), {}});
   r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ringbid\"");

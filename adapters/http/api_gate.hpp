@@ -26,6 +26,7 @@
 
 #include "actors/core/api_roles.hpp"
 #include "actors/core/token_bucket.hpp"
+#include "actors/ports/audit_log.hpp"
 #include "actors/ports/token_store.hpp"
 #include "adapters/http/http_server.hpp"
 
@@ -106,6 +107,11 @@ private:
   std::unordered_map<std::string, cached> cache_; ///< "t:" + secret or "s:" + session id
   std::unordered_map<std::string, token_bucket> buckets_;
 };
+
+/// The audit entry of a change `who` made through `request`, stamped `at`:
+/// token id, role and address filled in; revision and detail left to the caller.
+audit_entry audit_entry_of(const api_principal& who, const http_request& request, timestamp_us at, std::string action,
+                           std::string entity_kind, std::string entity_id);
 
 /// 401 with WWW-Authenticate: Bearer realm="ringbid".
 http_response unauthorized_response(std::string detail);
