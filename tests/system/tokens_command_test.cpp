@@ -112,6 +112,9 @@ TEST_F(TokensCommand, CreateListUseRevokeAgainstARunningNode) {
   auto no_scope = tokens("create --role buyer");
   EXPECT_EQ(no_scope.exit_code, 2);
   EXPECT_NE(no_scope.output.find("needs its buyer"), std::string::npos) << no_scope.output;
+  auto two_scopes = tokens("create --role buyer --buyer a --source b");
+  EXPECT_EQ(two_scopes.exit_code, 2);
+  EXPECT_NE(two_scopes.output.find("at most one of"), std::string::npos) << two_scopes.output;
   auto no_db = run(bin + "ringbid tokens list");
   EXPECT_EQ(no_db.exit_code, 2) << no_db.output;
 

@@ -230,12 +230,10 @@ int main(int argc, char** argv) {
                      "the node's SQLite file (default: <data_dir>/<sqlite_file> of --config)");
   auto* tokens_create = tokens->add_subcommand("create", "make a token; its secret is printed once");
   tokens_create->add_option("--role", tokens_opt.role, "admin, manager, reporting, publisher or buyer")->required();
-  auto* scope_campaign =
-    tokens_create->add_option("--campaign", tokens_opt.campaign, "limit a reporting token to this campaign");
-  auto* scope_source = tokens_create->add_option("--source", tokens_opt.source, "a publisher token's source");
-  auto* scope_buyer = tokens_create->add_option("--buyer", tokens_opt.buyer, "a buyer token's buyer");
-  scope_campaign->excludes(scope_source)->excludes(scope_buyer);
-  scope_source->excludes(scope_buyer);
+  // At most one scope: run_tokens_command says so (exit 2).
+  tokens_create->add_option("--campaign", tokens_opt.campaign, "limit a reporting token to this campaign");
+  tokens_create->add_option("--source", tokens_opt.source, "a publisher token's source");
+  tokens_create->add_option("--buyer", tokens_opt.buyer, "a buyer token's buyer");
   tokens_create->add_option("--label", tokens_opt.label, "what the token is for, e.g. \"Summit Search reports\"");
   tokens_create->add_flag("--json", tokens_opt.json, "print JSON");
   auto* tokens_list = tokens->add_subcommand("list", "every token: role, scope, label, last use (never a secret)");
