@@ -107,7 +107,8 @@
   function reportError(err) {
     if (err.kind === 'token') {
       setStatus('offline', 'access token needed');
-      showNotice('This node needs its access token: open the page once as /?token=YOUR_TOKEN (it is then kept in a cookie).');
+      // The session ended (signed out elsewhere, expired, token revoked): sign in again.
+      window.location.assign('/signin');
     } else if (err.kind === 'http') {
       showNotice('The node refused the request: ' + err.message);
     } else {
@@ -127,7 +128,8 @@
     if (!response.ok) {
       let message = `HTTP ${response.status}`;
       try {
-        message = (await response.json()).error || message;
+        const body = await response.json();
+        message = body.detail || body.error || message;
       } catch {
         // not JSON: keep the status line
       }

@@ -22,8 +22,7 @@ using document = rapidjson::Document;
 constexpr char number_mark = '\x01';
 
 bool is_number_text(const value& v) {
-  return v.IsString() && v.GetStringLength() >= 2 && v.GetString()[0] == number_mark &&
-         v.GetString()[1] != number_mark;
+  return v.IsString() && v.GetStringLength() >= 2 && v.GetString()[0] == number_mark && v.GetString()[1] != number_mark;
 }
 
 /// Feeds a document, marking numbers; see number_mark.
@@ -78,15 +77,9 @@ bool read_marked(std::string_view text, document& out, std::string* error) {
 template <class Writer>
 void write_value(const value& v, Writer& w) {
   switch (v.GetType()) {
-    case rapidjson::kNullType:
-      w.Null();
-      return;
-    case rapidjson::kFalseType:
-      w.Bool(false);
-      return;
-    case rapidjson::kTrueType:
-      w.Bool(true);
-      return;
+    case rapidjson::kNullType: w.Null(); return;
+    case rapidjson::kFalseType: w.Bool(false); return;
+    case rapidjson::kTrueType: w.Bool(true); return;
     case rapidjson::kNumberType: // not made by read_marked; kept for completeness
       w.Double(v.GetDouble());
       return;
@@ -164,44 +157,31 @@ std::string key_of(entity_kind kind, const value& element, size_t i) {
 
 std::string_view list_name(entity_kind kind) {
   switch (kind) {
-    case entity_kind::campaign:
-      return "campaigns";
-    case entity_kind::source:
-      return "sources";
-    case entity_kind::buyer:
-      return "buyers";
-    case entity_kind::did:
-      return "dids";
-    case entity_kind::cap:
-      return "caps";
+    case entity_kind::campaign: return "campaigns";
+    case entity_kind::source: return "sources";
+    case entity_kind::buyer: return "buyers";
+    case entity_kind::did: return "dids";
+    case entity_kind::cap: return "caps";
   }
   return "";
 }
 
 std::string_view singular_name(entity_kind kind) {
   switch (kind) {
-    case entity_kind::campaign:
-      return "campaign";
-    case entity_kind::source:
-      return "source";
-    case entity_kind::buyer:
-      return "buyer";
-    case entity_kind::did:
-      return "did";
-    case entity_kind::cap:
-      return "cap";
+    case entity_kind::campaign: return "campaign";
+    case entity_kind::source: return "source";
+    case entity_kind::buyer: return "buyer";
+    case entity_kind::did: return "did";
+    case entity_kind::cap: return "cap";
   }
   return "";
 }
 
 std::string_view key_name(entity_kind kind) {
   switch (kind) {
-    case entity_kind::did:
-      return "number";
-    case entity_kind::cap:
-      return "";
-    default:
-      return "id";
+    case entity_kind::did: return "number";
+    case entity_kind::cap: return "";
+    default: return "id";
   }
 }
 

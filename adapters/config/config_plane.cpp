@@ -19,7 +19,7 @@ edit_status status_of(const std::vector<config_error>& errors) {
 }
 
 config_plane::config_plane(std::shared_ptr<config_store> store, std::function<timestamp_us()> now)
-    : store_(std::move(store)), now_(std::move(now)) {}
+  : store_(std::move(store)), now_(std::move(now)) {}
 
 void config_plane::on_commit(std::function<void(int64_t)> callback) {
   std::lock_guard guard{mutex_};
@@ -39,8 +39,8 @@ std::shared_ptr<const config_snapshot> config_plane::parse(stored_config_revisio
     // Only valid documents are committed; a row that does not parse was
     // written by a newer build or damaged.
     if (error != nullptr)
-      *error = "revision " + std::to_string(number) + " does not load with this build: " +
-               (doc ? format_config_errors(parsed.errors) : why);
+      *error = "revision " + std::to_string(number) +
+               " does not load with this build: " + (doc ? format_config_errors(parsed.errors) : why);
     return nullptr;
   }
   auto snap = std::make_shared<config_snapshot>();

@@ -12,7 +12,7 @@ namespace ringbid {
 namespace {
 
 /// `name=value` from a Cookie header ("a=1; ringbid_token=T"); "" when absent.
-std::string cookie_value(std::string_view header, std::string_view name) {
+std::string cookie_in(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     auto end = header.find(';');
     auto part = header.substr(0, end);
@@ -44,10 +44,13 @@ std::string presented_token(const http_request& request) {
   auto auth = request.header("authorization");
   if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer "))
     return std::string(auth.substr(7));
-  if (auto from_cookie = cookie_value(request.header("cookie"), "ringbid_token"); !from_cookie.empty())
-    return from_cookie;
+  if (auto from_cookie = cookie_in(request.header("cookie"), "ringbid_token"); !from_cookie.empty()) return from_cookie;
   if (auto params = parse_query(request.query)) return param(*params, "token");
   return {};
+}
+
+std::string cookie_value(const http_request& request, std::string_view name) {
+  return cookie_in(request.header("cookie"), name);
 }
 
 bool token_matches(std::string_view presented, std::string_view expected) {

@@ -19,6 +19,9 @@ bool is_loopback_address(std::string_view address);
 /// `ringbid_token=T`, else `token=T` in the query; "" when none.
 std::string presented_token(const http_request& request);
 
+/// The value of cookie `name` in the request's Cookie header; "" when absent.
+std::string cookie_value(const http_request& request, std::string_view name);
+
 /// Compares in constant time.
 bool token_matches(std::string_view presented, std::string_view expected);
 

@@ -36,10 +36,9 @@ struct sqlite_config_store::impl {
   bool prepare(std::string* error) {
     auto* d = db.get();
     return head.prepare(d, "SELECT coalesce(max(number), 0) FROM config_revisions", error, true) &&
-           one.prepare(d,
-                       std::string{"SELECT "} + info_columns +
-                         ", document, changes FROM config_revisions WHERE number = ?1",
-                       error, true) &&
+           one.prepare(
+             d, std::string{"SELECT "} + info_columns + ", document, changes FROM config_revisions WHERE number = ?1",
+             error, true) &&
            page.prepare(d,
                         std::string{"SELECT "} + info_columns +
                           " FROM config_revisions WHERE ?1 = 0 OR number < ?1 ORDER BY number DESC LIMIT ?2",
@@ -62,7 +61,7 @@ struct sqlite_config_store::impl {
 };
 
 sqlite_config_store::sqlite_config_store(std::unique_ptr<impl> state, std::string path)
-    : impl_(std::move(state)), path_(std::move(path)) {}
+  : impl_(std::move(state)), path_(std::move(path)) {}
 sqlite_config_store::~sqlite_config_store() = default;
 
 std::shared_ptr<sqlite_config_store> sqlite_config_store::open(const std::string& path, std::string* error) {

@@ -9,6 +9,7 @@
 #include "generated/migration_0006.hpp"
 #include "generated/migration_0007.hpp"
 #include "generated/migration_0008.hpp"
+#include "generated/migration_0009.hpp"
 
 #include <sqlite3.h>
 
@@ -29,8 +30,9 @@ constexpr std::string_view migration_0005 = embedded::migration_0005;
 constexpr std::string_view migration_0006 = embedded::migration_0006;
 constexpr std::string_view migration_0007 = embedded::migration_0007;
 constexpr std::string_view migration_0008 = embedded::migration_0008;
+constexpr std::string_view migration_0009 = embedded::migration_0009;
 
-constexpr std::array<migration, 8> migrations{{
+constexpr std::array<migration, 9> migrations{{
   {1, migration_0001},
   {2, migration_0002},
   {3, migration_0003},
@@ -39,6 +41,7 @@ constexpr std::array<migration, 8> migrations{{
   {6, migration_0006},
   {7, migration_0007},
   {8, migration_0008},
+  {9, migration_0009},
 }};
 
 int64_t unix_now_us() {

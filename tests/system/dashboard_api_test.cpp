@@ -112,7 +112,7 @@ protected:
 TEST_F(DashboardApi, TokenBadRequestsSchemaAndFiguresAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(start("25"));
   // The token: asked of the page, the API and the stream; never of health checks.
-  EXPECT_EQ(http_get(origin_ + "/").status, 401);
+  EXPECT_EQ(http_get(origin_ + "/").status, 302) << "to the sign-in page";
   EXPECT_EQ(http_get(origin_ + "/api/v1/metrics/summary").status, 401);
   EXPECT_EQ(http_get(origin_ + "/api/v1/stream").status, 401);
   EXPECT_EQ(http_get(origin_ + "/api/v1/calls/live", {{"Authorization", "Bearer wrong"}}).status, 401);

@@ -2,7 +2,8 @@
 // time with the simulated carrier and bidders; `caps` shows every cap;
 // `carrier-sim` plays Telnyx over HTTP for a real node; `buyer-sim` plays buyers'
 // ping endpoints for its HTTP bidders; `auction show` explains a call's routing;
-// `dids` assigns tracked numbers to campaigns and sources.
+// `dids` assigns tracked numbers to campaigns and sources; `tokens` makes,
+// lists and revokes the API's tokens.
 
 #include "adapters/config/config_json.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
@@ -11,6 +12,7 @@
 #include "tools/cli/dids_command.hpp"
 #include "tools/cli/leads_command.hpp"
 #include "tools/cli/report_output.hpp"
+#include "tools/cli/tokens_command.hpp"
 #include "tools/node/host_port.hpp"
 #include "tools/node/simulation.hpp"
 #include "tools/sims/buyer_sim.hpp"
@@ -219,6 +221,26 @@ int main(int argc, char** argv) {
   auto* dids_unassign = dids->add_subcommand("unassign", "take a number out of service");
   dids_unassign->add_option("NUMBER", dids_opt.number, "E.164 number")->required();
 
+  auto* tokens = app.add_subcommand("tokens", "API tokens with roles in the node's database: create, list, revoke");
+  tokens->require_subcommand(1);
+  tokens->fallthrough();
+  ringbid::tokens_options tokens_opt;
+  tokens->add_option("--config", tokens_opt.config_path, "node config (JSON): where its database is");
+  tokens->add_option("--db", tokens_opt.db_path,
+                     "the node's SQLite file (default: <data_dir>/<sqlite_file> of --config)");
+  auto* tokens_create = tokens->add_subcommand("create", "make a token; its secret is printed once");
+  tokens_create->add_option("--role", tokens_opt.role, "admin, manager, reporting, publisher or buyer")->required();
+  // At most one scope: run_tokens_command says so (exit 2).
+  tokens_create->add_option("--campaign", tokens_opt.campaign, "limit a reporting token to this campaign");
+  tokens_create->add_option("--source", tokens_opt.source, "a publisher token's source");
+  tokens_create->add_option("--buyer", tokens_opt.buyer, "a buyer token's buyer");
+  tokens_create->add_option("--label", tokens_opt.label, "what the token is for, e.g. \"Summit Search reports\"");
+  tokens_create->add_flag("--json", tokens_opt.json, "print JSON");
+  auto* tokens_list = tokens->add_subcommand("list", "every token: role, scope, label, last use (never a secret)");
+  tokens_list->add_flag("--json", tokens_opt.json, "print JSON");
+  auto* tokens_revoke = tokens->add_subcommand("revoke", "revoke a token: running nodes refuse it within a second");
+  tokens_revoke->add_option("ID", tokens_opt.id, "the token's id, e.g. tk_3f9a0c1d2e4b")->required();
+
   auto* buyers = app.add_subcommand("buyer-sim", "serve simulated buyers' ping endpoints: POST /buyers/<id>");
   ringbid::buyer_sim_command_options buyer_sim;
   buyers->add_option("--listen", buyer_sim.listen, "serve on HOST:PORT (port 0: any; the first line says which)");
@@ -229,6 +251,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (buyers->parsed()) return ringbid::run_buyer_sim_command(buyer_sim, std::cout, std::cerr);
+  if (tokens->parsed()) {
+    tokens_opt.action = tokens_create->parsed() ? "create" : tokens_list->parsed() ? "list" : "revoke";
+    return ringbid::run_tokens_command(tokens_opt, std::cout, std::cerr);
+  }
   if (show->parsed()) return show_auction(call_text, config_path, db_path, json);
   if (leads->parsed()) {
     if (leads->count("--limit") > 0) leads_opt.limit = leads_limit;

@@ -36,7 +36,7 @@ const std::map<std::string, std::set<std::string>>& allowed_layers() {
     {"ports", {"protocol"}},
     {"core", {"protocol", "ports"}},
     {"actors", pure},
-    {"adapters/http", {"protocol"}},
+    {"adapters/http", pure},
     {"adapters/json", {}},
     {"adapters/clock", pure},
     {"adapters/config", with(pure, {"adapters/json"})},

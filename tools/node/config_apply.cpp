@@ -25,7 +25,7 @@ int64_t live_calls(const node_counters& c) {
 } // namespace
 
 config_applier::config_applier(std::shared_ptr<config_plane> plane, config_apply_parts parts)
-    : plane_(std::move(plane)), parts_(std::move(parts)) {}
+  : plane_(std::move(plane)), parts_(std::move(parts)) {}
 
 config_applier::~config_applier() { stop(); }
 
@@ -122,17 +122,17 @@ bool config_applier::install(const config_snapshot& head) {
         spdlog::error("config: revision {}: the {} is unreachable", head.info.number, to_string(kind));
         return;
       }
-      self->request(peer, peer_timeout, message)
-        .receive(on_answer, [&](caf::error& err) {
-          spdlog::error("config: revision {}: the {} did not take it: {}", head.info.number, to_string(kind),
-                        parts_.system->render(err));
-        });
+      self->request(peer, peer_timeout, message).receive(on_answer, [&](caf::error& err) {
+        spdlog::error("config: revision {}: the {} did not take it: {}", head.info.number, to_string(kind),
+                      parts_.system->render(err));
+      });
     };
     ask(peer_kind::ledger, reload_caps{head.info.number}, [&](const caps_reloaded& r) {
       spdlog::debug("config: revision {}: {} caps in force, {} kept their counts", head.info.number, r.caps, r.kept);
     });
     ask(peer_kind::bidder, grow_children{head.info.number}, [&](const children_grown& g) {
-      for (const auto& id : g.started) spdlog::info("config: revision {}: bidder of new buyer {} started", head.info.number, id);
+      for (const auto& id : g.started)
+        spdlog::info("config: revision {}: bidder of new buyer {} started", head.info.number, id);
     });
   }
   for (const auto& note : review_reload(*ctx.config, *config).needs_restart)

@@ -55,8 +55,12 @@ startup_config open_startup_config(config_plane& plane, const std::string& path)
     } else {
       auto r = plane.import_text(*text, config_author{"import", "admin", author_reason(path)});
       switch (r.status) {
-        case edit_status::committed: out.note = "config file " + path + " imported as revision " + std::to_string(r.number); break;
-        case edit_status::unchanged: out.note = "config file " + path + " equals revision " + std::to_string(r.number); break;
+        case edit_status::committed:
+          out.note = "config file " + path + " imported as revision " + std::to_string(r.number);
+          break;
+        case edit_status::unchanged:
+          out.note = "config file " + path + " equals revision " + std::to_string(r.number);
+          break;
         case edit_status::invalid:
         case edit_status::conflict:
           out.error = "invalid config " + path + ":\n" + format_config_errors(r.errors);
@@ -101,9 +105,7 @@ bool reimport_config(config_plane& plane, const std::string& path) {
         spdlog::error("config reload: invalid {}: {}", e.pointer.empty() ? "(document)" : e.pointer, e.message);
       return false;
     case edit_status::refused:
-    case edit_status::failed:
-      spdlog::error("config reload: cannot import {}: {}", path, r.message);
-      return false;
+    case edit_status::failed: spdlog::error("config reload: cannot import {}: {}", path, r.message); return false;
   }
   return false;
 }

@@ -9,6 +9,7 @@
 #include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/access_token.hpp"
 #include "adapters/http/http_query.hpp"
+#include "adapters/http/problem_json.hpp"
 #include "protocol/node.hpp"
 #include "web/web_assets.hpp"
 
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 namespace ringbid {
 
@@ -34,15 +36,21 @@ http_response json(int status, std::string body) {
   return r;
 }
 
-http_response unauthorized() {
-  auto r = json(401, error_json("this node asks for its access token: open /?token=TOKEN once, or send "
-                                "Authorization: Bearer TOKEN"));
-  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ringbid\"");
-  return r;
-}
-
-bool allowed(const node_http_parts& parts, const http_request& req) {
-  return parts.access_token.empty() || token_matches(presented_token(req), parts.access_token);
+/// The dashboard shows every campaign's and source's figures, with revenue and
+/// the calls' numbers: a caller who reads figures and sees everything. A
+/// scoped token (publisher, buyer, reporting of one campaign) is refused here.
+std::optional<http_response> refusal(const node_http_parts& parts, const http_request& req) {
+  auto a = parts.gate->admit(req, api_right::read_figures);
+  if (auto* refused = std::get_if<http_response>(&a)) return std::move(*refused);
+  const auto& who = std::get<api_principal>(a);
+  if (!visibility_of(who).everything())
+    return problem_response({403,
+                             "forbidden",
+                             "Not allowed for this token",
+                             "the dashboard shows every campaign and source; this " + std::string(to_string(who.role)) +
+                               " token sees only its own " + (who.scope_kind.empty() ? "calls" : who.scope_kind),
+                             {}});
+  return std::nullopt;
 }
 
 bool known(const std::vector<std::string>& ids, const std::string& id) {
@@ -118,9 +126,19 @@ void add_page_routes(http_server& server, const node_http_parts& parts) {
       respond(json(404, error_json("not found")));
       return;
     }
-    if (!allowed(parts, req)) {
-      respond(unauthorized());
-      return;
+    if (auto refused = refusal(parts, req)) {
+      // The page itself sends a browser without a valid session to sign in;
+      // its assets answer the problem.
+      if (refused->status == 401 && !req.path.starts_with("/assets/")) {
+        http_response r;
+        r.status = 302;
+        r.headers.emplace_back("Location", "/signin");
+        r.headers.emplace_back("Cache-Control", "no-store");
+        if (!cookie_value(req, session_cookie_name).empty())
+          r.headers.emplace_back("Set-Cookie", parts.gate->close_session(req));
+        return respond(std::move(r));
+      }
+      return respond(std::move(*refused));
     }
     http_response r;
     r.content_type = std::string(asset->content_type);
@@ -128,8 +146,10 @@ void add_page_routes(http_server& server, const node_http_parts& parts) {
     r.headers.emplace_back("Cache-Control", "no-cache");
     // A token that came in the URL goes into a cookie, so the page's own
     // requests and its EventSource carry it.
-    if (!parts.access_token.empty() && req.header("authorization").empty())
-      r.headers.emplace_back("Set-Cookie", token_cookie(parts.access_token));
+    if (auto params = parse_query(req.query);
+        params && req.header("authorization").empty() && cookie_value(req, session_cookie_name).empty())
+      if (auto token = param(*params, "token"); !token.empty())
+        r.headers.emplace_back("Set-Cookie", token_cookie(token));
     respond(std::move(r));
   };
   server.route("GET", "/", page);
@@ -140,9 +160,10 @@ void add_page_routes(http_server& server, const node_http_parts& parts) {
 } // namespace
 
 void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
+  if (!parts.gate) throw std::logic_error("the dashboard's routes need the gate");
   add_page_routes(server, parts);
   server.route("GET", "/api/v1/metrics/summary", [parts](http_request&& req, http_responder respond) {
-    if (!allowed(parts, req)) return respond(unauthorized());
+    if (auto refused = refusal(parts, req)) return respond(std::move(*refused));
     auto q = summary_query(parts, req);
     if (auto* bad = std::get_if<http_response>(&q)) return respond(std::move(*bad));
     ask_analytics<metrics_report>(parts, std::get<metrics_query>(q), respond,
@@ -153,7 +174,7 @@ void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
                                   });
   });
   server.route("GET", "/api/v1/calls/live", [parts](http_request&& req, http_responder respond) {
-    if (!allowed(parts, req)) return respond(unauthorized());
+    if (auto refused = refusal(parts, req)) return respond(std::move(*refused));
     auto params = parse_query(req.query);
     if (!params) return respond(json(400, error_json("the query string is not valid")));
     auto filter = filter_of(parts, *params);
@@ -170,7 +191,7 @@ void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
                      last_event_id(req));
     },
     [parts](const http_request& req) -> std::optional<http_response> {
-      if (!allowed(parts, req)) return unauthorized();
+      if (auto refused = refusal(parts, req)) return refused;
       auto params = parse_query(req.query);
       if (!params) return json(400, error_json("the query string is not valid"));
       auto filter = filter_of(parts, *params);

@@ -9,13 +9,20 @@
 //   GET  /api/v1/metrics/summary    figures of a date range (schemas/metrics_summary.schema.json)
 //   GET  /api/v1/calls/live         the live board
 //   GET  /api/v1/stream             server-sent events: calls changing state, metric snapshots
-// The page, the API and the stream ask for the access token when one is set
-// (the node sets one whenever it listens beyond loopback).
+// and, with the gate (node_http_parts::gate set; tools/node/node_access_routes.cpp):
+//   GET  /signin                    the sign-in page
+//   POST|GET|DELETE /api/v1/session sign in with a token (a session cookie), who am I, sign out
+//   GET|POST /api/v1/tokens, DELETE /api/v1/tokens/{id}   tokens (admin)
+//   GET  /api/v1/audit              the audit log (admin, manager)
+// Every route but the health checks, /metrics and the sign-in page goes
+// through the gate (adapters/http/api_gate): a token with a role, a session,
+// the node's --access-token, or nothing on a loopback-only node without one.
 
 #include "actors/node_context.hpp"
 #include "actors/ports/carrier_port.hpp"
 #include "adapters/analytics/analytics_json.hpp"
 #include "adapters/analytics/sse_hub.hpp"
+#include "adapters/http/api_gate.hpp"
 #include "adapters/http/http_server.hpp"
 
 #include <caf/fwd.hpp>
@@ -37,6 +44,10 @@ struct node_http_parts {
   std::shared_ptr<sse_hub> hub;        ///< null: no dashboard routes
   std::function<known_ids()> ids;      ///< campaigns and sources now, for filters
   std::string access_token;            ///< "": none asked for
+  // Who may do what (every route below /api/v1 and the page asks it), and
+  // where changes are recorded; both on the node's database.
+  std::shared_ptr<api_gate> gate;
+  std::shared_ptr<audit_log> audit;
 };
 
 /// Ready: accepting calls and the carrier ready (its actor attached).
@@ -51,5 +62,9 @@ void add_node_routes(http_server& server, const node_http_parts& parts);
 
 /// The dashboard's routes (tools/node/node_dashboard.cpp); add_node_routes adds them.
 void add_dashboard_routes(http_server& server, const node_http_parts& parts);
+
+/// Sign-in, tokens and the audit log (tools/node/node_access_routes.cpp);
+/// add_node_routes adds them when `parts.gate` is set.
+void add_access_routes(http_server& server, const node_http_parts& parts);
 
 } // namespace ringbid

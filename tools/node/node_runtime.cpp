@@ -3,12 +3,14 @@
 #include "adapters/clock/sim_clock.hpp"
 #include "adapters/http/access_token.hpp"
 #include "adapters/http/http_client.hpp"
+#include "adapters/sqlite/sqlite_audit_log.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_config_store.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_live_calls.hpp"
 #include "adapters/sqlite/sqlite_metrics_history.hpp"
+#include "adapters/sqlite/sqlite_token_store.hpp"
 #include "protocol/adoption.hpp"
 #include "protocol/ledger.hpp"
 #include "protocol/node.hpp"
@@ -211,12 +213,29 @@ int run_node(const engine_config& config, const node_options& options) {
     return 2;
   }
   node_http_parts http_parts;
-  http_parts.access_token = options.access_token;
-  if (!options.http.empty() && http_parts.access_token.empty() && !is_loopback_address(http_host)) {
-    http_parts.access_token = generate_access_token();
-    spdlog::info("listening beyond loopback: the dashboard and its API ask for the access token {} "
-                 "(open http://HOST:PORT/?token=TOKEN once; set your own with --access-token)",
-                 http_parts.access_token);
+  if (!options.http.empty()) {
+    // Who may use the API: tokens in the node's database (`ringbid tokens`),
+    // the --access-token as an admin, or, on a node that listens on loopback
+    // only and was given none, anyone without credentials.
+    api_gate_options gate;
+    gate.bootstrap_token = options.access_token;
+    gate.open_when_no_token = gate.bootstrap_token.empty() && is_loopback_address(http_host);
+    if (gate.bootstrap_token.empty() && !gate.open_when_no_token) {
+      gate.bootstrap_token = generate_access_token();
+      spdlog::info("listening beyond loopback: the dashboard and its API ask for a token; this run's admin token is {} "
+                   "(open http://HOST:PORT/?token=TOKEN once, or sign in at /signin; set your own with "
+                   "--access-token, make role tokens with `ringbid tokens create`)",
+                   gate.bootstrap_token);
+    }
+    std::string store_error;
+    auto tokens = sqlite_token_store::open(db_path, &store_error);
+    auto audit = tokens ? sqlite_audit_log::open(db_path, &store_error) : nullptr;
+    if (!tokens || !audit) {
+      spdlog::error("cannot open the tokens and audit log in {}: {}", db_path, store_error);
+      return 1;
+    }
+    http_parts.gate = std::make_shared<api_gate>(std::move(tokens), std::move(gate));
+    http_parts.audit = std::move(audit);
   }
   int exit_code = 0;
   std::shared_ptr<sqlite_lead_store> store; // outlives the actor system: flushed at the very end
