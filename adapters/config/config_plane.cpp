@@ -2,11 +2,14 @@
 
 #include "adapters/config/config_revision.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace ringbid {
 
 namespace {
 
-constexpr int commit_attempts = 8; ///< redone on a new head this often before giving up
+constexpr int commit_attempts = 32; ///< redone on a new head this often before giving up
 constexpr size_t cache_size = 8;
 
 } // namespace
@@ -135,7 +138,11 @@ edit_result config_plane::edit(const config_edit& edit, const config_author& aut
     if (auto refused = edit(doc)) return std::move(*refused);
     out = commit_document(doc, base, author);
     if (out.status != edit_status::refused || out.problem_status != 409) break;
+    // Another writer committed first: give it room before the next try.
+    std::this_thread::sleep_for(std::chrono::microseconds{200 * (attempt + 1)});
   }
+  if (out.status == edit_status::refused && out.problem_status == 409)
+    out.message = "the configuration kept changing under this edit; try again";
   if (out.status == edit_status::committed) {
     std::function<void(int64_t)> notify;
     {

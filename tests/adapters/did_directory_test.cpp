@@ -332,11 +332,10 @@ TEST(DidsCommand, AssignUnassignListThroughTheExecutable) {
   EXPECT_NE(bad_number.output.find("E.164"), std::string::npos) << bad_number.output;
   auto bad_campaign = test::run(ringbid + "assign +15125550198 --campaign nope --source " + source);
   EXPECT_EQ(bad_campaign.exit_code, 2) << bad_campaign.output;
-  EXPECT_NE(bad_campaign.output.find("campaign \"nope\" is not in the config"), std::string::npos)
-    << bad_campaign.output;
+  EXPECT_NE(bad_campaign.output.find("unknown campaign \"nope\""), std::string::npos) << bad_campaign.output;
   auto bad_source = test::run(ringbid + "assign +15125550198 --campaign " + campaign + " --source nope");
   EXPECT_EQ(bad_source.exit_code, 2) << bad_source.output;
-  EXPECT_NE(bad_source.output.find("source \"nope\" is not in the config"), std::string::npos) << bad_source.output;
+  EXPECT_NE(bad_source.output.find("unknown source \"nope\""), std::string::npos) << bad_source.output;
   auto bad_tags =
     test::run(ringbid + "assign +15125550198 --campaign " + campaign + " --source " + source + " --tags a,,b");
   EXPECT_EQ(bad_tags.exit_code, 2) << bad_tags.output;

@@ -2533,5 +2533,79 @@ TEST(CallMachineEndingWatchdog, SpeakingNeverEndsStillHangsUp) {
     << "the caller's leg must be hung up before the call is done";
 }
 
+// -- paused campaigns ------------------------------------------------------------
+
+TEST(CallMachine, APausedCampaignsCallIsToldSoAndBookedPausedWithoutAnAuction) {
+  call_driver d;
+  d.s.paused = true;
+  d.s.paused_text = "We are closed for the holiday.";
+  auto fx = d.route(true);
+  EXPECT_EQ(kinds_of(fx.commands), std::vector<command_kind>{command_kind::answer});
+  EXPECT_FALSE(fx.start_round);
+  EXPECT_EQ(d.c.state, call_state::ending);
+  EXPECT_EQ(d.c.outcome, disposition::paused);
+
+  fx = d.answer();
+  ASSERT_EQ(kinds_of(fx.commands), std::vector<command_kind>{command_kind::speak});
+  EXPECT_EQ(fx.commands[0].payload, "We are closed for the holiday.");
+  EXPECT_FALSE(fx.start_round);
+  fx = d.speak_ended();
+  EXPECT_EQ(kinds_of(fx.commands), std::vector<command_kind>{command_kind::hangup});
+  fx = d.caller_hangup();
+  EXPECT_TRUE(fx.finished);
+  d.check_end();
+  EXPECT_CLEAN(d);
+  EXPECT_EQ(d.lead.outcome, disposition::paused);
+  EXPECT_EQ(d.lead.auction_rounds, 0u);
+  EXPECT_EQ(d.lead.buyer_id, "");
+}
+
+TEST(CallMachine, APausedCampaignThatRejectsHangsUpWithoutAnswering) {
+  call_driver d;
+  d.s.paused = true;
+  d.s.when_paused = paused_response::reject;
+  auto fx = d.route(true);
+  EXPECT_EQ(kinds_of(fx.commands), std::vector<command_kind>{command_kind::hangup});
+  EXPECT_EQ(d.c.outcome, disposition::paused);
+  EXPECT_FALSE(d.c.answered);
+  // A repeated routing answer changes nothing.
+  EXPECT_TRUE(kinds_of(d.route(true).commands).empty());
+  fx = d.caller_hangup();
+  EXPECT_TRUE(fx.finished);
+  d.check_end();
+  EXPECT_CLEAN(d);
+  EXPECT_EQ(d.lead.outcome, disposition::paused);
+  EXPECT_EQ(d.lead.answered_at, 0);
+  EXPECT_EQ(kinds_of(d.commands), std::vector<command_kind>{command_kind::hangup});
+}
+
+TEST(CallMachine, APausedCallAdoptedBeforeItsAnswerSpeaksThePausedTextOnceAnswered) {
+  call_driver d;
+  d.s.paused = true;
+  d.s.paused_text = "Paused.";
+  d.route(true);
+  d.answer();
+  // The process dies while the message plays: the adopting one speaks it again.
+  d.c.ending = ending_step::await_answer;
+  auto fx = d.feed(call_resumed{});
+  ASSERT_EQ(kinds_of(fx.commands), std::vector<command_kind>{command_kind::speak});
+  EXPECT_EQ(fx.commands[0].payload, "Paused.");
+}
+
+TEST(CallMachine, SettingsOfAPausedCampaignCarryItsResponse) {
+  engine_config cfg;
+  campaign_config c;
+  c.id = "c1";
+  c.active = false;
+  c.when_paused = paused_response::reject;
+  c.paused_text = "closed";
+  auto s = call_settings::make(cfg, &c, nullptr);
+  EXPECT_TRUE(s.paused);
+  EXPECT_EQ(s.when_paused, paused_response::reject);
+  EXPECT_EQ(s.paused_text, "closed");
+  c.active = true;
+  EXPECT_FALSE(call_settings::make(cfg, &c, nullptr).paused);
+}
+
 } // namespace
 } // namespace ringbid

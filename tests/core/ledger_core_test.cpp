@@ -734,5 +734,77 @@ TEST(LedgerCore, RandomTrafficNeverExceedsACap) {
   }
 }
 
+// -- configuration changes -----------------------------------------------------------
+
+std::vector<cap_rule> rules_of(const engine_config& cfg) { return resolve_cap_rules(cfg).rules; }
+
+TEST(LedgerCore, ALoweredCapStopsNewReservationsAndRevokesNothing) {
+  auto cfg = base_config();
+  cfg.buyers[0].daily_cap = 5;
+  auto l = make_core(cfg);
+  auto t = monday + 10 * hour_us;
+  auto counted = take(l, "a", t);
+  ASSERT_TRUE(l.commit({counted, count_stage::bridged, 0}, t));
+  auto held = take(l, "a", t);
+  auto also = take(l, "a", t);
+  ASSERT_NE(held, 0u);
+  ASSERT_NE(also, 0u);
+
+  cfg.buyers[0].daily_cap = 2;
+  EXPECT_EQ(l.replace_rules(rules_of(cfg)), 1u);
+  EXPECT_EQ(take(l, "a", t), 0u) << "1 counted + 2 held: over the new limit of 2";
+  auto s = standing(l.report(t), 0);
+  EXPECT_EQ(s.counted, 1);
+  EXPECT_EQ(s.reserved, 2);
+  EXPECT_EQ(s.limit, 2);
+  // What was held before the change still counts when it commits.
+  EXPECT_TRUE(l.commit({held, count_stage::bridged, 0}, t));
+  EXPECT_TRUE(l.release(also, t));
+  EXPECT_EQ(standing(l.report(t), 0).counted, 2);
+  EXPECT_EQ(take(l, "a", t), 0u);
+
+  // Raised again: new reservations fit under it at once.
+  cfg.buyers[0].daily_cap = 4;
+  l.replace_rules(rules_of(cfg));
+  EXPECT_NE(take(l, "a", t), 0u);
+}
+
+TEST(LedgerCore, ANewCapCountsFromNowAndARemovedOneIsForgotten) {
+  auto cfg = base_config();
+  cfg.buyers[0].daily_cap = 3;
+  auto l = make_core(cfg);
+  auto t = monday + 10 * hour_us;
+  auto a1 = take(l, "a", t);
+  ASSERT_TRUE(l.commit({a1, count_stage::bridged, 0}, t));
+
+  // A new cap on buyer b and a campaign cap; buyer a's cap removed.
+  cfg.buyers[0].daily_cap = 0;
+  cfg.buyers[1].daily_cap = 1;
+  cfg.caps.push_back(testing::make_cap(cap_owner::campaign, "c2", cap_measure::calls, "day", 1));
+  EXPECT_EQ(l.replace_rules(rules_of(cfg)), 0u);
+  ASSERT_EQ(l.rules().size(), 2u);
+  for (int i = 0; i < 5; ++i) EXPECT_NE(take(l, "a", t), 0u) << "buyer a has no cap any more";
+  auto b1 = take(l, "b", t);
+  ASSERT_NE(b1, 0u);
+  EXPECT_EQ(take(l, "b", t), 0u);
+  EXPECT_NE(take(l, "c", t, "c2"), 0u);
+  EXPECT_EQ(take(l, "c", t, "c2"), 0u) << "the campaign cap of 1 is held by the call before";
+  // Reservations taken before the change hold no unit of caps that did not exist.
+  EXPECT_TRUE(l.release(a1, t));
+}
+
+TEST(LedgerCore, ACapWhoseWindowChangesStartsAgain) {
+  auto cfg = base_config();
+  cfg.caps.push_back(testing::make_cap(cap_owner::buyer, "a", cap_measure::calls, "day", 1));
+  auto l = make_core(cfg);
+  auto t = monday + 10 * hour_us;
+  auto a1 = take(l, "a", t);
+  ASSERT_TRUE(l.commit({a1, count_stage::bridged, 0}, t));
+  EXPECT_EQ(take(l, "a", t), 0u);
+  cfg.caps[0].window = "hour";
+  EXPECT_EQ(l.replace_rules(rules_of(cfg)), 0u) << "another window is another cap";
+  EXPECT_NE(take(l, "a", t), 0u);
+}
+
 } // namespace
 } // namespace ringbid

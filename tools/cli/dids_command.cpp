@@ -1,12 +1,18 @@
 #include "tools/cli/dids_command.hpp"
 
+#include "adapters/config/config_plane.hpp"
 #include "adapters/redis/redis_did_cache.hpp"
 #include "adapters/sqlite/did_store.hpp"
+#include "adapters/sqlite/sqlite_config_store.hpp"
 #include "protocol/time.hpp"
+#include "tools/cli/cli_database.hpp"
+#include "tools/node/config_startup.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -45,47 +51,68 @@ bool parse_tags(const std::string& text, std::vector<std::string>& out, std::str
   }
 }
 
-void print_table(std::ostream& out, const std::vector<did_entry>& rows, const std::string& db_path) {
-  out << fmt::format("{:<17} {:<30} {:<30} {:<30} {}\n", "number", "campaign", "source", "tags", "updated at");
-  size_t assigned = 0;
-  for (const auto& r : rows) {
-    if (r.assigned()) ++assigned;
-    auto tags = join_tags(r.tags);
-    out << fmt::format("{:<17} {:<30} {:<30} {:<30} {}\n", r.number, r.assigned() ? r.campaign_id : "(unassigned)",
-                       r.assigned() ? r.source_id : "-", tags.empty() ? "-" : tags, format_iso8601(r.updated_at));
+void print_table(std::ostream& out, const std::vector<did_config>& dids, int64_t revision, const std::string& db) {
+  out << fmt::format("{:<17} {:<30} {:<30} {:<30} {}\n", "number", "campaign", "source", "tags", "split");
+  for (const auto& d : dids) {
+    auto tags = join_tags(d.tags);
+    auto split =
+      d.split.campaign_id.empty() ? std::string{"-"} : fmt::format("{}% to {}", d.split.percent, d.split.campaign_id);
+    out << fmt::format("{:<17} {:<30} {:<30} {:<30} {}\n", d.number, d.campaign_id, d.source_id,
+                       tags.empty() ? "-" : tags, split);
   }
-  out << fmt::format("{} numbers assigned, {} unassigned, in {}\n", assigned, rows.size() - assigned, db_path);
+  out << fmt::format("{} numbers in revision {} of {}\n", dids.size(), revision, db);
 }
 
-void print_json(std::ostream& out, const std::vector<did_entry>& rows, const std::string& db_path) {
+void print_json(std::ostream& out, const std::vector<did_config>& dids, int64_t revision, const std::string& db) {
   rapidjson::OStreamWrapper os{out};
   rapidjson::PrettyWriter<rapidjson::OStreamWrapper> w{os};
   w.StartObject();
   w.Key("database");
-  w.String(db_path.c_str());
+  w.String(db.c_str());
+  w.Key("revision");
+  w.Int64(revision);
   w.Key("dids");
   w.StartArray();
-  for (const auto& r : rows) {
+  for (const auto& d : dids) {
     w.StartObject();
     w.Key("number");
-    w.String(r.number.c_str());
-    w.Key("assigned");
-    w.Bool(r.assigned());
+    w.String(d.number.c_str());
     w.Key("campaign_id");
-    w.String(r.campaign_id.c_str());
+    w.String(d.campaign_id.c_str());
     w.Key("source_id");
-    w.String(r.source_id.c_str());
+    w.String(d.source_id.c_str());
     w.Key("tags");
     w.StartArray();
-    for (const auto& t : r.tags) w.String(t.c_str());
+    for (const auto& t : d.tags) w.String(t.c_str());
     w.EndArray();
-    w.Key("updated_at");
-    w.String(format_iso8601(r.updated_at).c_str());
+    if (!d.split.campaign_id.empty()) {
+      w.Key("split");
+      w.StartObject();
+      w.Key("campaign_id");
+      w.String(d.split.campaign_id.c_str());
+      w.Key("percent");
+      w.Int(d.split.percent);
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();
   w.EndObject();
   out << '\n';
+}
+
+/// A JSON string literal.
+std::string quoted(const std::string& s) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string tags_json(const std::vector<std::string>& tags) {
+  std::string out = "[";
+  for (const auto& t : tags) out += (out.size() > 1 ? "," : "") + quoted(t);
+  return out + "]";
 }
 
 /// Tells nodes using Redis; a failure is a warning (SQLite has the change).
@@ -103,12 +130,12 @@ void invalidate(const redis_endpoint* redis, const std::string& number, std::ost
 
 } // namespace
 
-int run_dids_command(const engine_config& config, const dids_options& options, std::ostream& out, std::ostream& err) {
+int run_dids_command(const dids_options& options, std::ostream& out, std::ostream& err) {
   auto fail = [&](int code, const std::string& text) {
     err << "ringbid dids: " << text << '\n';
     return code;
   };
-  // Validate everything before touching the database.
+  // Validate the options before touching the database.
   redis_endpoint endpoint;
   std::string error;
   if (!options.redis_url.empty() && !parse_redis_url(options.redis_url, endpoint, &error))
@@ -119,50 +146,79 @@ int run_dids_command(const engine_config& config, const dids_options& options, s
   if (changes && !is_e164(options.number))
     return fail(2, "\"" + options.number + "\" is not an E.164 number (+ and 7 to 15 digits, e.g. +18005550100)");
   std::vector<std::string> tags;
-  if (options.action == "assign") {
-    if (!config.find_campaign(options.campaign_id))
-      return fail(2, "campaign \"" + options.campaign_id + "\" is not in the config");
-    if (!config.find_source(options.source_id))
-      return fail(2, "source \"" + options.source_id + "\" is not in the config");
-    if (!parse_tags(options.tags, tags, error)) return fail(2, error);
-  }
+  if (options.action == "assign" && !parse_tags(options.tags, tags, error)) return fail(2, error);
 
-  auto db_path = options.db_path.empty()
-                   ? (std::filesystem::path{config.storage.data_dir} / config.storage.sqlite_file).string()
-                   : options.db_path;
-  auto store = did_store::open(db_path, &error);
+  auto db = cli_database(options.db_path, options.config_path, "ringbid dids", err);
+  if (db.empty()) return 2;
+  auto store = sqlite_config_store::open(db, &error);
   if (!store) return fail(1, error);
-  if (!store->seed(config, nullptr, &error)) return fail(1, "cannot seed the DIDs from the config: " + error);
+  config_plane plane{store, cli_now};
+  // The database's configuration as a node start would leave it: the config
+  // file imported when it changed since its last import.
+  auto start = open_startup_config(plane, options.config_path);
+  if (!start.head) return fail(start.exit_code, start.error);
 
   if (options.action == "list") {
-    std::vector<did_entry> rows;
-    if (!store->list(rows, &error)) return fail(1, error);
+    const auto& head = start.head;
     if (options.json)
-      print_json(out, rows, db_path);
+      print_json(out, head->config->dids, head->info.number, db);
     else
-      print_table(out, rows, db_path);
+      print_table(out, head->config->dids, head->info.number, db);
     return 0;
   }
+  config_author author{"cli", "admin", "ringbid dids " + options.action + " " + options.number};
+  auto r = plane.edit(
+    [&](config_document& doc) -> std::optional<edit_result> {
+      if (options.action == "unassign") {
+        if (doc.remove_entity(entity_kind::did, options.number)) return std::nullopt;
+        edit_result refused;
+        refused.status = edit_status::refused;
+        refused.problem_status = 404;
+        refused.message = options.number + " is not assigned in " + db + " (nothing to unassign)";
+        return refused;
+      }
+      // A number that exists keeps its other settings (a traffic split).
+      if (doc.index_of(entity_kind::did, options.number)) {
+        doc.set_member(entity_kind::did, options.number, "campaign_id", quoted(options.campaign_id));
+        doc.set_member(entity_kind::did, options.number, "source_id", quoted(options.source_id));
+        doc.set_member(entity_kind::did, options.number, "tags", tags_json(tags));
+        return std::nullopt;
+      }
+      auto object = "{\"number\":" + quoted(options.number) + ",\"campaign_id\":" + quoted(options.campaign_id) +
+                    ",\"source_id\":" + quoted(options.source_id) + ",\"tags\":" + tags_json(tags) + "}";
+      doc.put_entity(entity_kind::did, options.number, object, nullptr);
+      return std::nullopt;
+    },
+    author);
+  switch (r.status) {
+    case edit_status::committed: break;
+    case edit_status::unchanged:
+      out << options.number << " is already " << (options.action == "assign" ? "assigned so" : "unassigned")
+          << "; revision " << r.number << " stays in force\n";
+      return 0;
+    case edit_status::invalid:
+    case edit_status::conflict:
+      err << "ringbid dids: refused, nothing changed:\n" << format_config_errors(r.errors);
+      return 2;
+    case edit_status::refused:
+    case edit_status::failed: return fail(1, r.message);
+  }
+  // The DID table follows (what `ringbid dids list` shows running nodes do too).
+  if (auto head = plane.head(&error)) {
+    auto table = did_store::open(db, &error);
+    if (!table || !table->sync(*head->config, nullptr, &error))
+      err << "ringbid dids: warning: the DID table is not updated yet (" << error
+          << "); nodes update it when they install the revision\n";
+  }
+  audit_cli_change(db, "did." + options.action, "did", options.number, r.number, changes_json(r.changes),
+                   "ringbid dids", err);
   if (options.action == "assign") {
-    did_entry entry;
-    entry.number = options.number;
-    entry.campaign_id = options.campaign_id;
-    entry.source_id = options.source_id;
-    entry.tags = tags;
-    if (!store->assign(entry, &error)) return fail(1, error);
-    out << "assigned " << entry.number << " to campaign " << entry.campaign_id << ", source " << entry.source_id;
+    out << "assigned " << options.number << " to campaign " << options.campaign_id << ", source " << options.source_id;
     if (!tags.empty()) out << ", tags " << join_tags(tags);
-    out << '\n';
-    invalidate(redis, entry.number, out, err);
-    return 0;
+  } else {
+    out << "unassigned " << options.number;
   }
-  switch (store->unassign(options.number, &error)) {
-    case did_store::unassign_result::failed: return fail(1, error);
-    case did_store::unassign_result::not_assigned:
-      return fail(1, options.number + " is not assigned in " + db_path + " (nothing to unassign)");
-    case did_store::unassign_result::done: break;
-  }
-  out << "unassigned " << options.number << '\n';
+  out << " (revision " << r.number << "; running nodes install it within a second)\n";
   invalidate(redis, options.number, out, err);
   return 0;
 }

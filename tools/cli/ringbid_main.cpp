@@ -9,6 +9,7 @@
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "tools/cli/auction_command.hpp"
 #include "tools/cli/caps_command.hpp"
+#include "tools/cli/config_command.hpp"
 #include "tools/cli/dids_command.hpp"
 #include "tools/cli/leads_command.hpp"
 #include "tools/cli/report_output.hpp"
@@ -204,12 +205,12 @@ int main(int argc, char** argv) {
   leads->add_option("--format", leads_format, "table, csv (RFC 4180) or json")
     ->check(CLI::IsMember({"table", "csv", "json"}));
 
-  auto* dids = app.add_subcommand("dids", "DID assignments in the node's database: list, assign, unassign");
+  auto* dids = app.add_subcommand("dids", "the tracked numbers of the node's configuration: list, assign, unassign");
   dids->require_subcommand(1);
   dids->fallthrough();
   ringbid::dids_options dids_opt;
-  dids->add_option("--config", config_path, "node config (JSON): campaigns, sources, the DIDs it seeds")->required();
-  dids->add_option("--db", dids_opt.db_path, "the node's SQLite file (default: <data_dir>/<sqlite_file>)");
+  dids->add_option("--config", dids_opt.config_path, "node config (JSON): where its database is");
+  dids->add_option("--db", dids_opt.db_path, "the node's SQLite file (default: <data_dir>/<sqlite_file> of --config)");
   dids->add_option("--redis", dids_opt.redis_url, "after a change, invalidate it for nodes using redis://HOST:PORT");
   auto* dids_list = dids->add_subcommand("list", "every number: campaign, source, tags");
   dids_list->add_flag("--json", dids_opt.json, "print JSON");
@@ -241,6 +242,32 @@ int main(int argc, char** argv) {
   auto* tokens_revoke = tokens->add_subcommand("revoke", "revoke a token: running nodes refuse it within a second");
   tokens_revoke->add_option("ID", tokens_opt.id, "the token's id, e.g. tk_3f9a0c1d2e4b")->required();
 
+  auto* config_cmd = app.add_subcommand(
+    "config", "configuration revisions in the node's database: import, export, history, diff, rollback");
+  config_cmd->require_subcommand(1);
+  config_cmd->fallthrough();
+  ringbid::config_options config_opt;
+  config_cmd->add_option("--config", config_opt.config_path, "node config (JSON): where its database is");
+  config_cmd->add_option(
+    "--db", config_opt.db_path,
+    "the node's SQLite file (default: <data_dir>/<sqlite_file> of --config, or of FILE for import)");
+  auto* config_import =
+    config_cmd->add_subcommand("import", "validate FILE and commit it as a new revision (nothing when invalid)");
+  config_import->add_option("FILE", config_opt.file, "config file (JSON, schemas/config.schema.json)")->required();
+  config_import->add_option("--reason", config_opt.reason, "why, kept with the revision");
+  auto* config_export = config_cmd->add_subcommand("export", "print a revision as a config file that imports back");
+  config_export->add_option("--revision", config_opt.revision, "the revision (default: the one in force)");
+  config_export->add_option("--output,-o", config_opt.output, "write it to this file instead");
+  auto* config_history = config_cmd->add_subcommand("history", "revisions, newest first: who, when, why, how much");
+  config_history->add_option("--limit", config_opt.limit, "at most this many")->check(CLI::Range(1, 100000));
+  config_history->add_flag("--json", config_opt.json, "print JSON");
+  auto* config_diff = config_cmd->add_subcommand("diff", "what changed from revision A to revision B");
+  config_diff->add_option("A", config_opt.revision, "the older revision")->required();
+  config_diff->add_option("B", config_opt.other, "the newer revision")->required();
+  auto* config_rollback = config_cmd->add_subcommand("rollback", "commit a new revision equal to revision N");
+  config_rollback->add_option("N", config_opt.revision, "the revision to go back to")->required();
+  config_rollback->add_option("--reason", config_opt.reason, "why, kept with the revision");
+
   auto* buyers = app.add_subcommand("buyer-sim", "serve simulated buyers' ping endpoints: POST /buyers/<id>");
   ringbid::buyer_sim_command_options buyer_sim;
   buyers->add_option("--listen", buyer_sim.listen, "serve on HOST:PORT (port 0: any; the first line says which)");
@@ -251,6 +278,18 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (buyers->parsed()) return ringbid::run_buyer_sim_command(buyer_sim, std::cout, std::cerr);
+  if (config_cmd->parsed()) {
+    config_opt.action = config_import->parsed()    ? "import"
+                        : config_export->parsed()  ? "export"
+                        : config_history->parsed() ? "history"
+                        : config_diff->parsed()    ? "diff"
+                                                   : "rollback";
+    return ringbid::run_config_command(config_opt, std::cout, std::cerr);
+  }
+  if (dids->parsed()) {
+    dids_opt.action = dids_list->parsed() ? "list" : dids_assign->parsed() ? "assign" : "unassign";
+    return ringbid::run_dids_command(dids_opt, std::cout, std::cerr);
+  }
   if (tokens->parsed()) {
     tokens_opt.action = tokens_create->parsed() ? "create" : tokens_list->parsed() ? "list" : "revoke";
     return ringbid::run_tokens_command(tokens_opt, std::cout, std::cerr);
@@ -271,10 +310,6 @@ int main(int argc, char** argv) {
   }
   const auto& config = *loaded.config;
   if (caps->parsed()) return run_caps(config, db_path, node, timeout_ms, json);
-  if (dids->parsed()) {
-    dids_opt.action = dids_list->parsed() ? "list" : dids_assign->parsed() ? "assign" : "unassign";
-    return ringbid::run_dids_command(config, dids_opt, std::cout, std::cerr);
-  }
   if (carrier->parsed()) {
     sim.announce = [](const std::string& line) { std::cout << "carrier-sim " << line << std::endl; };
     return ringbid::run_carrier_sim(config, sim);

@@ -1,5 +1,7 @@
 #include "tools/cli/tokens_command.hpp"
 
+#include "tools/cli/cli_database.hpp"
+
 #include "actors/core/api_roles.hpp"
 #include "adapters/config/config_json.hpp"
 #include "adapters/sqlite/sqlite_audit_log.hpp"
@@ -22,43 +24,15 @@ namespace {
 
 constexpr size_t max_label = 200;
 
-timestamp_us now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-/// The database the options name; "" (and a message on `err`) when none.
 std::string database_of(const tokens_options& o, std::ostream& err) {
-  if (!o.db_path.empty()) return o.db_path;
-  if (o.config_path.empty()) {
-    err << "ringbid tokens: give --db FILE, or --config CFG to use the node's database\n";
-    return {};
-  }
-  auto loaded = load_config_file(o.config_path);
-  if (!loaded.ok()) {
-    err << "ringbid: invalid config " << o.config_path << ":\n" << format_config_errors(loaded.errors);
-    return {};
-  }
-  const auto& storage = loaded.config->storage;
-  return (std::filesystem::path{storage.data_dir} / storage.sqlite_file).string();
+  return cli_database(o.db_path, o.config_path, "ringbid tokens", err);
 }
 
 std::string scope_text(const api_token& t) { return t.scope_kind.empty() ? "-" : t.scope_kind + " " + t.scope_id; }
 
 void audit(const std::string& db, const std::string& action, const std::string& token_id, std::string detail,
            std::ostream& err) {
-  std::string error;
-  auto log = sqlite_audit_log::open(db, &error);
-  audit_entry e;
-  e.at = now_us();
-  e.token_id = "cli";
-  e.role = "admin";
-  e.address = "cli";
-  e.action = action;
-  e.entity_kind = "token";
-  e.entity_id = token_id;
-  e.detail = std::move(detail);
-  if (!log || !log->append(e, &error)) err << "ringbid tokens: warning: not in the audit log: " << error << '\n';
+  audit_cli_change(db, action, "token", token_id, 0, std::move(detail), "ringbid tokens", err);
 }
 
 template <class Writer>
@@ -132,7 +106,7 @@ int create(const tokens_options& o, const std::string& db, std::ostream& out, st
     err << "ringbid tokens: " << error << '\n';
     return 1;
   }
-  auto made = store->create(request, now_us(), &error);
+  auto made = store->create(request, cli_now(), &error);
   if (!made) {
     err << "ringbid tokens create: " << error << '\n';
     return 1;
@@ -212,7 +186,7 @@ int revoke(const tokens_options& o, const std::string& db, std::ostream& out, st
     err << "ringbid tokens: " << error << '\n';
     return 1;
   }
-  switch (store->revoke(o.id, now_us(), &error)) {
+  switch (store->revoke(o.id, cli_now(), &error)) {
     case token_store::revoke_result::revoked:
       audit(db, "token.revoke", o.id, "{}", err);
       out << "token " << o.id << " revoked: running nodes refuse it within a second\n";
