@@ -5,6 +5,7 @@
 // placed call has exactly one lead, talk time is the carrier's, no cap is
 // exceeded, no reservation is left open, and the dashboard counts every lead.
 
+#include "tests/support/carrier_sim_process.hpp"
 #include "tests/support/http_get.hpp"
 #include "tests/support/process_support.hpp"
 #include "tests/support/sqlite_rows.hpp"
@@ -26,41 +27,6 @@ namespace {
 
 using namespace ringbid::test;
 using std::chrono::seconds;
-
-struct carrier_sim {
-  pid_t pid = -1;
-  std::string log;
-  std::string api;
-  std::string public_key;
-};
-
-/// carrier-sim placing `calls` at `rate` per second, `time_scale` times faster
-/// than real calls (talk times of a few seconds), webhooks to `port`.
-carrier_sim start_carrier(const std::string& dir, uint16_t port, int calls, double rate, double time_scale,
-                          const std::vector<std::string>& extra = {}) {
-  carrier_sim sim;
-  sim.log = dir + "/carrier.log";
-  std::vector<std::string> args{bin + "ringbid", "carrier-sim",
-                                "--config",      src + "/examples/demo.json",
-                                "--webhook-url", "http://127.0.0.1:" + std::to_string(port) + "/webhooks/telnyx",
-                                "--listen",      "127.0.0.1:0",
-                                "--key-file",    dir + "/key",
-                                "--calls",       std::to_string(calls),
-                                "--rate",        std::to_string(rate),
-                                "--time-scale",  std::to_string(time_scale),
-                                "--seed",        "11",
-                                "--record",      dir + "/record.json",
-                                "--wait-ready",  "60",
-                                "--max-run",     "240"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  sim.pid = spawn_logged(args, sim.log);
-  EXPECT_GT(sim.pid, 0);
-  EXPECT_TRUE(wait_until([&] { return !log_value(sim.log, "carrier-sim api: ").empty(); }, seconds{20}))
-    << read_file(sim.log);
-  sim.api = log_value(sim.log, "carrier-sim api: ");
-  sim.public_key = log_value(sim.log, "carrier-sim public key: ");
-  return sim;
-}
 
 class Adoption : public ::testing::Test {
 protected:
