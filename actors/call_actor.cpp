@@ -162,6 +162,9 @@ void take_route(call_self self, const did_route& r) {
 void route(call_self self) {
   auto& st = self->state;
   st.call.config_revision = st.config->revision_number();
+  auto& routed = st.ctx->counters->routed_revision;
+  for (auto seen = routed.load(std::memory_order_relaxed); seen < st.call.config_revision;)
+    if (routed.compare_exchange_weak(seen, st.call.config_revision, std::memory_order_relaxed)) break;
   // The number as the call's own generation lists it: a call routes under the
   // revision in force when it started, whatever the directory learns since.
   if (auto r = st.config->route(st.call.did, st.call.caller)) {

@@ -37,6 +37,8 @@ struct node_counters {
   std::atomic<uint64_t> pings_sent{0};
   std::atomic<uint64_t> bids_received{0};
   std::atomic<uint64_t> auctions{0}; ///< rounds started
+  /// The newest configuration revision a call was routed under.
+  std::atomic<int64_t> routed_revision{0};
   /// Live calls by the state of their latest checkpoint (index: call_state).
   std::array<std::atomic<int64_t>, call_state_count> live_by_state{};
 };

@@ -99,7 +99,7 @@ TEST(ConfigChangesProcess, AHundredChangesUnderTrafficRouteEveryCallUnderTheRevi
   EXPECT_EQ(wait_exit(node, seconds{60}), 0) << read_file(log);
 
   // The revision new calls take is the newest one installed; installing takes
-  // the node's poll (100 ms) and a few ms: a call that starts is routed under
+  // the node's poll (20 ms) and a few ms: a call that starts is routed under
   // a revision committed before it started, and not one committed more than
   // two seconds before the next.
   auto in_force_at = [&](timestamp_us t) {

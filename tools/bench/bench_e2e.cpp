@@ -46,19 +46,6 @@ std::string wait_for_line(const std::string& path, const std::string& prefix, mi
   return {};
 }
 
-std::string http_get(const std::string& url) {
-  http_client client;
-  http_client_request req;
-  req.method = "GET";
-  req.url = url;
-  req.timeout = milliseconds{3'000};
-  req.max_response_bytes = 1 << 20;
-  std::promise<std::string> body;
-  auto f = body.get_future();
-  client.send(std::move(req), [&body](http_client_response r) { body.set_value(r.ok() ? r.body : std::string{}); });
-  return f.get();
-}
-
 /// A quantile of a Prometheus histogram family in `text`, in microseconds,
 /// interpolated inside its bucket.
 double prometheus_quantile_us(const std::string& text, const std::string& family, double q) {
@@ -199,7 +186,7 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
                              "--telnyx-public-key", key},
                             node_log);
   int sim_exit = wait_exit(sim, seconds{330});
-  auto metrics = http_get(origin + "/metrics");
+  auto metrics = bench_http_get(origin + "/metrics");
   ::kill(node, SIGTERM);
   wait_exit(node, seconds{60});
 
@@ -230,6 +217,19 @@ std::vector<result_row> bench_e2e(const e2e_options& options) {
   rows.push_back(result_row{"webhook round trip seen by the carrier, p99",
                             rec["webhooks"]["response_p99_us"].GetDouble(), "us", 0, "-", 0});
   return rows;
+}
+
+std::string bench_http_get(const std::string& url) {
+  http_client client;
+  http_client_request req;
+  req.method = "GET";
+  req.url = url;
+  req.timeout = milliseconds{3'000};
+  req.max_response_bytes = 1 << 20;
+  std::promise<std::string> body;
+  auto f = body.get_future();
+  client.send(std::move(req), [&body](http_client_response r) { body.set_value(r.ok() ? r.body : std::string{}); });
+  return f.get();
 }
 
 } // namespace ringbid

@@ -23,6 +23,9 @@ struct e2e_options {
 
 std::vector<result_row> bench_e2e(const e2e_options& options);
 
+/// A blocking GET on loopback; the body, or "" when it failed.
+std::string bench_http_get(const std::string& url);
+
 /// The benchmarks' node config: one campaign "bench" (source "bench-source"),
 /// ten buyers "buyer-00".."buyer-09" who always bid and answer, no caps.
 std::string bench_config_json(const std::string& data_dir);

@@ -28,12 +28,16 @@
 //                against a lead's commit at the same rate); live calls adopted
 //                per second when a node starts on 10,000 of them; SIGTERM to
 //                the next process taking calls
+//   control      a configuration change to the first call routed under it
+//                (p50/p99, against the gap between calls), and lifecycles/s
+//                while 10 changes/s apply against the same run without
 
 #include "actors/core/config.hpp"
 #include "protocol/types.hpp"
 #include "tools/bench/bench_analytics.hpp"
 #include "tools/bench/bench_auction.hpp"
 #include "tools/bench/bench_config.hpp"
+#include "tools/bench/bench_control_plane.hpp"
 #include "tools/bench/bench_e2e.hpp"
 #include "tools/bench/bench_leads.hpp"
 #include "tools/bench/bench_ledger.hpp"
@@ -291,8 +295,9 @@ int main(int argc, char** argv) {
   app.add_option("--did-lookups", dids.lookups, "timed lookups per variant in the dids benchmark");
   uint64_t analytics_calls = 20'000;
   app.add_option("--analytics-calls", analytics_calls, "calls per run in the analytics benchmark (4 runs)");
-  app.add_option("--only", only,
-                 "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads, dids, analytics, sse or restart");
+  app.add_option(
+    "--only", only,
+    "run one benchmark: lifecycles, rss, ledger, auction, e2e, leads, dids, analytics, sse, restart or control");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("ringbid-bench-" + std::to_string(::getpid()));
@@ -327,6 +332,12 @@ int main(int argc, char** argv) {
     restart.work_dir = dir.string();
     restart.tools_dir = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
     for (auto& row : ringbid::bench_restart(restart)) rows.push_back(row);
+  }
+  if (only.empty() || only == "control") {
+    ringbid::control_plane_bench_options control;
+    control.work_dir = dir.string();
+    control.tools_dir = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+    for (auto& row : ringbid::bench_control_plane(control)) rows.push_back(row);
   }
   if (only.empty() || only == "sse")
     for (auto& row : ringbid::bench_sse({})) rows.push_back(row);

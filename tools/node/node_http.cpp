@@ -28,6 +28,9 @@ void call_metrics(std::string& out, const node_counters& c) {
   prometheus_sample(out, "ringbid_calls_total", "event=\"finished\"", double(c.calls_finished.load()));
   prometheus_sample(out, "ringbid_calls_total", "event=\"restarted\"", double(c.calls_restarted.load()));
   prometheus_sample(out, "ringbid_calls_total", "event=\"interrupted\"", double(c.calls_interrupted.load()));
+  prometheus_family(out, "ringbid_config_routed_revision", "gauge",
+                    "The newest configuration revision a call was routed under.");
+  prometheus_sample(out, "ringbid_config_routed_revision", {}, double(c.routed_revision.load()));
   prometheus_family(out, "ringbid_auctions_total", "counter", "Auction rounds started.");
   prometheus_sample(out, "ringbid_auctions_total", {}, double(c.auctions.load()));
   prometheus_family(out, "ringbid_pings_total", "counter", "Pings sent to buyers.");

@@ -383,7 +383,7 @@ int run_node(const engine_config& config, const node_options& options) {
     apply.data_dir = options.data_dir;
     config_applier applier{plane, apply};
     applier.started_on(options.config_revision_number);
-    applier.start(std::chrono::milliseconds{100});
+    applier.start(std::chrono::milliseconds{20});
 
     int sig = serve_until_stopped(signals, options.run_for_s, applier, options.config_path);
     applier.stop();

@@ -129,6 +129,7 @@ simulation_report run_simulation(const engine_config& config, const simulation_o
     auto bidder_kills = chaos ? chaos->bidder_kills : nullptr;
     auto carrier_kills = chaos ? chaos->carrier_kills : nullptr;
     node->start(chaos);
+    if (options.on_context) options.on_context(parts.ctx);
 
     // Drive virtual time: run every ready job, then jump to the next timeout.
     // The limit guards against a run that cannot finish (a bug, not a feature).
@@ -204,6 +205,7 @@ simulation_report run_live_simulation(const engine_config& config, const simulat
     journal = node->journal;
     auto& parts = node->parts;
     node->start();
+    if (options.on_context) options.on_context(parts.ctx);
     if (options.at_start) options.at_start();
 
     auto& counters = *parts.ctx->counters;

@@ -15,6 +15,8 @@
 
 namespace ringbid {
 
+struct node_context;
+
 struct simulation_options {
   uint64_t calls = 10'000;
   double calls_per_second = 0; ///< 0 = the config's carrier_sim rate
@@ -28,6 +30,9 @@ struct simulation_options {
   /// calling `at_start` when the tree is up and `at_stop` before it is torn down.
   double stop_at_virtual_s = 0;
   std::function<void()> at_start;
+  /// Benchmarks: the node's context once its tree is up (to install
+  /// configuration generations from another thread, as the control plane does).
+  std::function<void(const std::shared_ptr<node_context>&)> on_context;
   std::function<void(uint64_t live_calls)> at_stop;
   /// Ping the buyers that have a ping_url over real HTTP (the others stay
   /// simulated). HTTP needs real time, so the run leaves the deterministic
