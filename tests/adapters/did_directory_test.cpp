@@ -346,6 +346,35 @@ TEST(DidsCommand, AssignUnassignListThroughTheExecutable) {
   fs::remove_all(dir);
 }
 
+TEST(DidsCommand, TheFirstRevisionKeepsTheAssignmentsADatabaseFromBeforeRevisionsHad) {
+  auto dir = test::temp_dir("dids-upgrade");
+  auto db = dir + "/node.db";
+  auto config = demo_config();
+  auto [campaign, source] = other_assignment(config);
+  std::string error;
+  {
+    // What `ringbid dids` of an older build left: a reassigned number, an
+    // unassigned one, a new one.
+    auto store = did_store::open(db, &error);
+    ASSERT_TRUE(store) << error;
+    ASSERT_TRUE(store->seed(config, nullptr, &error)) << error;
+    ASSERT_TRUE(store->assign(did_entry{first_did(config).number, campaign, source, {"kept"}, 0}, &error)) << error;
+    ASSERT_EQ(store->unassign(config.dids.at(1).number, &error), did_store::unassign_result::done);
+    ASSERT_TRUE(store->assign(did_entry{"+15125550177", campaign, source, {}, 0}, &error)) << error;
+  }
+  auto list = test::run(test::bin + "ringbid dids --config " + test::src + "/examples/demo.json --db " + db + " list");
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  auto line_of = [&](const std::string& number) {
+    auto at = list.output.find(number);
+    return at == std::string::npos ? std::string{} : list.output.substr(at, list.output.find('\n', at) - at);
+  };
+  EXPECT_NE(line_of(first_did(config).number).find(campaign), std::string::npos) << list.output;
+  EXPECT_NE(line_of(first_did(config).number).find("kept"), std::string::npos) << list.output;
+  EXPECT_EQ(line_of(config.dids.at(1).number), "") << "an unassigned number stays unassigned\n" << list.output;
+  EXPECT_NE(line_of("+15125550177").find(campaign), std::string::npos) << list.output;
+  fs::remove_all(dir);
+}
+
 // -- Redis ----------------------------------------------------------------------------
 
 /// A redis-server child on a loopback port, no persistence.

@@ -155,7 +155,7 @@ int run_dids_command(const dids_options& options, std::ostream& out, std::ostrea
   config_plane plane{store, cli_now};
   // The database's configuration as a node start would leave it: the config
   // file imported when it changed since its last import.
-  auto start = open_startup_config(plane, options.config_path);
+  auto start = open_startup_config(plane, options.config_path, db);
   if (!start.head) return fail(start.exit_code, start.error);
 
   if (options.action == "list") {

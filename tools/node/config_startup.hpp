@@ -24,8 +24,9 @@ struct startup_config {
 std::optional<std::string> read_config_text(const std::string& path, std::string* error);
 
 /// Imports `path` (when not empty) if it changed since its last import, then
-/// reads the head.
-startup_config open_startup_config(config_plane& plane, const std::string& path);
+/// reads the head. The first import into `db_path` keeps the DID assignments
+/// stored there before revisions existed (`ringbid dids` of older builds).
+startup_config open_startup_config(config_plane& plane, const std::string& path, const std::string& db_path);
 
 /// SIGHUP: imports `path` if it differs from the head. Logs what it did;
 /// returns whether a new revision was committed.

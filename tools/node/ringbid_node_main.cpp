@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
                                          std::chrono::system_clock::now().time_since_epoch())
                                   .count();
                               }};
-  auto start = ringbid::open_startup_config(plane, config_path);
+  auto start = ringbid::open_startup_config(plane, config_path, db_path);
   if (!start.head) {
     std::cerr << "ringbid-node: " << start.error << "\n";
     return start.exit_code;
