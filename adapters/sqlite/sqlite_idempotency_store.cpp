@@ -53,8 +53,7 @@ sqlite_idempotency_store::sqlite_idempotency_store(std::unique_ptr<impl> state) 
 
 sqlite_idempotency_store::~sqlite_idempotency_store() = default;
 
-std::shared_ptr<sqlite_idempotency_store> sqlite_idempotency_store::open(const std::string& path,
-                                                                         std::string* error) {
+std::shared_ptr<sqlite_idempotency_store> sqlite_idempotency_store::open(const std::string& path, std::string* error) {
   auto state = std::make_unique<impl>();
   state->db = open_migrated_writer(path, true, busy_timeout_ms, error);
   if (!state->db) return nullptr;

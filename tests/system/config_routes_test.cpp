@@ -194,13 +194,20 @@ TEST_F(ConfigRoutes, AdminAndManagerMayReadAndChangeOtherRolesAreRefused) {
                                      {"publisher", "source", "summit-search", false},
                                      {"buyer", "buyer", "shieldline-auto", false}};
   const std::vector<std::pair<std::string, std::string>> reads{
-    {"GET", "/api/v1/campaigns"},        {"GET", "/api/v1/campaigns/auto-ins-national"},
-    {"GET", "/api/v1/sources"},          {"GET", "/api/v1/sources/summit-search"},
-    {"GET", "/api/v1/buyers"},           {"GET", "/api/v1/buyers/shieldline-auto"},
-    {"GET", "/api/v1/dids"},             {"GET", "/api/v1/dids/%2B18445550101"},
-    {"GET", "/api/v1/caps"},             {"GET", "/api/v1/caps/buyer:shieldline-auto:calls:hour:routed"},
-    {"GET", "/api/v1/revisions"},        {"GET", "/api/v1/revisions/1"},
-    {"GET", "/api/v1/revisions/1/document"}, {"GET", "/api/v1/config"}};
+    {"GET", "/api/v1/campaigns"},
+    {"GET", "/api/v1/campaigns/auto-ins-national"},
+    {"GET", "/api/v1/sources"},
+    {"GET", "/api/v1/sources/summit-search"},
+    {"GET", "/api/v1/buyers"},
+    {"GET", "/api/v1/buyers/shieldline-auto"},
+    {"GET", "/api/v1/dids"},
+    {"GET", "/api/v1/dids/%2B18445550101"},
+    {"GET", "/api/v1/caps"},
+    {"GET", "/api/v1/caps/buyer:shieldline-auto:calls:hour:routed"},
+    {"GET", "/api/v1/revisions"},
+    {"GET", "/api/v1/revisions/1"},
+    {"GET", "/api/v1/revisions/1/document"},
+    {"GET", "/api/v1/config"}};
   for (const auto& c : roles) {
     SCOPED_TRACE(c.role);
     auto secret = c.role == "admin" ? admin_ : c.role == "manager" ? manager_ : mint(c.role, c.kind, c.id);
@@ -215,8 +222,9 @@ TEST_F(ConfigRoutes, AdminAndManagerMayReadAndChangeOtherRolesAreRefused) {
     auto before = head_number();
     auto paused = call("POST", "/api/v1/campaigns/auto-ins-national/pause", secret);
     auto resumed = call("POST", "/api/v1/campaigns/auto-ins-national/resume", secret);
-    auto cap = call("PUT", "/api/v1/caps/buyer:shieldline-auto:calls:hour:routed", secret,
-                    R"({"owner":"buyer","id":"shieldline-auto","measure":"calls","window":"hour","limit":601,"counts_on":"routed"})");
+    auto cap = call(
+      "PUT", "/api/v1/caps/buyer:shieldline-auto:calls:hour:routed", secret,
+      R"({"owner":"buyer","id":"shieldline-auto","measure":"calls","window":"hour","limit":601,"counts_on":"routed"})");
     auto did = call("DELETE", "/api/v1/dids/+18445550101", secret);
     auto rollback = call("POST", "/api/v1/revisions/1/rollback", secret);
     if (c.allowed) {
@@ -297,16 +305,16 @@ TEST_F(ConfigRoutes, ACampaignIsCreatedChangedPausedAndArchivedWithItsHistoryKep
   problem_fields(call("POST", "/api/v1/campaigns", manager_, body), 409);
 
   // Optimistic concurrency: the ETag read is the one a change must name.
-  auto patched = call("PATCH", "/api/v1/campaigns/solar-ca", manager_, R"({"floor":11.25,"name":null})",
-                      {{"If-Match", etag}});
+  auto patched =
+    call("PATCH", "/api/v1/campaigns/solar-ca", manager_, R"({"floor":11.25,"name":null})", {{"If-Match", etag}});
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_NE(patched.body.find("\"floor\":11.25"), std::string::npos) << patched.body;
   EXPECT_EQ(patched.body.find("\"name\""), std::string::npos) << "null removes a member (RFC 7396)";
   problem_fields(call("PATCH", "/api/v1/campaigns/solar-ca", manager_, R"({"floor":13})", {{"If-Match", etag}}), 412);
   problem_fields(call("POST", "/api/v1/campaigns/solar-ca/pause", manager_, "", {{"If-Match", etag}}), 412);
-  auto replaced = call("PUT", "/api/v1/campaigns/solar-ca", manager_,
-                       R"({"id":"solar-ca","vertical":"solar","buyer_ids":["shieldline-auto"],"floor":14})",
-                       {{"If-Match", "*"}});
+  auto replaced =
+    call("PUT", "/api/v1/campaigns/solar-ca", manager_,
+         R"({"id":"solar-ca","vertical":"solar","buyer_ids":["shieldline-auto"],"floor":14})", {{"If-Match", "*"}});
   ASSERT_EQ(replaced.status, 200) << replaced.body;
   EXPECT_NE(replaced.body.find("\"floor\":14"), std::string::npos);
   problem_fields(call("PUT", "/api/v1/campaigns/solar-ca", manager_, R"({"id":"other","floor":1})"), 400);
@@ -352,9 +360,9 @@ TEST_F(ConfigRoutes, ACampaignIsCreatedChangedPausedAndArchivedWithItsHistoryKep
   ASSERT_TRUE(audit_->list(filter, page, nullptr));
   std::vector<std::string> actions;
   for (const auto& e : page.items) actions.push_back(e.action);
-  EXPECT_EQ(actions, (std::vector<std::string>{"campaign.unarchive", "campaign.archive", "campaign.resume",
-                                               "campaign.pause", "campaign.update", "campaign.update",
-                                               "campaign.create"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"campaign.unarchive", "campaign.archive", "campaign.resume", "campaign.pause",
+                                      "campaign.update", "campaign.update", "campaign.create"}));
   EXPECT_EQ(page.items[3].revision, paused_at);
   EXPECT_EQ(page.items[3].entity_id, "solar-ca");
   EXPECT_NE(page.items[3].detail.find("/active"), std::string::npos) << page.items[3].detail;
@@ -376,8 +384,7 @@ TEST_F(ConfigRoutes, SourcesArchiveAndBuyersPause) {
 
   auto paused = call("POST", "/api/v1/buyers/shieldline-auto/pause", admin_);
   ASSERT_EQ(paused.status, 200) << paused.body;
-  EXPECT_EQ(item_ids(call("GET", "/api/v1/buyers?active=false", admin_)),
-            std::vector<std::string>{"shieldline-auto"});
+  EXPECT_EQ(item_ids(call("GET", "/api/v1/buyers?active=false", admin_)), std::vector<std::string>{"shieldline-auto"});
   EXPECT_EQ(call("POST", "/api/v1/buyers/shieldline-auto/resume", admin_).status, 200);
   EXPECT_TRUE(item_ids(call("GET", "/api/v1/buyers?active=false", admin_)).empty());
 }
@@ -464,9 +471,8 @@ TEST_F(ConfigRoutes, BadBodiesNameEveryFieldAndApplyNothing) {
   EXPECT_EQ(head_number(), before) << "nothing applied";
   problem_fields(call("POST", "/api/v1/campaigns/auto-ins-national/explode", admin_), 404);
   auto reason = std::string(501, 'r');
-  problem_fields(call("POST", "/api/v1/campaigns/auto-ins-national/pause", admin_, "",
-                      {{"Ringbid-Change-Reason", reason}}),
-                 400);
+  problem_fields(
+    call("POST", "/api/v1/campaigns/auto-ins-national/pause", admin_, "", {{"Ringbid-Change-Reason", reason}}), 400);
 
   // Declared larger than the server's limit (1 MiB): 413 before any route.
   EXPECT_EQ(status_line(port_, "PUT /api/v1/config HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin_ +
@@ -530,10 +536,12 @@ TEST_F(ConfigRoutes, NumbersAreAssignedByPutAndUnassignedByDelete) {
                       R"({"campaign_id":"plumbing-ca-tx","source_id":"summit-search"})",
                       {{"If-Match", std::string{assigned.header("etag")}}}),
                  412);
-  auto ghost = call("PUT", "/api/v1/dids/+13105550199", manager_, R"({"campaign_id":"ghost","source_id":"summit-search"})");
+  auto ghost =
+    call("PUT", "/api/v1/dids/+13105550199", manager_, R"({"campaign_id":"ghost","source_id":"summit-search"})");
   auto g = problem_fields(ghost, 422);
   EXPECT_EQ(g["/campaign_id"].second, "/campaigns") << ghost.body;
-  auto bad_number = call("PUT", "/api/v1/dids/12345", manager_, R"({"campaign_id":"plumbing-ca-tx","source_id":"summit-search"})");
+  auto bad_number =
+    call("PUT", "/api/v1/dids/12345", manager_, R"({"campaign_id":"plumbing-ca-tx","source_id":"summit-search"})");
   EXPECT_TRUE(problem_fields(bad_number, 400).count("/number")) << bad_number.body;
   problem_fields(call("PUT", "/api/v1/dids/+13105550199", manager_, R"({"number":"+19999999999","campaign_id":"x"})"),
                  400);
@@ -550,12 +558,11 @@ TEST_F(ConfigRoutes, CapsAreNamedByTheirKeyAndChangedLikeTheRest) {
   auto list = call("GET", "/api/v1/caps", manager_);
   ASSERT_EQ(list.status, 200) << list.body;
   auto keys = item_ids(list, "key");
-  EXPECT_EQ(keys, (std::vector<std::string>{"buyer:harborpoint-ins:revenue:day:bridged",
-                                            "buyer:lone-star-plumbing:spacing:-:routed",
-                                            "buyer:rooter-pros-ca:calls:month:converted",
-                                            "buyer:shieldline-auto:calls:hour:routed",
-                                            "campaign_buyer:plumbing-ca-tx~metro-call-exchange:calls:day:bridged",
-                                            "source:summit-search:calls:rolling60m:bridged"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                    "buyer:harborpoint-ins:revenue:day:bridged", "buyer:lone-star-plumbing:spacing:-:routed",
+                    "buyer:rooter-pros-ca:calls:month:converted", "buyer:shieldline-auto:calls:hour:routed",
+                    "campaign_buyer:plumbing-ca-tx~metro-call-exchange:calls:day:bridged",
+                    "source:summit-search:calls:rolling60m:bridged"}));
   auto doc = parse(list.body);
   EXPECT_TRUE(doc["items"][0]["usage"].IsNull()) << "no ledger in this test";
   EXPECT_EQ(str(doc["items"][0]["cap"]["owner"]), "buyer");
@@ -593,9 +600,9 @@ TEST_F(ConfigRoutes, CapsAreNamedByTheirKeyAndChangedLikeTheRest) {
 // -- revisions and the whole document -----------------------------------------------------
 
 TEST_F(ConfigRoutes, RevisionsAreHistoryDiffsAndRollbacks) {
-  ASSERT_EQ(call("POST", "/api/v1/campaigns/plumbing-ca-tx/pause", admin_, "", {{"Ringbid-Change-Reason", "storm"}})
-              .status,
-            200);
+  ASSERT_EQ(
+    call("POST", "/api/v1/campaigns/plumbing-ca-tx/pause", admin_, "", {{"Ringbid-Change-Reason", "storm"}}).status,
+    200);
   ASSERT_EQ(call("PATCH", "/api/v1/campaigns/plumbing-ca-tx", admin_, R"({"floor":20})").status, 200);
   auto head = head_number();
   ASSERT_EQ(head, 3);
@@ -639,15 +646,16 @@ TEST_F(ConfigRoutes, TheWholeDocumentExportsAndImportsBackToTheSameRevision) {
   EXPECT_EQ(parse(same.body)["revision"].GetInt64(), 1) << "the same document is the same revision";
 
   auto changed = std::regex_replace(exported.body, std::regex{"\"threads\": 2"}, "\"threads\": 3");
-  auto imported = call("PUT", "/api/v1/config", manager_, changed, {{"If-Match", std::string{exported.header("etag")}}});
+  auto imported =
+    call("PUT", "/api/v1/config", manager_, changed, {{"If-Match", std::string{exported.header("etag")}}});
   ASSERT_EQ(imported.status, 200) << imported.body;
   EXPECT_EQ(parse(imported.body)["revision"].GetInt64(), 2);
   EXPECT_EQ(imported.header("ringbid-revision"), "2");
-  problem_fields(call("PUT", "/api/v1/config", manager_, exported.body, {{"If-Match", std::string{exported.header("etag")}}}),
-                 412);
+  problem_fields(
+    call("PUT", "/api/v1/config", manager_, exported.body, {{"If-Match", std::string{exported.header("etag")}}}), 412);
 
-  auto invalid = call("PUT", "/api/v1/config", manager_,
-                      read_text(std::string{RINGBID_SOURCE_DIR} + "/examples/invalid.json"));
+  auto invalid =
+    call("PUT", "/api/v1/config", manager_, read_text(std::string{RINGBID_SOURCE_DIR} + "/examples/invalid.json"));
   auto fields = problem_fields(invalid, 400);
   for (const char* pointer :
        {"/threads", "/campaigns/0/floor", "/sources/0/revenue_share_bp", "/buyers/0/sim/answer_rate"})

@@ -25,8 +25,7 @@ std::string joined(std::string_view owner, const std::string& owner_id, std::str
 std::string cap_key(const cap_config& cap) {
   bool windowed = cap.measure == cap_measure::calls || cap.measure == cap_measure::revenue;
   std::string window;
-  if (windowed)
-    window = cap.window == "rolling" ? "rolling" + std::to_string(cap.rolling_minutes) + "m" : cap.window;
+  if (windowed) window = cap.window == "rolling" ? "rolling" + std::to_string(cap.rolling_minutes) + "m" : cap.window;
   std::string counts_on = cap.measure == cap_measure::concurrency ? "" : std::string{to_string(cap.counts_on)};
   auto owner_id = cap.owner == cap_owner::campaign_buyer ? cap.owner_id + "~" + cap.buyer_id : cap.owner_id;
   return joined(to_string(cap.owner), owner_id, to_string(cap.measure), window, counts_on);

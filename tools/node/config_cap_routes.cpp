@@ -70,7 +70,8 @@ std::string usage_json(const cap_standing& s) {
   out += ",\"counted\":" + amount(s, s.counted);
   out += ",\"reserved\":" + amount(s, s.reserved);
   out += ",\"time_zone\":" + json_string(s.time_zone);
-  out += ",\"window_start\":" + (s.window_start == 0 ? std::string{"null"} : json_string(format_iso8601(s.window_start)));
+  out +=
+    ",\"window_start\":" + (s.window_start == 0 ? std::string{"null"} : json_string(format_iso8601(s.window_start)));
   out += ",\"resets_at\":" + (s.resets_at == 0 ? std::string{"null"} : json_string(format_iso8601(s.resets_at)));
   out += ",\"resets_at_local\":" +
          (s.resets_at == 0 ? std::string{"null"} : json_string(local_text(s.resets_at, s.time_zone)));
@@ -184,7 +185,9 @@ void write_cap(const node_http_parts& parts, const api_principal& who, http_requ
                cap_write mode, const std::string& key) {
   if (mode != cap_write::remove)
     if (auto bad = object_body_problem(req)) return respond(std::move(*bad));
-  const char* verb = mode == cap_write::create ? "cap.create" : mode == cap_write::replace ? "cap.update" : "cap.delete";
+  const char* verb = mode == cap_write::create    ? "cap.create"
+                     : mode == cap_write::replace ? "cap.update"
+                                                  : "cap.delete";
   config_change_request change{verb, "cap", key, {}};
   change.run = [mode, key, req](config_plane& plane, const config_author& author, edit_result& result) {
     std::optional<size_t> index;
@@ -198,7 +201,8 @@ void write_cap(const node_http_parts& parts, const api_principal& who, http_requ
               at = static_cast<size_t>(i - keys->begin());
           if (!at) return refusal(404, "no cap '" + key + "'");
           auto existing = *doc.entity(entity_kind::cap, std::to_string(*at));
-          if (!if_match_ok(req, existing)) return refusal(412, "the cap '" + key + "' changed since the ETag in If-Match");
+          if (!if_match_ok(req, existing))
+            return refusal(412, "the cap '" + key + "' changed since the ETag in If-Match");
         }
         std::string error;
         if (mode == cap_write::remove) {
@@ -208,16 +212,15 @@ void write_cap(const node_http_parts& parts, const api_principal& who, http_requ
         // Appended (create) or in place (replace): put_entity appends when
         // the position is past the end.
         auto position = at ? *at : doc.entities(entity_kind::cap).size();
-        if (!doc.put_entity(entity_kind::cap, std::to_string(position), req.body, &error))
-          return refusal_at("", error);
+        if (!doc.put_entity(entity_kind::cap, std::to_string(position), req.body, &error)) return refusal_at("", error);
         index = position;
         final_text = *doc.entity(entity_kind::cap, std::to_string(position));
         // Two caps with one key would be one cap counted twice: refused.
         if (auto keys = keys_of(doc); keys && position < keys->size()) {
           const auto& mine = (*keys)[position];
           if (std::count(keys->begin(), keys->end(), mine) > 1)
-            return refusal(409, "a cap '" + mine + "' exists already: change that one (PUT " + collection + "/" +
-                                  mine + ")");
+            return refusal(409, "a cap '" + mine + "' exists already: change that one (PUT " + collection + "/" + mine +
+                                  ")");
         }
         return std::nullopt;
       },

@@ -18,8 +18,8 @@ namespace {
 
 struct kind_routes {
   entity_kind kind;
-  bool archivable = true; ///< campaigns, sources, buyers; DIDs are removed instead
-  bool pausable = false;  ///< campaigns and buyers (`active`)
+  bool archivable = true;   ///< campaigns, sources, buyers; DIDs are removed instead
+  bool pausable = false;    ///< campaigns and buyers (`active`)
   bool put_creates = false; ///< DIDs: PUT assigns a number, new or not
 
   std::string plural() const { return std::string{list_name(kind)}; }
@@ -156,16 +156,16 @@ void get_one(const node_http_parts& parts, const kind_routes& k, const std::stri
 enum class write_mode { create, replace, upsert, patch };
 
 /// POST (create), PUT (replace; DIDs: upsert) and PATCH (merge) of one entity.
-void write_entity(const node_http_parts& parts, const api_principal& who, http_request&& req,
-                  http_responder respond, const kind_routes& k, write_mode mode, std::string key) {
+void write_entity(const node_http_parts& parts, const api_principal& who, http_request&& req, http_responder respond,
+                  const kind_routes& k, write_mode mode, std::string key) {
   if (auto bad = object_body_problem(req)) return respond(std::move(*bad));
   auto body = req.body;
   if (mode == write_mode::create) {
     auto id = string_member(body, k.key());
     if (!id)
       return respond(bad_body_response(
-        {{"/" + k.key(), has_member(body, k.key()) ? "must be a string" : "required: the new " + k.singular() + "'s " +
-                                                                             k.key()}}));
+        {{"/" + k.key(),
+          has_member(body, k.key()) ? "must be a string" : "required: the new " + k.singular() + "'s " + k.key()}}));
     key = *id;
   } else if (mode != write_mode::patch || has_member(body, k.key())) {
     auto id = string_member(body, k.key());
@@ -285,9 +285,8 @@ void add_kind(http_server& server, const node_http_parts& parts, kind_routes k) 
     const auto& key = (*segments)[0];
     if (segments->size() == 2) {
       const auto& verb = (*segments)[1];
-      bool known = req.method == "POST" &&
-                   (((verb == "archive" || verb == "unarchive") && k.archivable) ||
-                    ((verb == "pause" || verb == "resume") && k.pausable));
+      bool known = req.method == "POST" && (((verb == "archive" || verb == "unarchive") && k.archivable) ||
+                                            ((verb == "pause" || verb == "resume") && k.pausable));
       if (!known) return respond(not_found_response("no such route: " + req.method + " " + req.path));
       return set_flag(parts, *who, std::move(req), std::move(respond), k, key, verb);
     }
@@ -299,8 +298,11 @@ void add_kind(http_server& server, const node_http_parts& parts, kind_routes k) 
       return write_entity(parts, *who, std::move(req), std::move(respond), k, write_mode::patch, key);
     if (req.method == "DELETE" && k.kind == entity_kind::did)
       return remove_did(parts, *who, std::move(req), std::move(respond), k, key);
-    respond(problem_response({405, "method-not-allowed", "Method not allowed",
-                              req.method + " " + req.path + ": " + k.plural() + " are archived, not deleted", {}}));
+    respond(problem_response({405,
+                              "method-not-allowed",
+                              "Method not allowed",
+                              req.method + " " + req.path + ": " + k.plural() + " are archived, not deleted",
+                              {}}));
   };
   for (const char* method : {"GET", "PUT", "PATCH", "POST", "DELETE"}) server.route_prefix(method, prefix, one);
 }

@@ -101,16 +101,15 @@ void rollback(const node_http_parts& parts, const api_principal& who, http_reque
     result = plane.rollback(n, author);
     if (result.status != edit_status::committed && result.status != edit_status::unchanged)
       return edit_problem(result, "");
-    return json_response(200, "{\"revision\":" + std::to_string(result.number) +
-                                ",\"rolled_back_to\":" + std::to_string(n) +
-                                ",\"changes\":" + changes_json(result.changes) + "}");
+    return json_response(200, "{\"revision\":" + std::to_string(result.number) + ",\"rolled_back_to\":" +
+                                std::to_string(n) + ",\"changes\":" + changes_json(result.changes) + "}");
   };
   run_config_change(parts, who, req, std::move(respond), std::move(change));
 }
 
 void one_revision(const node_http_parts& parts, http_request&& req, http_responder respond) {
   auto admission = parts.gate->admit(req, req.method == "GET" ? api_right::read_config : api_right::write_config);
-    const auto* who = admitted(admission, respond);
+  const auto* who = admitted(admission, respond);
   if (!who) return;
   auto segments = path_segments(req.path, "/api/v1/revisions/");
   auto unknown = [&] { respond(not_found_response("no such route: " + req.method + " " + req.path)); };
@@ -151,8 +150,7 @@ void one_revision(const node_http_parts& parts, http_request&& req, http_respond
   unknown();
 }
 
-void import_config(const node_http_parts& parts, const api_principal& who, http_request&& req,
-                   http_responder respond) {
+void import_config(const node_http_parts& parts, const api_principal& who, http_request&& req, http_responder respond) {
   config_change_request change{"config.import", "config", "", {}};
   change.run = [req](config_plane& plane, const config_author& author, edit_result& result) {
     if (auto if_match = req.header("If-Match"); !if_match.empty()) {

@@ -103,8 +103,8 @@ http_response edit_problem(const edit_result& result, const std::string& entity_
       auto detail = summary(fields);
       if (result.status == edit_status::invalid)
         return problem_response({400, "invalid-body", "The request is not valid", detail, std::move(fields)});
-      return problem_response({422, "conflict", "The change contradicts the rest of the configuration", detail,
-                               std::move(fields)});
+      return problem_response(
+        {422, "conflict", "The change contradicts the rest of the configuration", detail, std::move(fields)});
     }
     case edit_status::refused:
       switch (result.problem_status) {
@@ -120,8 +120,11 @@ http_response edit_problem(const edit_result& result, const std::string& entity_
           return bad_body_response(std::move(fields));
         }
         default:
-          return problem_response({result.problem_status == 0 ? 400 : result.problem_status, "refused",
-                                   "The change is refused", result.message, {}});
+          return problem_response({result.problem_status == 0 ? 400 : result.problem_status,
+                                   "refused",
+                                   "The change is refused",
+                                   result.message,
+                                   {}});
       }
     case edit_status::failed:
       spdlog::error("config API: {}", result.message);
@@ -291,14 +294,17 @@ void run_config_change(const node_http_parts& parts, const api_principal& who, c
       auto stored = store->find(who.token_id, key, &error);
       if (!error.empty()) {
         spdlog::error("config API: {}", error);
-        return respond(problem_response({503, "store-unavailable", "The node cannot read or write its database",
-                                         error, {}}));
+        return respond(
+          problem_response({503, "store-unavailable", "The node cannot read or write its database", error, {}}));
       }
       if (stored) {
         if (stored->request_hash != hash)
           return respond(problem_response(
-            {422, "idempotency-key-reused", "This Idempotency-Key was used for another request",
-             "the key '" + key + "' was first sent with a different method, path or body; use a new key", {}}));
+            {422,
+             "idempotency-key-reused",
+             "This Idempotency-Key was used for another request",
+             "the key '" + key + "' was first sent with a different method, path or body; use a new key",
+             {}}));
         return respond(stored_answer(*stored));
       }
     }
