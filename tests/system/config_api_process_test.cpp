@@ -28,8 +28,8 @@ struct api_node {
   std::string origin;
 
   api_node() {
-    pid = spawn_logged({bin + "ringbid-node", "--config", src + "/examples/demo.json", "--carrier", "sim",
-                        "--data-dir", dir, "--rate", "20", "--http", "127.0.0.1:0"},
+    pid = spawn_logged({bin + "ringbid-node", "--config", src + "/examples/demo.json", "--carrier", "sim", "--data-dir",
+                        dir, "--rate", "20", "--http", "127.0.0.1:0"},
                        log);
   }
   ~api_node() {
@@ -42,9 +42,8 @@ struct api_node {
 
   /// A lead of `campaign` booked under revision `revision` or later, `paused` or not.
   bool booked(const std::string& campaign, int64_t revision, bool paused) const {
-    auto rows = query(db, "SELECT count(*) FROM leads WHERE campaign_id = '" + campaign +
-                            "' AND config_revision >= " + std::to_string(revision) + " AND outcome " +
-                            (paused ? "=" : "<>") + " 'paused'");
+    auto rows = query(db, "SELECT count(*) FROM leads WHERE campaign_id = '" + campaign + "' AND config_revision >= " +
+                            std::to_string(revision) + " AND outcome " + (paused ? "=" : "<>") + " 'paused'");
     return !rows.empty() && rows[0][0] != "0";
   }
 };
@@ -61,8 +60,7 @@ TEST(ConfigApiProcess, APausedCampaignBooksPausedUntilResumedAndCapsShowTheirUsa
     << node.text();
   auto port = log_value(node.log, "http on 127.0.0.1:");
   node.origin = "http://127.0.0.1:" + port.substr(0, port.find_first_not_of("0123456789"));
-  ASSERT_TRUE(wait_until([&] { return http_get(node.origin + "/readyz").status == 200; }, seconds{20}))
-    << node.text();
+  ASSERT_TRUE(wait_until([&] { return http_get(node.origin + "/readyz").status == 200; }, seconds{20})) << node.text();
   const std::string campaign = "auto-ins-national";
   ASSERT_TRUE(wait_until([&] { return node.booked(campaign, 1, false); }, seconds{30})) << "calls flow first";
 
