@@ -9,6 +9,9 @@
 //      and every configuration route was exercised.
 //
 //   node tests/web/openapi_test.mjs --src <repo root> --tests <dir with the test executables>
+//   node tests/web/openapi_test.mjs --src <repo root> --sync-config
+//       rewrites the config.* schemas of schemas/openapi.json from schemas/config.schema.json
+//       (after a change to the config schema), then exits
 //
 // Exit 0 when every check passed.
 
@@ -20,8 +23,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: opts } = parseArgs({ options: { src: { type: 'string' }, tests: { type: 'string' } } });
-if (!opts.src || !opts.tests) {
+const { values: opts } = parseArgs({
+  options: { src: { type: 'string' }, tests: { type: 'string' }, 'sync-config': { type: 'boolean' } },
+});
+if (!opts.src || (!opts.tests && !opts['sync-config'])) {
   console.error('usage: node tests/web/openapi_test.mjs --src REPO_ROOT --tests DIR');
   process.exit(2);
 }
@@ -62,11 +67,19 @@ const rewrite = (node) => {
   }
   return node;
 };
+if (opts['sync-config']) {
+  for (const [name, def] of Object.entries(config.definitions)) doc.components.schemas[`config.${name}`] = rewrite(def);
+  for (const name of ['properties', 'additionalProperties'])
+    doc.components.schemas['config.document'][name] = rewrite(config[name]);
+  fs.writeFileSync(path.join(src, 'schemas/openapi.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  console.log('schemas/openapi.json: config.* schemas rewritten from schemas/config.schema.json');
+  process.exit(0);
+}
 for (const [name, def] of Object.entries(config.definitions)) {
   try {
     assert.deepEqual(doc.components.schemas[`config.${name}`], rewrite(def));
   } catch {
-    fail(`components.schemas["config.${name}"] differs from schemas/config.schema.json definitions.${name}: regenerate it`);
+    fail(`components.schemas["config.${name}"] differs from schemas/config.schema.json definitions.${name}: run with --sync-config`);
   }
 }
 for (const name of ['properties', 'additionalProperties']) {
