@@ -31,6 +31,10 @@ std::string problem_body(const problem& p) {
       text(e.pointer);
       w.Key("detail");
       text(e.detail);
+      if (!e.conflicts_with.empty()) {
+        w.Key("conflicts_with");
+        text(e.conflicts_with);
+      }
       w.EndObject();
     }
     w.EndArray();

@@ -2,6 +2,9 @@
 // Errors of the API as RFC 9457 problem details (application/problem+json):
 //   {"type": "https://ringbid.dev/problems/invalid-body", "title": "...",
 //    "status": 400, "detail": "...", "errors": [{"pointer": "/floor", "detail": "..."}]}
+// A value that is fine on its own but contradicts another part of the
+// configuration (422) also names that other side:
+//    {"pointer": "/buyer_ids/0", "detail": "unknown buyer \"b9\"", "conflicts_with": "/buyers"}
 // One place builds them, so every route names its bad fields the same way.
 
 #include "adapters/http/http_server.hpp"
@@ -16,6 +19,9 @@ namespace ringbid {
 struct problem_field {
   std::string pointer;
   std::string detail;
+  /// The other side of a conflict: a JSON pointer into the whole configuration
+  /// document (what the config file would say), "" when there is none.
+  std::string conflicts_with = {};
 };
 
 struct problem {

@@ -4,6 +4,7 @@
 
 #include "adapters/sqlite/sqlite_audit_log.hpp"
 #include "adapters/sqlite/sqlite_token_store.hpp"
+#include "tests/support/api_exchanges.hpp"
 #include "tests/support/http_get.hpp"
 #include "tools/node/node_http.hpp"
 
@@ -79,8 +80,9 @@ protected:
     headers h;
     if (!secret.empty()) h.emplace_back("Authorization", "Bearer " + secret);
     if (!body.empty()) h.emplace_back("Content-Type", "application/json");
-    auto r = http_call(method, origin_ + path, h, std::move(body));
+    auto r = http_call(method, origin_ + path, h, body);
     EXPECT_TRUE(r.ok()) << r.error_detail;
+    test::record_exchange(method, path, body, r);
     return r;
   }
 

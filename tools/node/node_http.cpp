@@ -117,6 +117,7 @@ void add_node_routes(http_server& server, const node_http_parts& parts) {
     respond(text(200, render_metrics(parts, server.statistics()), "text/plain; version=0.0.4; charset=utf-8"));
   });
   if (parts.gate) add_access_routes(server, parts);
+  if (parts.gate && parts.applier) add_config_routes(server, parts);
   if (parts.hub) add_dashboard_routes(server, parts);
   if (parts.carrier)
     for (auto& route : parts.carrier->http_routes()) server.route(route.method, route.path, carrier_handler(route));

@@ -6,6 +6,7 @@
 #include "adapters/sqlite/sqlite_audit_log.hpp"
 #include "adapters/sqlite/sqlite_cap_journal.hpp"
 #include "adapters/sqlite/sqlite_config_store.hpp"
+#include "adapters/sqlite/sqlite_idempotency_store.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_live_calls.hpp"
@@ -330,6 +331,29 @@ int run_node(const engine_config& config, const node_options& options) {
       if (!adopt_live_calls(sys, root, *carrier, std::move(live), undecodable)) return 1;
       journal->flush(); // what the adoption changed in the caps is durable before the node says it is up
     }
+    // The control plane: revisions committed from now on (this node's API,
+    // the CLI, other nodes) reach new calls without a restart. Made before
+    // the routes, which run the API's reads and changes on its worker.
+    std::string store_error;
+    auto config_db = sqlite_config_store::open(db_path, &store_error);
+    auto idempotency = config_db ? sqlite_idempotency_store::open(db_path, &store_error) : nullptr;
+    if (!config_db || !idempotency) {
+      spdlog::error("cannot open the configuration in {}: {}", db_path, store_error);
+      return 1;
+    }
+    auto plane = std::make_shared<config_plane>(config_db, [clock = parts.ctx->clock] { return clock->now(); });
+    config_apply_parts apply;
+    apply.ctx = parts.ctx;
+    apply.system = &sys;
+    apply.root = root;
+    apply.dids = dids.local;
+    apply.redis_url = options.redis;
+    apply.data_dir = options.data_dir;
+    auto applier = std::make_shared<config_applier>(plane, apply);
+    applier->started_on(options.config_revision_number);
+    applier->start(std::chrono::milliseconds{20});
+    http_parts.applier = applier;
+    http_parts.idempotency = idempotency;
     http_parts.carrier = carrier;
     http_parts.counters = parts.ctx->counters;
     http_parts.system = &sys;
@@ -365,28 +389,8 @@ int run_node(const engine_config& config, const node_options& options) {
                  options.config_revision.empty() ? "-" : options.config_revision,
                  options.config_path.empty() ? "" : " (SIGHUP imports " + options.config_path + ")");
 
-    // The control plane: revisions committed from now on (this node's API,
-    // the CLI, other nodes) reach new calls without a restart.
-    std::string store_error;
-    auto config_db = sqlite_config_store::open(db_path, &store_error);
-    if (!config_db) {
-      spdlog::error("cannot open the configuration in {}: {}", db_path, store_error);
-      return 1;
-    }
-    auto plane = std::make_shared<config_plane>(config_db, [clock = parts.ctx->clock] { return clock->now(); });
-    config_apply_parts apply;
-    apply.ctx = parts.ctx;
-    apply.system = &sys;
-    apply.root = root;
-    apply.dids = dids.local;
-    apply.redis_url = options.redis;
-    apply.data_dir = options.data_dir;
-    config_applier applier{plane, apply};
-    applier.started_on(options.config_revision_number);
-    applier.start(std::chrono::milliseconds{20});
-
-    int sig = serve_until_stopped(signals, options.run_for_s, applier, options.config_path);
-    applier.stop();
+    int sig = serve_until_stopped(signals, options.run_for_s, *applier, options.config_path);
+    applier->stop();
     // Calls outlive the process only with a carrier that does (not the
     // in-process simulator).
     bool hand_over = options.on_stop == drain_mode::hand_over && carrier->calls_outlive_process();
@@ -434,6 +438,7 @@ int run_node(const engine_config& config, const node_options& options) {
     });
     http_parts.carrier = nullptr; // no handle outlives the actor system
     http_parts.root = nullptr;
+    http_parts.applier = nullptr; // it holds the root's handle too
   }
   store->flush();
   journal->flush();
