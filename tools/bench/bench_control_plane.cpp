@@ -3,6 +3,7 @@
 #include "actors/node_context.hpp"
 #include "adapters/config/config_json.hpp"
 #include "adapters/config/config_plane.hpp"
+#include "adapters/http/http_client.hpp"
 #include "adapters/sqlite/sqlite_config_store.hpp"
 #include "tools/bench/bench_config.hpp"
 #include "tools/bench/bench_e2e.hpp"
@@ -17,6 +18,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -42,6 +44,32 @@ int64_t gauge(const std::string& origin, const std::string& name) {
   while (std::getline(in, line))
     if (line.rfind(name + " ", 0) == 0) return static_cast<int64_t>(std::stod(line.substr(name.size() + 1)));
   return -1;
+}
+
+/// Successful GETs of `url` per second over `span`, `parallel` at a time on
+/// keep-alive connections.
+double reads_per_second(const std::string& url, std::chrono::seconds span, int parallel = 8) {
+  http_client client;
+  std::atomic<uint64_t> ok{0};
+  std::atomic<int> outstanding{0};
+  auto until = steady::now() + span;
+  std::function<void()> issue = [&] {
+    http_client_request req;
+    req.method = "GET";
+    req.url = url;
+    req.timeout = milliseconds{5'000};
+    req.max_response_bytes = 1 << 20;
+    ++outstanding;
+    client.send(std::move(req), [&](http_client_response r) {
+      if (r.ok() && r.status == 200) ++ok;
+      if (steady::now() < until) issue();
+      --outstanding;
+    });
+  };
+  auto started = steady::now();
+  for (int i = 0; i < parallel; ++i) issue();
+  while (outstanding.load() > 0) std::this_thread::sleep_for(milliseconds{5});
+  return double(ok.load()) / std::chrono::duration<double>(steady::now() - started).count();
 }
 
 std::vector<result_row> change_latency(const control_plane_bench_options& o) {
@@ -94,6 +122,9 @@ std::vector<result_row> change_latency(const control_plane_bench_options& o) {
       }
     }
   }
+  // API reads while the calls flow, against the same server's /healthz.
+  auto reads = reads_per_second(origin + "/api/v1/campaigns", std::chrono::seconds{3});
+  auto health = reads_per_second(origin + "/healthz", std::chrono::seconds{3});
   ::kill(pid, SIGTERM);
   wait_exit(pid, std::chrono::seconds{60});
   if (waits_ns.size() < size_t(o.changes)) {
@@ -103,7 +134,9 @@ std::vector<result_row> change_latency(const control_plane_bench_options& o) {
   }
   auto [p50, p99] = p50_p99_us(waits_ns);
   double gap_ms = 1e3 / o.rate;
-  return {result_row{"config change -> first call routed under it, p50", p50 / 1e3, "ms", gap_ms,
+  return {result_row{"API reads/s (GET /api/v1/campaigns, 8 at a time)", reads, "reads/s", health,
+                     "GET /healthz on the same server", reads / health},
+          result_row{"config change -> first call routed under it, p50", p50 / 1e3, "ms", gap_ms,
                      fmt::format("mean gap between calls at {:.0f}/s", o.rate), p50 / 1e3 / gap_ms},
           result_row{"config change -> first call routed under it, p99", p99 / 1e3, "ms", gap_ms,
                      fmt::format("mean gap between calls at {:.0f}/s", o.rate), p99 / 1e3 / gap_ms}};
