@@ -1,9 +1,7 @@
 #include "adapters/config/config_document.hpp"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/reader.h>
+#include "adapters/config/marked_json_detail.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -13,113 +11,21 @@ namespace ringbid {
 
 namespace {
 
-using value = rapidjson::Value;
-using document = rapidjson::Document;
+using value = marked_json::value;
+using document = marked_json::document;
 
-// Numbers are kept as their source text inside strings marked with a leading
-// \x01, so that no number ever passes through a double. A real string that
-// starts with \x01 (JSON allows "\u0001") gets a second one, removed on output.
-constexpr char number_mark = '\x01';
+using marked_json::compact;
+using marked_json::is_number;
+using marked_json::plain_string;
+using marked_json::pretty;
 
-bool is_number_text(const value& v) {
-  return v.IsString() && v.GetStringLength() >= 2 && v.GetString()[0] == number_mark && v.GetString()[1] != number_mark;
-}
-
-/// Feeds a document, marking numbers; see number_mark.
-struct marking_handler {
-  document& d;
-  bool Null() { return d.Null(); }
-  bool Bool(bool b) { return d.Bool(b); }
-  bool Int(int) { return false; }
-  bool Uint(unsigned) { return false; }
-  bool Int64(int64_t) { return false; }
-  bool Uint64(uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    std::string text(1, number_mark);
-    text.append(s, n);
-    return d.String(text.data(), static_cast<rapidjson::SizeType>(text.size()), true);
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) {
-    if (n > 0 && s[0] == number_mark) {
-      std::string text(1, number_mark);
-      text.append(s, n);
-      return d.String(text.data(), static_cast<rapidjson::SizeType>(text.size()), true);
-    }
-    return d.String(s, n, copy);
-  }
-  bool StartObject() { return d.StartObject(); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return d.Key(s, n, copy); }
-  bool EndObject(rapidjson::SizeType n) { return d.EndObject(n); }
-  bool StartArray() { return d.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { return d.EndArray(n); }
-};
-
-constexpr unsigned read_flags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
-
-/// Parses `text` into `out`, marking numbers. False + `*error` when it is not JSON.
+/// Parses `text` into `out`, numbers kept as text. False + `*error` when it is not JSON.
 bool read_marked(std::string_view text, document& out, std::string* error) {
-  rapidjson::MemoryStream stream{text.data(), text.size()};
-  rapidjson::Reader reader;
-  bool ok = true;
-  auto generate = [&](document& d) {
-    marking_handler h{d};
-    ok = !reader.Parse<read_flags>(stream, h).IsError();
-    return ok;
-  };
-  out.Populate(generate);
-  if (!ok && error != nullptr)
-    *error = std::string{"not valid JSON at offset "} + std::to_string(reader.GetErrorOffset()) + ": " +
-             rapidjson::GetParseError_En(reader.GetParseErrorCode());
-  return ok;
-}
-
-template <class Writer>
-void write_value(const value& v, Writer& w) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType: w.Null(); return;
-    case rapidjson::kFalseType: w.Bool(false); return;
-    case rapidjson::kTrueType: w.Bool(true); return;
-    case rapidjson::kNumberType: // not made by read_marked; kept for completeness
-      w.Double(v.GetDouble());
-      return;
-    case rapidjson::kStringType:
-      if (is_number_text(v))
-        w.RawValue(v.GetString() + 1, v.GetStringLength() - 1, rapidjson::kNumberType);
-      else if (v.GetStringLength() > 0 && v.GetString()[0] == number_mark)
-        w.String(v.GetString() + 1, v.GetStringLength() - 1);
-      else
-        w.String(v.GetString(), v.GetStringLength());
-      return;
-    case rapidjson::kObjectType:
-      w.StartObject();
-      for (const auto& m : v.GetObject()) {
-        w.Key(m.name.GetString(), m.name.GetStringLength());
-        write_value(m.value, w);
-      }
-      w.EndObject();
-      return;
-    case rapidjson::kArrayType:
-      w.StartArray();
-      for (const auto& e : v.GetArray()) write_value(e, w);
-      w.EndArray();
-      return;
-  }
-}
-
-std::string pretty(const value& v) {
-  rapidjson::StringBuffer out;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w{out};
-  w.SetIndent(' ', 2);
-  write_value(v, w);
-  return std::string{out.GetString(), out.GetSize()} + "\n";
-}
-
-std::string compact(const value& v) {
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> w{out};
-  write_value(v, w);
-  return {out.GetString(), out.GetSize()};
+  size_t offset = 0;
+  std::string message;
+  if (marked_json::read(text, out, &offset, &message)) return true;
+  if (error != nullptr) *error = "not valid JSON at offset " + std::to_string(offset) + ": " + message;
+  return false;
 }
 
 std::string escape_pointer(std::string_view key) {
@@ -135,12 +41,6 @@ std::string escape_pointer(std::string_view key) {
   return out;
 }
 
-std::string plain_text(const value& v) {
-  if (!v.IsString() || is_number_text(v)) return {};
-  if (v.GetStringLength() > 0 && v.GetString()[0] == number_mark) return {v.GetString() + 1, v.GetStringLength() - 1};
-  return {v.GetString(), v.GetStringLength()};
-}
-
 constexpr entity_kind all_kinds[] = {entity_kind::campaign, entity_kind::source, entity_kind::buyer, entity_kind::did,
                                      entity_kind::cap};
 
@@ -150,7 +50,7 @@ std::string key_of(entity_kind kind, const value& element, size_t i) {
   if (!element.IsObject()) return {};
   auto k = key_name(kind);
   auto m = element.FindMember(rapidjson::StringRef(k.data(), k.size()));
-  return m == element.MemberEnd() ? std::string{} : plain_text(m->value);
+  return m == element.MemberEnd() ? std::string{} : plain_string(m->value);
 }
 
 } // namespace
@@ -439,7 +339,7 @@ std::vector<config_change> parse_changes_json(std::string_view text) {
     config_change c;
     auto str = [&](const char* name) {
       auto m = e.FindMember(name);
-      return m == e.MemberEnd() ? std::string{} : plain_text(m->value);
+      return m == e.MemberEnd() ? std::string{} : plain_string(m->value);
     };
     auto raw = [&](const char* name) {
       auto m = e.FindMember(name);
