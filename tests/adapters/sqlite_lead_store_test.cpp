@@ -1,5 +1,6 @@
 // The SQLite lead store and reader against real database files in a temp dir.
 
+#include "adapters/sqlite/caf_blob.hpp"
 #include "adapters/sqlite/sqlite_lead_reader.hpp"
 #include "adapters/sqlite/sqlite_lead_store.hpp"
 #include "adapters/sqlite/sqlite_live_calls.hpp"
@@ -704,6 +705,39 @@ TEST_F(SqliteLeadStore, CommitsAreReportedWithEveryLeadIdDuplicatesIncluded) {
   store->on_committed({});
   std::lock_guard lock(mutex);
   EXPECT_EQ(reported, (std::vector<call_id>{lead_id(1), lead_id(1), lead_id(3)}));
+}
+
+TEST(CafBlob, SnapshotsAndLeadsOfTheBuildBeforeRevisionsStillDecode) {
+  call_snapshot snap;
+  snap.carrier_call_id = "v3:old";
+  snap.campaign_id = "c1";
+  snap.config_revision = 0;
+  auto blob = sqlite::encode_blob(snap);
+  ASSERT_GT(blob.size(), sizeof(int64_t));
+  // The previous build wrote the same bytes without the trailing revision.
+  blob.resize(blob.size() - sizeof(int64_t));
+  auto old = sqlite::decode_snapshot_blob(blob.data(), blob.size());
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->carrier_call_id, "v3:old");
+  EXPECT_EQ(old->config_revision, 0);
+  snap.config_revision = 42;
+  auto now = sqlite::encode_blob(snap);
+  auto decoded = sqlite::decode_snapshot_blob(now.data(), now.size());
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->config_revision, 42);
+
+  lead_record lead;
+  lead.campaign_id = "c1";
+  lead.config_revision = 7;
+  auto lead_blob = sqlite::encode_blob(lead);
+  EXPECT_EQ(sqlite::decode_lead_blob(lead_blob.data(), lead_blob.size())->config_revision, 7);
+  lead_blob.resize(lead_blob.size() - sizeof(int64_t));
+  auto old_lead = sqlite::decode_lead_blob(lead_blob.data(), lead_blob.size());
+  ASSERT_TRUE(old_lead.has_value());
+  EXPECT_EQ(old_lead->campaign_id, "c1");
+  // Garbage is still refused.
+  std::vector<char> junk(5, 'x');
+  EXPECT_FALSE(sqlite::decode_snapshot_blob(junk.data(), junk.size()).has_value());
 }
 
 } // namespace
