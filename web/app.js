@@ -36,6 +36,7 @@
     clockOffsetMs: 0, // node clock minus browser clock, so "time in state" uses the node's clock
     cards: new Map(), // call id -> card element
     summaryAt: 0, // generated_at (ms) of the summary shown, to ignore an older one arriving late
+    scopedSource: '', // a publisher's source: the only one shown
     chart: null,
     today: todayUtc(),
   };
@@ -246,9 +247,11 @@
     setTile('active', a.total, formatCount, `${a.greeting} greeting · ${a.hold + a.auction} hold · ${a.bridged} bridged`);
     setTile('total-duration', s.talk.total_ms, formatDuration);
     setTile('average-duration', s.talk.average_ms, formatDuration, 'per answered call');
-    setTile('revenue', s.money.revenue_micros, formatMoney, `payout ${formatMoney(s.money.payout_micros)}`);
-    setTile('profit', s.money.profit_micros, formatMoney,
-      percent(s.money.profit_micros, s.money.revenue_micros) && `${percent(s.money.profit_micros, s.money.revenue_micros)} margin`);
+    if (s.money) {
+      setTile('revenue', s.money.revenue_micros, formatMoney, `payout ${formatMoney(s.money.payout_micros)}`);
+      setTile('profit', s.money.profit_micros, formatMoney,
+        percent(s.money.profit_micros, s.money.revenue_micros) && `${percent(s.money.profit_micros, s.money.revenue_micros)} margin`);
+    }
 
     renderChart(s.per_minute || []);
     renderRecent(s.recent || []);
@@ -316,13 +319,17 @@
           when,
           cell(r.campaign || '–'),
           cell(r.source || '–'),
-          cell(r.buyer || '–'),
+          app.scopedSource ? '' : cell(r.buyer || '–'),
           cell(r.outcome.replace(/_/g, ' '), 'outcome outcome-' + r.outcome.split(' ')[0]),
-          cell(r.talk_ms ? formatClock(r.talk_ms) : '–', 'num'),
-          cell(r.bid_micros ? formatMoney(r.bid_micros) : '–', 'num'),
-          cell(formatMoney(r.revenue_micros), 'num'),
-          cell(formatMoney(r.revenue_micros - r.payout_micros), 'num')
+          cell(r.talk_ms ? formatClock(r.talk_ms) : '–', 'num')
         );
+        if (!app.scopedSource) {
+          tr.append(
+            cell(r.bid_micros ? formatMoney(r.bid_micros) : '–', 'num'),
+            cell(formatMoney(r.revenue_micros), 'num'),
+            cell(formatMoney(r.revenue_micros - r.payout_micros), 'num')
+          );
+        }
         return tr;
       })
     );
@@ -533,7 +540,13 @@
     }
     clearNotice();
     const mode = controls.refresh.value;
-    if (mode === 'live') {
+    if (app.scopedSource) {
+      // A publisher: its source's figures, polled; the board and the stream are not for it.
+      const ms = mode === 'live' ? RANGE_POLL_MS : Number(mode) * 1000;
+      every(ms, () => refreshSummary(gen).then(() => {
+        if (gen === app.generation) setStatus('polling', `every ${ms / 1000} s`);
+      }));
+    } else if (mode === 'live') {
       openStream(gen);
       // The stream's metrics are for today; other ranges are polled.
       if (rangeIsToday()) refreshSummary(gen);
@@ -559,9 +572,41 @@
     }
   }
 
-  readUrl();
-  for (const control of Object.values(controls)) control.addEventListener('change', restart);
-  $('#filters').addEventListener('submit', (event) => event.preventDefault());
-  setInterval(tick, 1000);
-  restart();
+  // A publisher token sees its own source only: the source filter is fixed,
+  // money and buyers are not shown, and the live board is not for it.
+  function applyScope(session) {
+    if (!session || !session.scope || session.scope.kind !== 'source') return;
+    const id = session.scope.id;
+    app.scopedSource = id;
+    fillOptions(controls.source, [id]);
+    controls.source.value = id;
+    controls.source.disabled = true;
+    for (const name of ['revenue', 'profit']) document.querySelector(`[data-tile="${name}"]`).hidden = true;
+    const board = document.querySelector('.board');
+    board.hidden = true;
+    const note = document.createElement('p');
+    note.className = 'scope-note';
+    note.textContent = `Signed in as publisher of ${id}: the figures are those of its calls, without revenue or buyers. The live board is not shown to publishers.`;
+    board.before(note);
+    const heads = document.querySelectorAll('.recent thead th');
+    for (const i of [3, 6, 7, 8]) heads[i].hidden = true;
+  }
+
+  async function start() {
+    readUrl();
+    try {
+      applyScope(await getJson('api/v1/session'));
+    } catch (err) {
+      if (err.kind === 'token') {
+        reportError(err);
+        return;
+      }
+    }
+    for (const control of Object.values(controls)) control.addEventListener('change', restart);
+    $('#filters').addEventListener('submit', (event) => event.preventDefault());
+    setInterval(tick, 1000);
+    restart();
+  }
+
+  start();
 })();

@@ -2,6 +2,9 @@
 
 #include "generated/web/app_js.hpp"
 #include "generated/web/index_html.hpp"
+#include "generated/web/manage_css.hpp"
+#include "generated/web/manage_html.hpp"
+#include "generated/web/manage_js.hpp"
 #include "generated/web/signin_css.hpp"
 #include "generated/web/signin_html.hpp"
 #include "generated/web/signin_js.hpp"
@@ -24,7 +27,7 @@ constexpr std::string_view html = "text/html; charset=utf-8";
 constexpr std::string_view js = "text/javascript; charset=utf-8";
 constexpr std::string_view css = "text/css; charset=utf-8";
 
-const std::array<route, 9> routes{{
+const std::array<route, 12> routes{{
   {"/", {html, embedded::index_html}},
   {"/index.html", {html, embedded::index_html}},
   {"/assets/app.js", {js, embedded::app_js}},
@@ -34,6 +37,9 @@ const std::array<route, 9> routes{{
   {"/signin", {html, embedded::signin_html}},
   {"/assets/signin.js", {js, embedded::signin_js}},
   {"/assets/signin.css", {css, embedded::signin_css}},
+  {"/manage", {html, embedded::manage_html}},
+  {"/assets/manage.js", {js, embedded::manage_js}},
+  {"/assets/manage.css", {css, embedded::manage_css}},
 }};
 
 } // namespace

@@ -90,7 +90,7 @@ uint64_t state_count(const metrics_report& r, call_state s) {
 
 } // namespace
 
-std::string report_json(const metrics_report& r, const known_ids& ids) {
+std::string report_json(const metrics_report& r, const known_ids& ids, bool money) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   const auto& f = r.figures;
@@ -123,13 +123,15 @@ std::string report_json(const metrics_report& r, const known_ids& ids) {
   integer(w, "total_ms", f.talk_ms);
   integer(w, "average_ms", f.answered == 0 ? 0 : f.talk_ms / static_cast<int64_t>(f.answered));
   w.EndObject();
-  w.Key("money");
-  w.StartObject();
-  integer(w, "revenue_micros", f.revenue_micros);
-  integer(w, "payout_micros", f.payout_micros);
-  integer(w, "profit_micros", f.revenue_micros - f.payout_micros);
-  w.EndObject();
-  write_buyers(w, f);
+  if (money) {
+    w.Key("money");
+    w.StartObject();
+    integer(w, "revenue_micros", f.revenue_micros);
+    integer(w, "payout_micros", f.payout_micros);
+    integer(w, "profit_micros", f.revenue_micros - f.payout_micros);
+    w.EndObject();
+    write_buyers(w, f);
+  }
   write_latency(w, f);
   w.Key("per_minute");
   w.StartArray();
@@ -149,12 +151,14 @@ std::string report_json(const metrics_report& r, const known_ids& ids) {
     instant(w, "started_at", c.started_at);
     text(w, "campaign", c.campaign_id);
     text(w, "source", c.source_id);
-    text(w, "buyer", c.buyer_id);
+    if (money) text(w, "buyer", c.buyer_id);
     text(w, "outcome", std::string(to_string(c.outcome)));
     integer(w, "talk_ms", c.talk_ms);
-    integer(w, "bid_micros", c.bid_micros);
-    integer(w, "revenue_micros", c.revenue_micros);
-    integer(w, "payout_micros", c.payout_micros);
+    if (money) {
+      integer(w, "bid_micros", c.bid_micros);
+      integer(w, "revenue_micros", c.revenue_micros);
+      integer(w, "payout_micros", c.payout_micros);
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -15,7 +15,9 @@ struct known_ids {
   std::vector<std::string> sources;
 };
 
-std::string report_json(const metrics_report& report, const known_ids& ids);
+/// `money` false (a publisher's view): no revenue, payout or profit, no buyers
+/// and no bids, and the recent calls name no buyer.
+std::string report_json(const metrics_report& report, const known_ids& ids, bool money = true);
 std::string card_json(const call_card& card);
 /// {"generated_at_ms": N, "calls": [card...]}
 std::string board_json(timestamp_us generated_at, const std::vector<call_card>& cards);

@@ -60,7 +60,7 @@ std::string local_text(timestamp_us t, const std::string& zone_name) {
 }
 
 std::string amount(const cap_standing& s, int64_t v) {
-  return s.measure == "revenue" ? format_money(v) : std::to_string(v);
+  return s.measure == "revenue" ? decimal_dollars(v, 0) : std::to_string(v);
 }
 
 std::string usage_json(const cap_standing& s) {

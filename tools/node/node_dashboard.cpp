@@ -53,6 +53,14 @@ std::optional<http_response> refusal(const node_http_parts& parts, const http_re
   return std::nullopt;
 }
 
+/// The pages and their assets: any signed-in caller gets them; what each page
+/// shows is up to the API routes it reads (GET /api/v1/session says which).
+std::optional<http_response> page_refusal(const node_http_parts& parts, const http_request& req) {
+  auto a = parts.gate->authenticate(req);
+  if (auto* refused = std::get_if<http_response>(&a)) return std::move(*refused);
+  return std::nullopt;
+}
+
 bool known(const std::vector<std::string>& ids, const std::string& id) {
   return id.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
 }
@@ -126,7 +134,7 @@ void add_page_routes(http_server& server, const node_http_parts& parts) {
       respond(json(404, error_json("not found")));
       return;
     }
-    if (auto refused = refusal(parts, req)) {
+    if (auto refused = page_refusal(parts, req)) {
       // The page itself sends a browser without a valid session to sign in;
       // its assets answer the problem.
       if (refused->status == 401 && !req.path.starts_with("/assets/")) {
@@ -154,6 +162,7 @@ void add_page_routes(http_server& server, const node_http_parts& parts) {
   };
   server.route("GET", "/", page);
   server.route("GET", "/index.html", page);
+  server.route("GET", "/manage", page);
   server.route_prefix("GET", "/assets/", page);
 }
 
@@ -163,15 +172,34 @@ void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
   if (!parts.gate) throw std::logic_error("the dashboard's routes need the gate");
   add_page_routes(server, parts);
   server.route("GET", "/api/v1/metrics/summary", [parts](http_request&& req, http_responder respond) {
-    if (auto refused = refusal(parts, req)) return respond(std::move(*refused));
+    // A publisher sees its own source's figures, without money or buyers;
+    // every other scoped token is refused as on the rest of the dashboard.
+    std::string only_source;
+    {
+      auto a = parts.gate->admit(req, api_right::read_figures);
+      if (auto* refused = std::get_if<http_response>(&a)) return respond(std::move(*refused));
+      auto seen = visibility_of(std::get<api_principal>(a));
+      if (!seen.everything()) {
+        if (seen.nothing || seen.only_source.empty() || !seen.only_campaign.empty() || !seen.only_buyer.empty())
+          if (auto refused = refusal(parts, req)) return respond(std::move(*refused));
+        only_source = seen.only_source;
+      }
+    }
     auto q = summary_query(parts, req);
     if (auto* bad = std::get_if<http_response>(&q)) return respond(std::move(*bad));
-    ask_analytics<metrics_report>(parts, std::get<metrics_query>(q), respond,
-                                  [ids = parts.ids ? parts.ids() : known_ids{}](metrics_report& r) {
-                                    if (!r.error.empty())
-                                      return json(503, error_json("cannot read the history: " + r.error));
-                                    return json(200, report_json(r, ids));
-                                  });
+    auto query = std::get<metrics_query>(q);
+    auto ids = parts.ids ? parts.ids() : known_ids{};
+    if (!only_source.empty()) {
+      if (!query.source_id.empty() && query.source_id != only_source)
+        return respond(problem_response(
+          {403, "forbidden", "Not allowed for this token", "this token sees only source '" + only_source + "'", {}}));
+      query.source_id = only_source;
+      ids.sources = {only_source};
+    }
+    ask_analytics<metrics_report>(parts, query, respond, [ids, money = only_source.empty()](metrics_report& r) {
+      if (!r.error.empty()) return json(503, error_json("cannot read the history: " + r.error));
+      return json(200, report_json(r, ids, money));
+    });
   });
   server.route("GET", "/api/v1/calls/live", [parts](http_request&& req, http_responder respond) {
     if (auto refused = refusal(parts, req)) return respond(std::move(*refused));
