@@ -277,7 +277,8 @@ lead_totals sqlite_lead_reader::scan(const lead_query& query, const std::functio
   const auto sql = "SELECT id, started_at, campaign_id, source_id, did, caller, " + column_or("caller_state", "''") +
                    ", buyer_id, outcome, ended_in, hold_ms, talk_ms, bid_micros, revenue_micros, payout_micros, " +
                    column_or("converted", "0") + ", " + column_or("billing_note", "''") + ", " +
-                   column_or("tags", "''") + ", " + column_or("price_micros", "0") + " FROM leads" + where +
+                   column_or("tags", "''") + ", " + column_or("price_micros", "0") + ", " +
+                   column_or("config_revision", "0") + " FROM leads" + where +
                    " ORDER BY started_at DESC, id DESC LIMIT ?7";
   auto s = impl_->prepare(sql.c_str());
   bind_query(s, query);
@@ -306,6 +307,7 @@ lead_totals sqlite_lead_reader::scan(const lead_query& query, const std::functio
     row.billing_note = s.column_text(16);
     row.tags = s.column_text(17);
     row.price_micros = s.column_int(18);
+    row.config_revision = s.column_int(19);
     visit(row);
   }
   if (rc != SQLITE_DONE) fail(impl_->db.get(), rc, "scan leads");

@@ -57,6 +57,7 @@ struct lead_row {
   int64_t bid_micros = 0, price_micros = 0, revenue_micros = 0, payout_micros = 0;
   bool converted = false;
   std::string billing_note, tags;
+  int64_t config_revision = 0; ///< the configuration revision that routed the call (0: before revisions)
 };
 
 /// Over every lead matching a query, whatever its limit.

@@ -403,11 +403,12 @@ TEST_F(LeadsCommand, CsvQuotesAndRoundTrips) {
   print_leads_csv(out, listing.rows);
   auto records = parse_csv(out.str());
   ASSERT_EQ(records.size(), 6u);
-  EXPECT_EQ(records[0],
-            (std::vector<std::string>{"id", "started", "campaign", "source", "did", "caller", "caller_state", "buyer",
-                                      "disposition", "hold_s", "talk_s", "bid", "price", "revenue", "payout", "profit",
-                                      "converted", "billing_note", "tags"}));
-  for (const auto& r : records) EXPECT_EQ(r.size(), 19u);
+  EXPECT_EQ(records[0], (std::vector<std::string>{
+                          "id",     "started",     "campaign",  "source",       "did",  "caller",  "caller_state",
+                          "buyer",  "disposition", "hold_s",    "talk_s",       "bid",  "price",   "revenue",
+                          "payout", "profit",      "converted", "billing_note", "tags", "revision"}));
+  for (const auto& r : records) EXPECT_EQ(r.size(), 20u);
+  EXPECT_EQ(records[5][19], "0") << "leads written before revisions name none";
   // Newest first: spec 4, 3, 2, 1, 0.
   EXPECT_EQ(records[3][18], "say \"hi\", ok");
   EXPECT_EQ(records[3][8], "abandoned in hold");
@@ -424,8 +425,8 @@ TEST_F(LeadsCommand, CsvQuotesAndRoundTrips) {
   EXPECT_EQ(records[2][15], "-0.50");
   EXPECT_EQ(records[2][17], "not converted");
   // The raw text quotes exactly what needs it.
-  EXPECT_NE(out.str().find(",\"say \"\"hi\"\", ok\"\r\n"), std::string::npos);
-  EXPECT_NE(out.str().find(",\"auto,home\"\r\n"), std::string::npos);
+  EXPECT_NE(out.str().find(",\"say \"\"hi\"\", ok\",0\r\n"), std::string::npos);
+  EXPECT_NE(out.str().find(",\"auto,home\",0\r\n"), std::string::npos);
   int64_t profit = 0;
   for (size_t i = 1; i < records.size(); ++i) {
     EXPECT_EQ(micros_of(records[i][15]), micros_of(records[i][13]) - micros_of(records[i][14]));

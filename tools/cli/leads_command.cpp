@@ -37,10 +37,10 @@ size_t display_width(std::string_view text) {
   return n;
 }
 
-constexpr std::array<const char*, 19> column_names{"id",     "started",      "campaign",     "source",      "did",
+constexpr std::array<const char*, 20> column_names{"id",     "started",      "campaign",     "source",      "did",
                                                    "caller", "caller_state", "buyer",        "disposition", "hold_s",
                                                    "talk_s", "bid",          "price",        "revenue",     "payout",
-                                                   "profit", "converted",    "billing_note", "tags"};
+                                                   "profit", "converted",    "billing_note", "tags",        "revision"};
 
 constexpr size_t column_index(std::string_view name) {
   for (size_t i = 0; i < column_names.size(); ++i)
@@ -135,7 +135,8 @@ std::array<std::string, column_names.size()> cells_of(const lead_row& r, Money m
           money(r.revenue_micros - r.payout_micros),
           r.converted ? "yes" : "no",
           r.billing_note,
-          r.tags};
+          r.tags,
+          std::to_string(r.config_revision)};
 }
 
 } // namespace
@@ -241,6 +242,8 @@ void leads_json_writer::row(const lead_row& r) {
   x.w.Bool(r.converted);
   x.text("billing_note", r.billing_note);
   x.text("tags", r.tags);
+  x.w.Key("revision");
+  x.w.Int64(r.config_revision);
   x.w.EndObject();
   ++x.shown;
 }
