@@ -43,6 +43,23 @@ std::string problem_body(const problem& p) {
   return {out.GetString(), out.GetSize()};
 }
 
+http_response json_response(int status, std::string body) {
+  http_response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = std::move(body);
+  return r;
+}
+
+http_response no_content_response() {
+  http_response r;
+  r.status = 204;
+  r.content_type.clear();
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
 http_response problem_response(const problem& p) {
   http_response r;
   r.status = p.status;

@@ -1,5 +1,6 @@
 #pragma once
-// Errors of the API as RFC 9457 problem details (application/problem+json):
+// The API's answers: JSON bodies, 204s, and errors as RFC 9457 problem
+// details (application/problem+json):
 //   {"type": "https://ringbid.dev/problems/invalid-body", "title": "...",
 //    "status": 400, "detail": "...", "errors": [{"pointer": "/floor", "detail": "..."}]}
 // A value that is fine on its own but contradicts another part of the
@@ -37,6 +38,12 @@ std::string problem_body(const problem& p);
 
 /// The problem as a response: status, application/problem+json, no-store.
 http_response problem_response(const problem& p);
+
+/// A JSON answer of the API: `status`, application/json, no-store.
+http_response json_response(int status, std::string body);
+
+/// 204 No Content, no-store.
+http_response no_content_response();
 
 /// The `type` URI of a slug.
 std::string problem_type_uri(const std::string& slug);

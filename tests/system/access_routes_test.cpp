@@ -23,6 +23,7 @@ namespace ringbid {
 namespace {
 
 using test::http_call;
+using test::status_line;
 namespace fs = std::filesystem;
 
 constexpr timestamp_us t0 = 1'760'000'000'000'000;
@@ -95,29 +96,6 @@ protected:
   std::atomic<timestamp_us> now_{t0};
   std::map<std::string, std::string> ids_;
 };
-
-/// Sends `request` as is on a new connection; the first 12 bytes of the answer ("HTTP/1.1 413").
-std::string status_line(uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in at{};
-  at.sin_family = AF_INET;
-  at.sin_port = htons(port);
-  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  timeval limit{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size())) {
-    char buf[64];
-    while (answer.size() < 12) {
-      auto n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      answer.append(buf, size_t(n));
-    }
-  }
-  ::close(fd);
-  return answer.substr(0, 12);
-}
 
 void expect_problem(const http_client_response& r, int status, const std::string& pointer = "-") {
   EXPECT_EQ(r.status, status) << r.body;

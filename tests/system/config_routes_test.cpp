@@ -33,6 +33,7 @@ namespace ringbid {
 namespace {
 
 using test::http_call;
+using test::status_line;
 namespace fs = std::filesystem;
 
 constexpr timestamp_us t0 = 1'760'000'000'000'000;
@@ -133,31 +134,6 @@ protected:
   uint16_t port_ = 0;
   std::atomic<timestamp_us> now_{t0};
 };
-
-/// Sends `request` as is on a new connection; the first 12 bytes of the answer
-/// ("HTTP/1.1 413"). A client still writing a body the server refused would
-/// see a broken pipe instead.
-std::string status_line(uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in at{};
-  at.sin_family = AF_INET;
-  at.sin_port = htons(port);
-  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval limit{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size())) {
-    char buf[64];
-    while (answer.size() < 12) {
-      auto n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      answer.append(buf, size_t(n));
-    }
-  }
-  ::close(fd);
-  return answer.substr(0, 12);
-}
 
 /// The problem's `errors`, pointer -> the field (detail, conflicts_with).
 std::map<std::string, std::pair<std::string, std::string>> problem_fields(const http_client_response& r, int status) {

@@ -13,34 +13,12 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
-const { values: opts } = parseArgs({
-  options: { bin: { type: 'string' }, src: { type: 'string' }, out: { type: 'string' } },
-});
-if (!opts.bin || !opts.src || !opts.out) {
-  console.error('usage: node tests/web/signin_test.mjs --bin DIR --src REPO_ROOT --out ARTIFACT_DIR');
-  process.exit(2);
-}
-const bin = path.resolve(opts.bin);
-const src = path.resolve(opts.src);
-const out = path.resolve(opts.out);
-fs.mkdirSync(out, { recursive: true });
-const CHROMIUM = '/usr/bin/chromium';
-let chromium;
-try {
-  ({ chromium } = createRequire(path.join(src, 'web/package.json'))('playwright-core'));
-} catch (err) {
-  console.error(`cannot load playwright-core from ${src}/web/node_modules (${err.message}): run tools/setup-web.sh --browser`);
-  process.exit(2);
-}
-if (!fs.existsSync(CHROMIUM)) {
-  console.error(`no ${CHROMIUM}: run tools/setup-web.sh --browser`);
-  process.exit(2);
-}
+import { CHROMIUM, browserTestSetup } from './browser_support.mjs';
+
+const { bin, src, out, chromium } = browserTestSetup('signin_test.mjs');
 
 const started = Date.now();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ringbid-signin-'));

@@ -156,23 +156,6 @@ const api_principal* admitted(const api_admission& admission, const http_respond
   return nullptr;
 }
 
-http_response json_response(int status, std::string body) {
-  http_response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.headers.emplace_back("Cache-Control", "no-store");
-  r.body = std::move(body);
-  return r;
-}
-
-http_response no_content_response() {
-  http_response r;
-  r.status = 204;
-  r.content_type.clear();
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
-
 http_response not_found_response(std::string detail) {
   return problem_response({404, "not-found", "Not found", std::move(detail), {}});
 }

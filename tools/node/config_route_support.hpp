@@ -63,8 +63,6 @@ edit_result refusal_at(std::string pointer, std::string message);
 /// The principal, or answer with the gate's refusal and return null.
 const api_principal* admitted(const api_admission& admission, const http_responder& respond);
 
-http_response json_response(int status, std::string body);
-http_response no_content_response();
 http_response not_found_response(std::string detail);
 /// 400 "invalid-query" naming the parameter in `detail`.
 http_response bad_query_response(std::string detail);

@@ -111,23 +111,6 @@ void audit_json(writer& w, const audit_entry& e) {
   w.EndObject();
 }
 
-http_response json(int status, std::string body) {
-  http_response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.headers.emplace_back("Cache-Control", "no-store");
-  r.body = std::move(body);
-  return r;
-}
-
-http_response no_content() {
-  http_response r;
-  r.status = 204;
-  r.content_type.clear();
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
-
 http_response invalid(std::vector<problem_field> errors) {
   return problem_response({400, "invalid-body", "The request is not valid",
                            errors.size() == 1 ? errors[0].detail : "see errors", std::move(errors)});
@@ -241,7 +224,7 @@ void add_session_routes(http_server& server, const node_http_parts& parts) {
     auto cookie = parts.gate->open_session(*who, &error);
     if (!cookie) return respond(unavailable("cannot open a session: " + error));
     record(parts, audit_entry_of(*who, req, parts.gate->now(), "session.create", "token", who->token_id));
-    auto r = no_content();
+    auto r = no_content_response();
     r.headers.emplace_back("Set-Cookie", *cookie);
     respond(std::move(r));
   });
@@ -268,7 +251,7 @@ void add_session_routes(http_server& server, const node_http_parts& parts) {
       if (who->may(static_cast<api_right>(r))) text(w, to_string(static_cast<api_right>(r)));
     w.EndArray();
     w.EndObject();
-    respond(json(200, std::string(out.GetString(), out.GetSize())));
+    respond(json_response(200, std::string(out.GetString(), out.GetSize())));
   });
   server.route("DELETE", "/api/v1/session", [parts](http_request&& req, http_responder respond) {
     // Signing out always works; it is recorded when the session was a real one.
@@ -277,7 +260,7 @@ void add_session_routes(http_server& server, const node_http_parts& parts) {
       if (auto* who = std::get_if<api_principal>(&a))
         record(parts, audit_entry_of(*who, req, parts.gate->now(), "session.delete", "token", who->token_id));
     }
-    auto r = no_content();
+    auto r = no_content_response();
     r.headers.emplace_back("Set-Cookie", parts.gate->close_session(req));
     respond(std::move(r));
   });
@@ -300,7 +283,7 @@ void add_token_routes(http_server& server, const node_http_parts& parts) {
     for (const auto& t : tokens) token_json(w, t);
     w.EndArray();
     w.EndObject();
-    respond(json(200, std::string(out.GetString(), out.GetSize())));
+    respond(json_response(200, std::string(out.GetString(), out.GetSize())));
   });
   server.route("POST", "/api/v1/tokens", [parts](http_request&& req, http_responder respond) {
     auto a = parts.gate->admit(req, api_right::manage_tokens);
@@ -336,7 +319,7 @@ void add_token_routes(http_server& server, const node_http_parts& parts) {
     w.Key("secret");
     text(w, made->secret);
     w.EndObject();
-    auto r = json(201, std::string(out.GetString(), out.GetSize()));
+    auto r = json_response(201, std::string(out.GetString(), out.GetSize()));
     r.headers.emplace_back("Location", "/api/v1/tokens/" + made->token.id);
     respond(std::move(r));
   });
@@ -349,8 +332,8 @@ void add_token_routes(http_server& server, const node_http_parts& parts) {
     switch (parts.gate->revoke(id, &error)) {
       case token_store::revoke_result::revoked:
         record(parts, audit_entry_of(*who, req, parts.gate->now(), "token.revoke", "token", id));
-        return respond(no_content());
-      case token_store::revoke_result::already_revoked: return respond(no_content());
+        return respond(no_content_response());
+      case token_store::revoke_result::already_revoked: return respond(no_content_response());
       case token_store::revoke_result::unknown:
         return respond(problem_response({404, "not-found", "No such token", "no token '" + id + "'", {}}));
       case token_store::revoke_result::failed: return respond(unavailable(error));
@@ -433,7 +416,7 @@ void add_audit_routes(http_server& server, const node_http_parts& parts) {
     else
       text(w, std::to_string(page.next_cursor));
     w.EndObject();
-    respond(json(200, std::string(out.GetString(), out.GetSize())));
+    respond(json_response(200, std::string(out.GetString(), out.GetSize())));
   });
 }
 

@@ -27,15 +27,6 @@ constexpr auto lookup_timeout = std::chrono::seconds{2};
 /// History over a long range reads many rows; the HTTP server's handler limit is longer still.
 constexpr auto query_timeout = std::chrono::seconds{30};
 
-http_response json(int status, std::string body) {
-  http_response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.headers.emplace_back("Cache-Control", "no-store");
-  r.body = std::move(body);
-  return r;
-}
-
 /// The dashboard shows every campaign's and source's figures, with revenue and
 /// the calls' numbers: a caller who reads figures and sees everything. A
 /// scoped token (publisher, buyer, reporting of one campaign) is refused here.
@@ -69,8 +60,9 @@ bool known(const std::vector<std::string>& ids, const std::string& id) {
 std::variant<metrics_filter, http_response> filter_of(const node_http_parts& parts, const query_params& params) {
   metrics_filter f{param(params, "campaign"), param(params, "source")};
   auto ids = parts.ids ? parts.ids() : known_ids{};
-  if (!known(ids.campaigns, f.campaign_id)) return json(404, error_json("unknown campaign '" + f.campaign_id + "'"));
-  if (!known(ids.sources, f.source_id)) return json(404, error_json("unknown source '" + f.source_id + "'"));
+  if (!known(ids.campaigns, f.campaign_id))
+    return json_response(404, error_json("unknown campaign '" + f.campaign_id + "'"));
+  if (!known(ids.sources, f.source_id)) return json_response(404, error_json("unknown source '" + f.source_id + "'"));
   return f;
 }
 
@@ -78,7 +70,7 @@ std::variant<metrics_filter, http_response> filter_of(const node_http_parts& par
 /// (a day, or an instant with its zone; `to` inclusive of its day), today by default.
 std::variant<metrics_query, http_response> summary_query(const node_http_parts& parts, const http_request& req) {
   auto params = parse_query(req.query);
-  if (!params) return json(400, error_json("the query string is not valid"));
+  if (!params) return json_response(400, error_json("the query string is not valid"));
   auto filter = filter_of(parts, *params);
   if (auto* bad = std::get_if<http_response>(&filter)) return std::move(*bad);
   auto f = std::get<metrics_filter>(filter);
@@ -89,12 +81,12 @@ std::variant<metrics_query, http_response> summary_query(const node_http_parts& 
     if (text.empty()) continue;
     auto bound = parse_time_bound(text, upper);
     if (!bound)
-      return json(400, error_json(std::string(name) + "=" + text +
-                                  " is neither a day (YYYY-MM-DD) nor an instant "
-                                  "(YYYY-MM-DDTHH:MM[:SS]Z)"));
+      return json_response(400, error_json(std::string(name) + "=" + text +
+                                           " is neither a day (YYYY-MM-DD) nor an instant "
+                                           "(YYYY-MM-DDTHH:MM[:SS]Z)"));
     (upper ? q.until : q.from) = *bound;
   }
-  if (q.from >= q.until) return json(400, error_json("from is not before to: an empty range"));
+  if (q.from >= q.until) return json_response(400, error_json("from is not before to: an empty range"));
   return q;
 }
 
@@ -102,7 +94,7 @@ std::variant<metrics_query, http_response> summary_query(const node_http_parts& 
 /// (no analytics, a timeout) answer 503.
 template <class Reply, class Query, class Render>
 void ask_analytics(const node_http_parts& parts, Query query, http_responder respond, Render render) {
-  auto fail = [respond](const std::string& why) { respond(json(503, error_json(why))); };
+  auto fail = [respond](const std::string& why) { respond(json_response(503, error_json(why))); };
   parts.system->spawn([root = parts.root, query, respond, render, fail](caf::event_based_actor* self) {
     self->request(root, lookup_timeout, peer_lookup{peer_kind::analytics, {}})
       .then(
@@ -131,7 +123,7 @@ void add_page_routes(http_server& server, const node_http_parts& parts) {
   auto page = [parts](http_request&& req, http_responder respond) {
     auto asset = find_web_asset(req.path);
     if (!asset) {
-      respond(json(404, error_json("not found")));
+      respond(json_response(404, error_json("not found")));
       return;
     }
     if (auto refused = page_refusal(parts, req)) {
@@ -197,19 +189,19 @@ void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
       ids.sources = {only_source};
     }
     ask_analytics<metrics_report>(parts, query, respond, [ids, money = only_source.empty()](metrics_report& r) {
-      if (!r.error.empty()) return json(503, error_json("cannot read the history: " + r.error));
-      return json(200, report_json(r, ids, money));
+      if (!r.error.empty()) return json_response(503, error_json("cannot read the history: " + r.error));
+      return json_response(200, report_json(r, ids, money));
     });
   });
   server.route("GET", "/api/v1/calls/live", [parts](http_request&& req, http_responder respond) {
     if (auto refused = refusal(parts, req)) return respond(std::move(*refused));
     auto params = parse_query(req.query);
-    if (!params) return respond(json(400, error_json("the query string is not valid")));
+    if (!params) return respond(json_response(400, error_json("the query string is not valid")));
     auto filter = filter_of(parts, *params);
     if (auto* bad = std::get_if<http_response>(&filter)) return respond(std::move(*bad));
     auto f = std::get<metrics_filter>(filter);
     ask_analytics<live_board>(parts, live_board_query{f.campaign_id, f.source_id}, respond,
-                              [](live_board& b) { return json(200, board_json(b.generated_at, b.calls)); });
+                              [](live_board& b) { return json_response(200, board_json(b.generated_at, b.calls)); });
   });
   server.route_stream(
     "/api/v1/stream",
@@ -221,7 +213,7 @@ void add_dashboard_routes(http_server& server, const node_http_parts& parts) {
     [parts](const http_request& req) -> std::optional<http_response> {
       if (auto refused = refusal(parts, req)) return refused;
       auto params = parse_query(req.query);
-      if (!params) return json(400, error_json("the query string is not valid"));
+      if (!params) return json_response(400, error_json("the query string is not valid"));
       auto filter = filter_of(parts, *params);
       if (auto* bad = std::get_if<http_response>(&filter)) return std::move(*bad);
       return std::nullopt;
